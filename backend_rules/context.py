@@ -1,0 +1,58 @@
+"""Everything a rule may ask about the file being checked, computed at most once per file."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Callable
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from backend_rules.imports import ImportMap
+
+if TYPE_CHECKING:  # pragma: no cover
+    from backend_rules.project import ProjectIndex
+    from backend_rules.rule import Rule
+
+
+class FileContext:
+    """Per-file state shared by all rules during the single traversal."""
+
+    def __init__(
+        self,
+        path: str,
+        source: str,
+        module: cst.Module,
+        options: dict[str, Any],
+        project_loader: Callable[[], "ProjectIndex | None"] | None = None,
+    ) -> None:
+        self.path = path
+        self.source = source
+        self.module = module
+        self.options = options
+        self.imports = ImportMap()
+        # Ancestors of the node being visited, outermost first (maintained by the engine).
+        self.stack: list[cst.CSTNode] = []
+        self.reports: list[tuple["Rule", cst.CSTNode, str]] = []
+        self._project_loader = project_loader
+        self.used_project_index = False
+
+    @cached_property
+    def project(self) -> "ProjectIndex | None":
+        """Cross-file facts about the project this file belongs to (built on first use)."""
+        self.used_project_index = True
+        return self._project_loader() if self._project_loader else None
+
+    @cached_property
+    def _positions(self) -> Any:
+        # Positions need a code-generation pass over the whole tree: only files that report pay.
+        return MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        return self._positions[node]
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        return self.position(node).start.line
+
+    def add_finding(self, rule: "Rule", node: cst.CSTNode, message: str) -> None:
+        self.reports.append((rule, node, message))

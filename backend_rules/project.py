@@ -1,0 +1,188 @@
+"""Cross-file knowledge: facts about every module of the project (models, coroutines, ...).
+
+Pre-commit and editors hand over one changed file at a time while the models and coroutine
+definitions live elsewhere, so rules that need them read this index. It is built with the stdlib
+parser (an order of magnitude cheaper than libcst, and facts need no positions), only for files
+whose text can hold a fact, and cached on disk keyed by each file's size and modification time so
+that every process (CLI workers, flake8's ``-j`` workers) reaches the same answer cheaply.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+from backend_rules import __version__
+
+ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+CACHE_DIR_NAME = ".backend_rules_cache"
+
+
+@dataclass(frozen=True)
+class FactCollector:
+    """Extracts JSON-serialisable facts from one module; runs only where ``trigger`` matches."""
+
+    name: str
+    trigger: re.Pattern[str]
+    collect: Callable[[ast.Module, str], Any]
+
+
+COLLECTORS: dict[str, FactCollector] = {}
+
+
+def fact_collector(name: str, trigger: str) -> Callable[[Callable[[ast.Module, str], Any]], Callable[[ast.Module, str], Any]]:
+    """Register ``collect(tree, module_name)`` under ``name`` (used by rule modules at import)."""
+
+    def register(func: Callable[[ast.Module, str], Any]) -> Callable[[ast.Module, str], Any]:
+        COLLECTORS[name] = FactCollector(name, re.compile(trigger), func)
+        return func
+
+    return register
+
+
+class ProjectIndex:
+    """Facts per module of one project: ``index.facts("models")`` -> {module: facts}."""
+
+    def __init__(self, root: str, modules: dict[str, dict[str, Any]]) -> None:
+        self.root = root
+        self.modules = modules
+
+    def facts(self, collector: str) -> dict[str, Any]:
+        return {module: data[collector] for module, data in self.modules.items() if data.get(collector)}
+
+    @property
+    def fingerprint(self) -> str:
+        payload = json.dumps(self.modules, sort_keys=True, default=str).encode()
+        return hashlib.sha256(payload).hexdigest()
+
+
+@lru_cache(maxsize=4096)
+def _root_of_folder(folder: str) -> str:
+    current = Path(folder)
+    for candidate in [current, *current.parents]:
+        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
+            return str(candidate)
+    return folder
+
+
+def find_project_root(path: str) -> str:
+    """The nearest folder at or above ``path`` holding pyproject.toml, setup.py/cfg or .git."""
+    return _root_of_folder(os.path.dirname(os.path.abspath(path)))
+
+
+def module_name(root: str, path: str) -> str:
+    """Dotted module name of ``path`` inside ``root`` (a leading ``src/`` folder is dropped)."""
+    rel = os.path.relpath(os.path.abspath(path), root)
+    parts = rel.replace(os.sep, "/").split("/")
+    if parts and parts[0] == "src" and len(parts) > 1:
+        parts = parts[1:]
+    if parts[-1].endswith(".py"):
+        parts[-1] = parts[-1][:-3]
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def collect_facts(text: str, module: str) -> dict[str, Any]:
+    """Run every collector whose trigger matches; the file is parsed at most once, never run."""
+    wanted = [c for c in COLLECTORS.values() if c.trigger.search(text)]
+    if not wanted:
+        return {}
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    facts: dict[str, Any] = {}
+    for collector in wanted:
+        try:
+            value = collector.collect(tree, module)
+        except Exception:  # pragma: no cover - a collector bug must not stop the run
+            continue
+        if value:
+            facts[collector.name] = value
+    return facts
+
+
+def cache_folder(root: str) -> Path | None:
+    """``<root>/.backend_rules_cache`` (git-ignored by itself), or None when it cannot be written."""
+    override = os.environ.get("BACKEND_RULES_CACHE_DIR")
+    folder = Path(override) / hashlib.sha1(root.encode()).hexdigest()[:12] if override else Path(root) / CACHE_DIR_NAME
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# created by backend-rules\n*\n", encoding="utf-8")
+    except OSError:
+        return None
+    return folder
+
+
+def _cache_file(root: str) -> Path | None:
+    folder = cache_folder(root)
+    collectors = ",".join(sorted(COLLECTORS))
+    tag = hashlib.sha1(f"{__version__}|{collectors}".encode()).hexdigest()[:10]
+    return folder / f"index-{tag}.json" if folder else None
+
+
+def build_index(root: str, use_cache: bool = True) -> ProjectIndex:
+    """Index every Python file of the project at ``root`` (default excludes apply)."""
+    from backend_rules.config import Config
+    from backend_rules.discover import walk_python_files
+    from backend_rules.registry import all_rules
+
+    all_rules()  # importing the rules registers their collectors
+    cache_path = _cache_file(root) if use_cache else None
+    cached: dict[str, Any] = {}
+    if cache_path is not None and cache_path.exists():
+        try:
+            cached = json.loads(cache_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            cached = {}
+    fresh: dict[str, Any] = {}
+    modules: dict[str, dict[str, Any]] = {}
+    for path in walk_python_files(root, Config(root=root)):
+        rel = os.path.relpath(path, root)
+        try:
+            stat = os.stat(path)
+        except OSError:
+            continue
+        stamp = [stat.st_size, stat.st_mtime_ns]
+        entry = cached.get(rel)
+        if entry is not None and entry[0] == stamp:
+            facts = entry[1]
+        else:
+            try:
+                with open(path, "rb") as handle:
+                    text = handle.read().decode("utf-8", errors="replace")
+            except OSError:
+                continue
+            facts = collect_facts(text, module_name(root, path))
+        fresh[rel] = [stamp, facts]
+        if facts:
+            modules[module_name(root, path)] = facts
+    if cache_path is not None and fresh != cached:
+        try:
+            tmp = cache_path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(fresh), encoding="utf-8")
+            os.replace(tmp, cache_path)
+        except OSError:
+            pass
+    return ProjectIndex(root, modules)
+
+
+_INDEXES: dict[str, ProjectIndex] = {}
+
+
+def index_for(path: str, use_cache: bool = True) -> ProjectIndex:
+    """The (per-process memoised) index of the project that ``path`` belongs to."""
+    root = find_project_root(path)
+    if root not in _INDEXES:
+        _INDEXES[root] = build_index(root, use_cache)
+    return _INDEXES[root]

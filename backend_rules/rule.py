@@ -1,0 +1,93 @@
+"""The Rule base class: who a rule is (class variables), why it exists (docstring), proof (examples).
+
+A rule is a libcst visitor fragment: it defines ``visit_<Node>`` / ``leave_<Node>`` methods and
+calls :meth:`Rule.report`. The engine runs every selected rule of a file in a single traversal.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:  # pragma: no cover - imported for type checkers only
+    import libcst as cst
+
+    from backend_rules.context import FileContext
+
+SEVERITIES = ("LOW", "MEDIUM", "HIGH")
+CATEGORIES = ("security", "performance", "correctness", "tool")
+CONFIDENCES = ("LOW", "MEDIUM", "HIGH")
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """An example that must produce exactly one finding of the rule at ``line`` (1-based).
+
+    ``column`` (1-based) is checked when given; ``message`` must occur in the finding's message.
+    ``path`` lets an example pretend to live somewhere (e.g. a test directory or settings module).
+    """
+
+    code: str
+    line: int
+    column: int | None = None
+    message: str | None = None
+    path: str = "example.py"
+
+
+@dataclass(frozen=True)
+class Valid:
+    """An example that must produce no finding of the rule; ``path`` as for :class:`Invalid`."""
+
+    code: str
+    path: str = "example.py"
+
+
+class Rule:
+    """Base class of every check. Subclasses set the class variables below and visitor methods."""
+
+    CODE: ClassVar[str] = ""
+    NAME: ClassVar[str] = ""  # kebab-case, reads after "allow": allow sql-built-from-strings
+    MESSAGE: ClassVar[str] = ""  # one sentence, may hold {placeholders} filled by report()
+    CATEGORY: ClassVar[str] = "correctness"  # one of CATEGORIES
+    SEVERITY: ClassVar[str] = "MEDIUM"
+    CONFIDENCE: ClassVar[str] = "MEDIUM"
+    CWE: ClassVar[int | None] = None
+    # A file is parsed for this rule only when this regex matches its text. It must match every
+    # file that can hold a finding: it is a cheap filter, not the check.
+    TRIGGER: ClassVar[str | None] = None
+    # Whether the rule needs the project index (cross-file facts); the engine builds it lazily.
+    USES_PROJECT_INDEX: ClassVar[bool] = False
+    # Rule-specific options settable in [tool.backend-rules]; name -> default value.
+    OPTIONS: ClassVar[dict[str, Any]] = {}
+    VALID: ClassVar[list[str | Valid]] = []
+    INVALID: ClassVar[list[Invalid]] = []
+
+    _trigger_re: ClassVar[re.Pattern[str] | None] = None
+
+    def __init__(self, context: "FileContext") -> None:
+        self.context = context
+
+    @classmethod
+    def trigger(cls) -> re.Pattern[str] | None:
+        if cls.TRIGGER is not None and cls.__dict__.get("_trigger_re") is None:
+            cls._trigger_re = re.compile(cls.TRIGGER)
+        return cls._trigger_re if cls.TRIGGER is not None else None
+
+    @classmethod
+    def family(cls) -> str:
+        return cls.CODE[:3]
+
+    @classmethod
+    def documentation(cls) -> str:
+        return textwrap.dedent(cls.__doc__ or "").strip()
+
+    @classmethod
+    def summary(cls) -> str:
+        return cls.documentation().splitlines()[0] if cls.__doc__ else cls.NAME
+
+    def report(self, node: "cst.CSTNode", message: str | None = None, **fields: Any) -> None:
+        """Report a finding at ``node``; ``message`` defaults to MESSAGE formatted with ``fields``."""
+        text = message if message is not None else self.MESSAGE.format(**fields)
+        self.context.add_finding(self, node, text)

@@ -1,0 +1,187 @@
+"""Check many files: discovery, the results cache, parallel workers, stable ordering."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from typing import Any
+
+from backend_rules import __version__
+from backend_rules.config import Config
+from backend_rules.discover import iter_python_files
+from backend_rules.engine import check_source_detailed
+from backend_rules.findings import FileError, Finding
+from backend_rules.project import ProjectIndex, cache_folder, find_project_root, index_for
+
+PARALLEL_THRESHOLD = 8  # below this many files to parse, a process pool costs more than it saves
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    files: int = 0
+    cached: int = 0
+
+
+class ResultsCache:
+    """Findings by (file content, path, config, tool version); reused only while still valid.
+
+    A result that consulted the project index also records the index fingerprint, so editing a
+    model elsewhere invalidates the files whose findings depended on it.
+    """
+
+    def __init__(self, folder: Any, config: Config) -> None:
+        self.file = folder / f"results-{__version__}.pickle" if folder else None
+        self.salt = f"{__version__}|{config.fingerprint()}"
+        self.entries: dict[str, tuple[list[tuple], str | None]] = {}
+        self.dirty = False
+        if self.file is not None and self.file.exists():
+            try:
+                with open(self.file, "rb") as handle:
+                    self.entries = pickle.load(handle)
+            except Exception:  # a corrupt cache is just a cold cache
+                self.entries = {}
+
+    def key(self, path: str, content: bytes) -> str:
+        digest = hashlib.sha256(content)
+        digest.update(f"|{path}|{self.salt}".encode())
+        return digest.hexdigest()
+
+    def get(self, key: str, index_fingerprint: Any) -> list[Finding] | None:
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        rows, needed_fingerprint = entry
+        if needed_fingerprint is not None and needed_fingerprint != index_fingerprint():
+            return None
+        return [Finding(*row) for row in rows]
+
+    def put(self, key: str, findings: list[Finding], fingerprint: str | None) -> None:
+        self.entries[key] = ([_row(f) for f in findings], fingerprint)
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty or self.file is None:
+            return
+        try:
+            tmp = self.file.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as handle:
+                pickle.dump(self.entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.file)
+        except OSError:
+            pass
+
+
+def _row(finding: Finding) -> tuple:
+    return (
+        finding.path, finding.line, finding.column, finding.code, finding.message, finding.name,
+        finding.severity, finding.confidence, finding.end_line, finding.end_column,
+    )
+
+
+# State handed to worker processes once, at fork.
+_WORKER: dict[str, Any] = {}
+
+
+def _check_one(job: tuple[str, bytes]) -> tuple[str, list[Finding], str | None, str | None]:
+    """Worker: findings for one file, the index fingerprint they depend on, or an error."""
+    path, content = job
+    config: Config = _WORKER["config"]
+    use_cache: bool = _WORKER["use_cache"]
+    holder: dict[str, ProjectIndex] = {}
+
+    def loader() -> ProjectIndex:
+        holder["index"] = index_for(path, use_cache)
+        return holder["index"]
+
+    try:
+        findings, used_index = check_source_detailed(content, path, config, project_loader=loader)
+    except Exception as exc:  # pragma: no cover - check_source_detailed guards its own steps
+        return path, [], None, f"internal error: {type(exc).__name__}: {exc}"
+    fingerprint = holder["index"].fingerprint if used_index and "index" in holder else None
+    return path, findings, fingerprint, None
+
+
+def _prepare_indexes(jobs: list[tuple[str, bytes]], config: Config, use_cache: bool) -> None:
+    """Build each needed project index once, before forking, so workers inherit it."""
+    needy = [rule for rule in config.rules_for("") if rule.USES_PROJECT_INDEX and rule.trigger()]
+    if not needy:
+        return
+    for path, content in jobs:
+        text = content.decode("utf-8", errors="replace")
+        if any(rule.trigger().search(text) for rule in needy):
+            index_for(path, use_cache)
+
+
+def check_paths(
+    paths: list[str],
+    config: Config | None = None,
+    *,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    force_exclude: bool = False,
+) -> Report:
+    """Check every Python file under ``paths``; findings come back sorted, whatever the workers."""
+    config = config or Config()
+    report = Report()
+    jobs_to_run: list[tuple[str, bytes]] = []
+    keys: dict[str, str] = {}
+    caches: dict[str, ResultsCache] = {}
+    fingerprints: dict[str, str] = {}
+
+    def fingerprint_of(path: str):
+        def compute() -> str:
+            root = find_project_root(path)
+            if root not in fingerprints:
+                fingerprints[root] = index_for(path, use_cache).fingerprint
+            return fingerprints[root]
+        return compute
+
+    for path in iter_python_files(paths, config, force_exclude):
+        report.files += 1
+        try:
+            with open(path, "rb") as handle:
+                content = handle.read()
+        except OSError as exc:
+            report.errors.append(FileError(path, f"cannot read file: {exc.strerror or exc}"))
+            continue
+        cache = None
+        if use_cache:
+            root = find_project_root(path)
+            if root not in caches:
+                caches[root] = ResultsCache(cache_folder(root), config)
+            cache = caches[root]
+            keys[path] = cache.key(path, content)
+            hit = cache.get(keys[path], fingerprint_of(path))
+            if hit is not None:
+                report.findings.extend(hit)
+                report.cached += 1
+                continue
+        jobs_to_run.append((path, content))
+
+    _prepare_indexes(jobs_to_run, config, use_cache)
+    _WORKER.update(config=config, use_cache=use_cache)
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if workers > 1 and len(jobs_to_run) >= PARALLEL_THRESHOLD:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+            results = list(pool.map(_check_one, jobs_to_run, chunksize=8))
+    else:
+        results = [_check_one(job) for job in jobs_to_run]
+
+    for path, findings, fingerprint, error in results:
+        if error is not None:  # pragma: no cover - see _check_one
+            report.errors.append(FileError(path, error))
+            continue
+        report.findings.extend(findings)
+        if use_cache and path in keys:
+            caches[find_project_root(path)].put(keys[path], findings, fingerprint)
+    for cache in caches.values():
+        cache.save()
+    report.findings.sort()
+    report.errors.sort()
+    return report

@@ -1,0 +1,58 @@
+"""Every rule's VALID / INVALID examples run as tests (Fixit's examples-as-tests idea)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from backend_rules import check_source
+from backend_rules.config import Config
+from backend_rules.registry import TOOL_RULES, all_rules
+from backend_rules.rule import Invalid, Valid
+
+RULES = [rule for code, rule in all_rules().items() if code not in TOOL_RULES]
+
+
+def _check(rule, code: str, path: str):
+    config = Config(select=(rule.CODE,))
+    return check_source(textwrap.dedent(code), path, config, project_loader=lambda: None)
+
+
+def _cases(kind: str):
+    for rule in RULES:
+        for number, example in enumerate(getattr(rule, kind)):
+            yield pytest.param(rule, example, id=f"{rule.CODE}-{kind.lower()}-{number}")
+
+
+@pytest.mark.parametrize("rule,example", list(_cases("VALID")))
+def test_valid_examples_are_clean(rule, example):
+    example = example if isinstance(example, Valid) else Valid(example)
+    assert _check(rule, example.code, example.path) == []
+
+
+@pytest.mark.parametrize("rule,example", list(_cases("INVALID")))
+def test_invalid_examples_fire(rule, example: Invalid):
+    findings = _check(rule, example.code, example.path)
+    assert [(f.code, f.line) for f in findings] == [(rule.CODE, example.line)], findings
+    if example.column is not None:
+        assert findings[0].column == example.column
+    if example.message is not None:
+        assert example.message in findings[0].message
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.CODE)
+def test_every_rule_proves_itself(rule):
+    """At least three examples each way, and documentation in ruff's sections."""
+    assert len(rule.VALID) >= 3 and len(rule.INVALID) >= 3, rule.CODE
+    doc = rule.documentation()
+    for section in ("## What it does", "## Why is this bad?", "## Example"):
+        assert section in doc, f"{rule.CODE} lacks {section}"
+    assert rule.TRIGGER is not None, f"{rule.CODE} needs a TRIGGER so untouched files are skipped"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.CODE)
+def test_trigger_matches_every_invalid_example(rule):
+    """The cheap file filter must never hide a true positive."""
+    for example in rule.INVALID:
+        assert rule.trigger().search(textwrap.dedent(example.code)), (rule.CODE, example.code)
