@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from backend_rules.dataflow import ScopeFacts, collect_scope
 from backend_rules.imports import ImportMap
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,6 +37,14 @@ class FileContext:
         self.reports: list[tuple["Rule", cst.CSTNode, str]] = []
         self._project_loader = project_loader
         self.used_project_index = False
+        self._scopes: dict[int, ScopeFacts] = {}
+
+    def scope_facts(self, node: cst.CSTNode) -> ScopeFacts:
+        """Bindings of one function/class/module scope, collected once per file."""
+        facts = self._scopes.get(id(node))
+        if facts is None:
+            facts = self._scopes[id(node)] = collect_scope(node)
+        return facts
 
     @cached_property
     def project(self) -> "ProjectIndex | None":

@@ -17,7 +17,7 @@ SEED_GUIDE = REPO.parent / "shared" / "seed" / "backend-developer-guide.md"
 def run(code: str, path: str = "example.py", select: tuple[str, ...] = ("BR",), **options):
     """Findings for a dedented snippet, as a list of Finding."""
     config = Config(select=select, options=tuple(options.items()))
-    return check_source(textwrap.dedent(code), path, config, project_loader=lambda: None)
+    return check_source(textwrap.dedent(code).removeprefix("\n"), path, config, project_loader=lambda: None)
 
 
 def codes(code: str, path: str = "example.py", select: tuple[str, ...] = ("BR",), **options) -> list[str]:

@@ -16,7 +16,7 @@ RULES = [rule for code, rule in all_rules().items() if code not in TOOL_RULES]
 
 def _check(rule, code: str, path: str):
     config = Config(select=(rule.CODE,))
-    return check_source(textwrap.dedent(code), path, config, project_loader=lambda: None)
+    return check_source(textwrap.dedent(code).removeprefix("\n"), path, config, project_loader=lambda: None)
 
 
 def _cases(kind: str):

@@ -1,0 +1,247 @@
+"""Where a local name's value came from: the assignments a reviewer's eye would follow.
+
+Not a full data-flow analysis: for one function (or a module, or a class body) it records, in
+statement order, every binding of every name, the ``append``/``extend`` calls that grow a list, and
+the allow-list checks that validate a name. Nested functions and classes are their own scopes.
+Rules use it to look a few statements back from a sink.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from backend_rules.imports import dotted_name
+
+SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One way ``name`` got a value: ``value`` is None when the source cannot be seen."""
+
+    order: int
+    kind: str  # "=", "+=", "append", "extend", "param", "loop", "with", "unpack", "other"
+    value: cst.BaseExpression | None
+    node: cst.CSTNode
+
+
+@dataclass
+class ScopeFacts:
+    """Bindings and allow-list checks of one scope, in statement order."""
+
+    node: cst.CSTNode
+    bindings: dict[str, list[Binding]] = field(default_factory=lambda: defaultdict(list))
+    statement_order: dict[int, int] = field(default_factory=dict)
+    validated: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    params: set[str] = field(default_factory=set)
+    functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    classes: dict[str, cst.ClassDef] = field(default_factory=dict)
+
+    def order_of(self, stack: list[cst.CSTNode]) -> int:
+        """Statement order of the innermost statement of this scope on ``stack``."""
+        for node in reversed(stack):
+            order = self.statement_order.get(id(node))
+            if order is not None:
+                return order
+        return 1 << 30
+
+    def bindings_before(self, name: str, order: int) -> list[Binding]:
+        return [b for b in self.bindings.get(name, ()) if b.order < order or b.kind == "param"]
+
+    def is_validated(self, name: str, order: int) -> bool:
+        return any(o < order for o in self.validated.get(name, ()))
+
+
+def _target_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        names: list[str] = []
+        for element in target.elements:
+            names += _target_names(element.value)
+        return names
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return []
+
+
+def _exits(body: cst.BaseSuite) -> bool:
+    """The block ends the function or request: raise, return, abort(...), continue."""
+    statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    if not statements:
+        return False
+    last = statements[-1]
+    small = last.body if isinstance(last, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else []
+    for item in small:
+        if isinstance(item, (cst.Raise, cst.Return, cst.Continue)):
+            return True
+        if isinstance(item, cst.Expr) and isinstance(item.value, cst.Call):
+            name = dotted_name(item.value.func) or ""
+            if name.split(".")[-1] in {"abort", "exit", "fail", "bad_request", "deny"}:
+                return True
+    return False
+
+
+VALIDATING_CALLS = {"match", "fullmatch", "isidentifier", "isalnum", "isdigit", "isnumeric", "isdecimal", "isalpha"}
+
+
+def validated_names(test: cst.BaseExpression, negated: bool) -> list[str]:
+    """Names that ``test`` proves to be allowed values when it is ``not negated`` true.
+
+    ``x in ALLOWED`` (true branch), ``x not in ALLOWED`` (false branch), ``re.fullmatch(p, x)``,
+    ``x.isidentifier()``. ``negated`` flips which branch is being asked about.
+    """
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return validated_names(test.expression, not negated)
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And) and not negated:
+        return validated_names(test.left, False) + validated_names(test.right, False)
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or) and negated:
+        return validated_names(test.left, True) + validated_names(test.right, True)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        operator = test.comparisons[0].operator
+        if isinstance(test.left, cst.Name):
+            if isinstance(operator, cst.In) and not negated:
+                return [test.left.value]
+            if isinstance(operator, cst.NotIn) and negated:
+                return [test.left.value]
+        return []
+    if isinstance(test, cst.Call) and not negated:
+        name = dotted_name(test.func) or ""
+        method = name.split(".")[-1]
+        if method in VALIDATING_CALLS:
+            if isinstance(test.func, cst.Attribute) and isinstance(test.func.value, cst.Name) and method.startswith("is"):
+                return [test.func.value.value]
+            return [a.value.value for a in test.args if isinstance(a.value, cst.Name)]
+    return []
+
+
+class _Collector(cst.CSTVisitor):
+    def __init__(self, facts: ScopeFacts) -> None:
+        self.facts = facts
+        self.counter = 0
+        self.current = 0
+        self.root = facts.node
+
+    def _bind(self, name: str, kind: str, value: cst.BaseExpression | None, node: cst.CSTNode) -> None:
+        self.facts.bindings[name].append(Binding(self.current, kind, value, node))
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if node is not self.root and isinstance(node, SCOPE_NODES):
+            if isinstance(node, cst.FunctionDef):
+                self.facts.functions.setdefault(node.name.value, node)
+            elif isinstance(node, cst.ClassDef):
+                self.facts.classes.setdefault(node.name.value, node)
+            if not isinstance(node, cst.Lambda):
+                self._bind(node.name.value, "other", None, node)
+            return False
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self.counter += 1
+            self.current = self.counter
+            self.facts.statement_order[id(node)] = self.counter
+        return super().on_visit(node)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self.facts.params.add(node.name.value)
+        self._bind(node.name.value, "param", None, node)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            if (
+                isinstance(target.target, (cst.Tuple, cst.List)) and isinstance(node.value, (cst.Tuple, cst.List))
+                and len(target.target.elements) == len(node.value.elements)
+            ):  # a, b = [], {} binds element-wise
+                for left, right in zip(target.target.elements, node.value.elements):
+                    if isinstance(left.value, cst.Name) and not isinstance(left, cst.StarredElement):
+                        self._bind(left.value.value, "=", right.value, node)
+                continue
+            names = _target_names(target.target)
+            single = isinstance(target.target, cst.Name)
+            for name in names:
+                self._bind(name, "=" if single else "unpack", node.value if single else None, node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.target, cst.Name) and node.value is not None:
+            self._bind(node.target.value, "=", node.value, node)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            kind = "+=" if isinstance(node.operator, cst.AddAssign) else "other"
+            self._bind(node.target.value, kind, node.value, node)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        if isinstance(node.target, cst.Name):
+            self._bind(node.target.value, "=", node.value, node)
+
+    def visit_For(self, node: cst.For) -> None:
+        for name in _target_names(node.target):
+            self._bind(name, "loop", node.iter, node)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            for name in _target_names(node.asname.name):  # type: ignore[arg-type]
+                self._bind(name, "with", node.item, node)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None and isinstance(node.name.name, cst.Name):
+            self._bind(node.name.name.value, "other", None, node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and node.args:
+            method = func.attr.value
+            if method in {"append", "insert", "add", "appendleft"}:
+                self._bind(func.value.value, "append", node.args[-1].value, node)
+            elif method == "extend":
+                self._bind(func.value.value, "extend", node.args[0].value, node)
+
+    def visit_If(self, node: cst.If) -> None:
+        if _exits(node.body):
+            for name in validated_names(node.test, negated=True):
+                self.facts.validated[name].append(self.current)
+        # ``if x not in ALLOWED: x = DEFAULT`` also leaves x an allowed value.
+        elif node.orelse is None:
+            statements = node.body.body if isinstance(node.body, cst.IndentedBlock) else []
+            for name in validated_names(node.test, negated=True):
+                if any(
+                    isinstance(s, cst.SimpleStatementLine)
+                    and any(isinstance(i, cst.Assign) and name in sum((_target_names(t.target) for t in i.targets), []) for i in s.body)
+                    for s in statements
+                ):
+                    self.facts.validated[name].append(self.current)
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        for name in validated_names(node.test, negated=False):
+            self.facts.validated[name].append(self.current)
+
+
+def collect_scope(node: cst.CSTNode) -> ScopeFacts:
+    facts = ScopeFacts(node)
+    node.visit(_Collector(facts))
+    return facts
+
+
+def enclosing_scope(stack: list[cst.CSTNode]) -> cst.CSTNode:
+    """Innermost function (or lambda) on the stack, else the module (class bodies are skipped)."""
+    for node in reversed(stack):
+        if isinstance(node, (cst.FunctionDef, cst.Lambda)):
+            return node
+    return stack[0]
+
+
+def enclosing_class(stack: list[cst.CSTNode]) -> cst.ClassDef | None:
+    for node in reversed(stack):
+        if isinstance(node, cst.ClassDef):
+            return node
+    return None
+
+
+def guarding_tests(stack: list[cst.CSTNode]) -> list[str]:
+    """Names validated by an enclosing ``if x in ALLOWED:`` whose body holds the current node."""
+    names: list[str] = []
+    for parent, child in zip(stack, stack[1:]):
+        if isinstance(parent, cst.If) and child is parent.body:
+            names += validated_names(parent.test, negated=False)
+    return names

@@ -1,0 +1,426 @@
+"""BR1xx: SQL built from strings that reaches a place where it is executed.
+
+Both rules report at the sink (where the fix goes) and name where the string was built. They
+follow the string a few statements back, through ``+=`` and ``append``, and into helpers of the
+same module; see :mod:`backend_rules.string_building` for what counts as safe.
+"""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from backend_rules.imports import dotted_name
+from backend_rules.rule import Invalid, Rule, Valid
+from backend_rules.string_building import StringAnalyzer, StringBuild, code_of
+
+FAMILY = "BR1"
+
+SQL_LOOKING = re.compile(
+    r"(?is)^\s*\(?\s*(select|insert|update|delete|with|create|drop|alter|truncate|replace|merge|"
+    r"grant|revoke|pragma|exec|call|show|describe|explain|vacuum|analyze|copy|lock|upsert)\b"
+    r"|\bselect\b.+\bfrom\b|\binsert\s+into\b|\bupdate\b.+\bset\b|\bdelete\s+from\b"
+    r"|\bwhere\b.+(=|<|>|\blike\b|\bin\b)|\border\s+by\b|\bvalues\s*\("
+)
+# Methods that run SQL on DB-API cursors/connections and async drivers (asyncpg, aiosqlite,
+# aiomysql, aiopg, databases). ``query`` is included but only with SQL-looking text.
+EXECUTE_METHODS = {"execute", "executemany", "executescript", "execute_fetchall", "fetch", "fetchrow",
+                   "fetchval", "fetch_all", "fetch_one", "fetch_val", "iterate", "query"}
+ALWAYS_NEEDS_SQL_TEXT = {"query", "fetch", "iterate"}
+DB_RECEIVER = re.compile(
+    r"^_*(cur|curs|cursor|c|conn|con|cnx|connection|db|database|session|sess|engine|tx|txn|"
+    r"transaction|pool|sqlite|pg|mysql|psql|postgres|dbapi|sql)$"
+    r"|cursor|conn(ection)?s?$|(^|_)db($|_)|database|session$|engine$|pool$|_pg$|^pg_"
+)
+NOT_DB_RECEIVER = re.compile(
+    r"(command|cmd|job|task|executor|runner|shell|ssh|subprocess|process|workflow|action|step|"
+    r"pipeline|celery|handler|operation|plan|script|tool|browser|graph|http|request|client_?pool)",
+    re.IGNORECASE,
+)
+DB_FACTORIES = {"cursor", "connect", "get_db", "get_conn", "get_connection", "get_cursor", "acquire",
+                "connection", "raw_connection", "get_session", "session"}
+SQLALCHEMY_TEXT = {"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text",
+                   "sqlalchemy.literal_column", "sqlalchemy.sql.expression.literal_column",
+                   "sqlalchemy.sql.literal_column", "sqlmodel.text", "sqlalchemy.sql.expression.TextClause",
+                   "sqlalchemy.TextClause"}
+QUERY_KEYWORDS = ("query", "sql", "operation", "statement", "stmt")
+
+
+def first_argument(call: cst.Call, keywords: tuple[str, ...] = QUERY_KEYWORDS) -> cst.BaseExpression | None:
+    """The SQL argument of a sink: the first positional one, or a ``query=``-style keyword."""
+    for arg in call.args:
+        if arg.keyword is None and arg.star == "":
+            return arg.value
+        if arg.keyword is not None and arg.keyword.value in keywords:
+            return arg.value
+    return None
+
+
+def receiver_name(node: cst.BaseExpression) -> str:
+    """A readable name for the object a method is called on: ``cursor``, ``get_db()``..."""
+    if isinstance(node, cst.Call):
+        inner = dotted_name(node.func)
+        return f"{inner}()" if inner else "(...)"
+    return dotted_name(node) or code_of(node)
+
+
+def describe(build: StringBuild, context, sink_node: cst.CSTNode) -> str:
+    """``with an f-string`` / ``with str.join() (line 12)`` / ``in build_query() (line 4)``."""
+    line = context.line_of(build.node)
+    where = f" in {build.helper}() (line {line})" if build.helper else (
+        f" (line {line})" if line != context.line_of(sink_node) else ""
+    )
+    return f"with {build.how} of `{code_of(build.culprit)}`{where}"
+
+
+class _SqlSinkRule(Rule):
+    CATEGORY = "security"
+    SEVERITY = "HIGH"
+    CWE = 89
+
+    def check_sql(self, call: cst.Call, argument: cst.BaseExpression | None, sink: str,
+                  db_receiver: bool, needs_sql_text: bool = False) -> None:
+        if argument is None:
+            return
+        analyzer = StringAnalyzer(self.context, self.context.stack + [call])
+        build = analyzer.unsafe_build(argument)
+        if build is None:
+            return
+        looks_like_sql = bool(SQL_LOOKING.search(analyzer.literal_fragments(argument)))
+        if needs_sql_text and not looks_like_sql:
+            return
+        if not (looks_like_sql or db_receiver):
+            return
+        self.report(call, how=describe(build, self.context, call), sink=sink)
+
+
+class SqlStringToCursor(_SqlSinkRule):
+    """SQL built from strings is executed on a database cursor or connection.
+
+    ## What it does
+    Finds `execute`/`executemany`/`executescript` (DB-API: sqlite3, psycopg2, psycopg 3, pymysql,
+    MySQLdb; SQLAlchemy connections and sessions) and the async drivers' `execute`/`fetch`/
+    `fetchrow`/`fetchval` (asyncpg, aiosqlite, aiomysql, aiopg, databases) whose SQL was built with
+    an f-string, `+`, `%`, `.format()` or `str.join()` from a value that is not a constant — in the
+    call itself, a few statements earlier (`+=` included), or in a helper of the same module.
+
+    ## Why is this bad?
+    Whoever controls the value controls the query: `' OR '1'='1` returns every row, `'; DROP
+    TABLE users; --` does worse (CWE-89, OWASP A03). Escaping by hand always misses a case.
+
+    ## Example
+    ```python
+    def find_user(cursor, email):
+        cursor.execute(f"SELECT * FROM users WHERE email = '{email}'")
+    ```
+
+    ## Use instead
+    Pass values as parameters; the driver sends them separately from the SQL:
+    ```python
+    def find_user(cursor, email):
+        cursor.execute("SELECT * FROM users WHERE email = %s", (email,))
+    ```
+    Identifiers (table or column names) cannot be parameters: check them against an allow-list
+    (`if column not in ALLOWED: raise ...`) or quote them with `psycopg.sql.Identifier`.
+
+    ## Not reported
+    Constants and module-level constants, numbers (`int(...)`, `%d`, `len(...)`), generated
+    placeholder lists (`", ".join(["%s"] * len(ids))`), `psycopg.sql.SQL(...).format(...)`,
+    quoting helpers (`quote_name`), allow-listed names, and `.execute` on objects that are
+    clearly not database connections (jobs, commands, executors).
+    """
+
+    CODE = "BR101"
+    NAME = "sql-built-from-strings"
+    MESSAGE = "SQL built {how} reaches {sink}; pass values as query parameters instead"
+    CONFIDENCE = "HIGH"
+    TRIGGER = r"\.(execute|executemany|executescript|execute_fetchall|fetch|fetchrow|fetchval|fetch_all|fetch_one|fetch_val|iterate|query)\s*\("
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in EXECUTE_METHODS:
+            return
+        method = func.attr.value
+        receiver = receiver_name(func.value)
+        last = receiver.rstrip("()").split(".")[-1]
+        if NOT_DB_RECEIVER.search(last):
+            return
+        self.check_sql(
+            node, first_argument(node), f"{receiver}.{method}()",
+            db_receiver=self._looks_like_db(func.value), needs_sql_text=method in ALWAYS_NEEDS_SQL_TEXT,
+        )
+
+    def _looks_like_db(self, receiver: cst.BaseExpression) -> bool:
+        if isinstance(receiver, cst.Call):
+            name = (dotted_name(receiver.func) or "").split(".")[-1]
+            return name in DB_FACTORIES or bool(DB_RECEIVER.search(name.lower()))
+        name = dotted_name(receiver) or ""
+        return bool(name) and bool(DB_RECEIVER.search(name.split(".")[-1].lower()))
+
+    VALID = [
+        # parameters, not formatting
+        """
+        def find(cursor, email):
+            cursor.execute("SELECT * FROM users WHERE email = %s", (email,))
+        """,
+        # module-level constant table name, generated placeholders
+        """
+        TABLE = "users"
+        def find_many(conn, ids):
+            placeholders = ", ".join(["%s"] * len(ids))
+            cur = conn.cursor()
+            cur.execute(f"SELECT * FROM {TABLE} WHERE id IN ({placeholders})", ids)
+        """,
+        # int cast, and %d conversions only
+        """
+        def page(cursor, request):
+            limit = int(request.args.get("limit", 20))
+            cursor.execute(f"SELECT * FROM posts LIMIT {limit}")
+            cursor.execute("SELECT * FROM posts LIMIT %d" % request.args["n"])
+        """,
+        # psycopg sql composition
+        """
+        from psycopg import sql
+        def count(cur, table):
+            cur.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table)))
+        """,
+        # not a database object
+        """
+        def run(job, name):
+            job.execute(f"deploy {name}")
+            command.execute("restart " + name)
+        """,
+        # allow-listed column
+        """
+        ALLOWED = {"name", "created"}
+        def sort(cursor, column):
+            if column not in ALLOWED:
+                raise ValueError(column)
+            cursor.execute(f"SELECT * FROM users ORDER BY {column}")
+        """,
+        # conditions built from literal fragments only, values as parameters
+        """
+        def search(cursor, name=None, city=None):
+            clauses, params = [], []
+            if name:
+                clauses.append("name = %s")
+                params.append(name)
+            if city:
+                clauses.append("city = %s")
+                params.append(city)
+            sql = "SELECT * FROM users"
+            if clauses:
+                sql += " WHERE " + " AND ".join(clauses)
+            cursor.execute(sql, params)
+        """,
+        # SQL-looking text that never reaches a sink
+        """
+        import logging
+        def log(user):
+            logging.info(f"SELECT for user {user} took too long")
+            message = "DELETE FROM sessions WHERE user = " + user
+            return message
+        """,
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import sqlite3
+            def find(email):
+                conn = sqlite3.connect("app.db")
+                conn.execute(f"SELECT * FROM users WHERE email = '{email}'")
+            """,
+            line=4, column=5, message="f-string of `email`",
+        ),
+        Invalid(
+            """
+            def find(cursor, name):
+                query = "SELECT * FROM users WHERE name = '" + name + "'"
+                rows = []
+                cursor.execute(query)
+            """,
+            line=4, message="(line 2)",
+        ),
+        Invalid(
+            """
+            def build(name):
+                return "SELECT * FROM users WHERE name = '%s'" % name
+
+            def find(db, name):
+                return db.execute(build(name)).fetchall()
+            """,
+            line=5, message="in build() (line 2)",
+        ),
+        Invalid(
+            """
+            async def find(pool, user_id):
+                async with pool.acquire() as conn:
+                    return await conn.fetchrow(
+                        "SELECT * FROM users WHERE id = {}".format(user_id)
+                    )
+            """,
+            line=3, message="str.format()",
+        ),
+        Invalid(
+            """
+            def search(cur, terms):
+                sql = "SELECT * FROM docs WHERE 1=1"
+                for term in terms:
+                    sql += " AND body LIKE '%" + term + "%'"
+                cur.execute(sql)
+            """,
+            line=5,
+        ),
+    ]
+
+
+class SqlStringToOrm(_SqlSinkRule):
+    """SQL built from strings is passed to an ORM's raw-SQL entry point.
+
+    ## What it does
+    Finds SQL built with an f-string, `+`, `%`, `.format()` or `str.join()` from non-constant
+    values that is handed to SQLAlchemy `text()` / `literal_column()` / `exec_driver_sql()`,
+    Django `Manager.raw()`, `QuerySet.extra()` and `RawSQL()`, or pandas `read_sql*()`.
+
+    ## Why is this bad?
+    These are the ORM's escape hatches: the text goes to the database verbatim, so everything an
+    ORM normally protects against comes back (CWE-89, OWASP A03).
+
+    ## Example
+    ```python
+    from sqlalchemy import text
+    rows = session.execute(text(f"SELECT * FROM users WHERE name = '{name}'"))
+    ```
+
+    ## Use instead
+    Bind parameters:
+    ```python
+    rows = session.execute(text("SELECT * FROM users WHERE name = :name"), {"name": name})
+    User.objects.raw("SELECT * FROM app_user WHERE name = %s", [name])
+    ```
+    Or use the query builder (`select(User).where(User.name == name)`, `filter(name=name)`).
+    """
+
+    CODE = "BR102"
+    NAME = "sql-built-from-strings-in-orm"
+    MESSAGE = "SQL built {how} reaches {sink}; use bound parameters instead"
+    CONFIDENCE = "HIGH"
+    TRIGGER = r"\b(text|literal_column|exec_driver_sql|raw|extra|RawSQL|read_sql|read_sql_query)\s*\("
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        qualified = self.context.imports.qualify(func) or ""
+        last = qualified.split(".")[-1]
+        if qualified in SQLALCHEMY_TEXT or (
+            last in {"text", "literal_column"} and self.context.imports.imported_from(func, "sqlalchemy", "sqlmodel")
+        ):
+            self.check_sql(node, first_argument(node, ("text", "sql")), f"{last}()", db_receiver=True)
+        elif last == "RawSQL":
+            self.check_sql(node, first_argument(node, ("sql",)), "RawSQL()", db_receiver=True)
+        elif last in {"read_sql", "read_sql_query"}:
+            self.check_sql(node, first_argument(node, ("sql",)), f"{last}()", db_receiver=True)
+        elif isinstance(func, cst.Attribute) and last == "exec_driver_sql":
+            self.check_sql(node, first_argument(node, ("statement",)), "exec_driver_sql()", db_receiver=True)
+        elif isinstance(func, cst.Attribute) and last == "raw":
+            chain = dotted_name(func.value) or receiver_name(func.value)
+            manager = "objects" in chain or "manager" in chain.lower()
+            self.check_sql(node, first_argument(node, ("raw_query",)), f"{receiver_name(func.value)}.raw()",
+                           db_receiver=manager, needs_sql_text=not manager)
+        elif isinstance(func, cst.Attribute) and last == "extra":
+            self._check_extra(node)
+
+    def _check_extra(self, node: cst.Call) -> None:
+        for arg in node.args:
+            if arg.keyword is None or arg.keyword.value not in {"where", "select", "tables", "order_by"}:
+                continue
+            value = arg.value
+            pieces: list[cst.BaseExpression] = []
+            if isinstance(value, (cst.List, cst.Tuple)):
+                pieces = [e.value for e in value.elements]
+            elif isinstance(value, cst.Dict):
+                pieces = [e.value for e in value.elements if isinstance(e, cst.DictElement)]
+            for piece in pieces:
+                analyzer = StringAnalyzer(self.context, self.context.stack + [node])
+                build = analyzer.unsafe_build(piece)
+                if build is not None:
+                    self.report(node, how=describe(build, self.context, node), sink=f"extra({arg.keyword.value}=...)")
+                    return
+
+    VALID = [
+        """
+        from sqlalchemy import text
+        def find(session, name):
+            return session.execute(text("SELECT * FROM users WHERE name = :name"), {"name": name})
+        """,
+        """
+        from sqlalchemy import select
+        def find(session, name):
+            return session.scalars(select(User).where(User.name == name)).all()
+        """,
+        """
+        def find(name):
+            return User.objects.raw("SELECT * FROM app_user WHERE name = %s", [name])
+        """,
+        # `text` that is not SQLAlchemy's
+        """
+        from myapp.widgets import text
+        def label(name):
+            return text(f"Hello {name}")
+        """,
+        """
+        from django.db.models.expressions import RawSQL
+        def annotate(qs):
+            return qs.annotate(val=RawSQL("SELECT col FROM t WHERE id = %s", (3,)))
+        """,
+        Valid(
+            """
+            import pandas as pd
+            COLUMNS = "id, name"
+            def load(con):
+                return pd.read_sql(f"SELECT {COLUMNS} FROM users", con)
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import sqlalchemy as sa
+            def find(conn, name):
+                return conn.execute(sa.text(f"SELECT * FROM users WHERE name = '{name}'"))
+            """,
+            line=3, column=25,
+        ),
+        Invalid(
+            """
+            def search(q):
+                sql = "SELECT * FROM app_post WHERE title LIKE '%%" + q + "%%'"
+                return Post.objects.raw(sql)
+            """,
+            line=3, message="Post.objects.raw()",
+        ),
+        Invalid(
+            """
+            def recent(qs, days):
+                return qs.extra(where=["created > now() - interval '%s days'" % days])
+            """,
+            line=2,
+        ),
+        Invalid(
+            """
+            import pandas
+            def load(con, user):
+                query = "SELECT * FROM orders WHERE user = '{}'".format(user)
+                return pandas.read_sql_query(query, con)
+            """,
+            line=4,
+        ),
+        Invalid(
+            """
+            from django.db.models.expressions import RawSQL
+            def annotate(qs, col):
+                return qs.annotate(val=RawSQL("SELECT " + col + " FROM t", ()))
+            """,
+            line=3,
+        ),
+    ]
