@@ -67,13 +67,13 @@ class Config:
         return config
 
     @cached_property
-    def _exclude_spec(self) -> pathspec.PathSpec:
-        return pathspec.PathSpec.from_lines("gitwildmatch", self.exclude + self.extend_exclude)
+    def _exclude_spec(self) -> pathspec.GitIgnoreSpec:
+        return pathspec.GitIgnoreSpec.from_lines(self.exclude + self.extend_exclude)
 
     @cached_property
-    def _per_file(self) -> list[tuple[pathspec.PathSpec, tuple[str, ...]]]:
+    def _per_file(self) -> list[tuple[pathspec.GitIgnoreSpec, tuple[str, ...]]]:
         return [
-            (pathspec.PathSpec.from_lines("gitwildmatch", [pattern]), codes)
+            (pathspec.GitIgnoreSpec.from_lines([pattern]), codes)
             for pattern, codes in self.per_file_ignores
         ]
 

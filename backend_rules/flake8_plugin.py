@@ -1,0 +1,50 @@
+"""flake8 front door: the same engine on the lines flake8 already read and decoded.
+
+flake8 applies ``# noqa`` and ``--select``/``--extend-ignore`` itself (by prefix: a user's
+``extend-ignore = B`` also silences ``BR``), so the plugin reports everything the project's
+``[tool.backend-rules]`` selects and lets flake8 filter. Cross-file facts come from the project
+index cached on disk, so ``flake8 -j`` workers reach the same answer as the CLI.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+from backend_rules import __version__
+
+
+@lru_cache(maxsize=64)
+def _config_for_folder(folder: str) -> Any:
+    from backend_rules.config import ConfigError, Config, find_pyproject, load_config
+
+    try:
+        return load_config(find_pyproject(Path(folder)))
+    except ConfigError:
+        return Config()  # flake8 has no channel for config errors; the CLI reports them
+
+
+class Flake8Plugin:
+    name = "backend-rules"
+    version = __version__
+
+    def __init__(self, tree: ast.AST, lines: list[str], filename: str) -> None:
+        self.lines = lines
+        self.filename = filename
+
+    def run(self) -> Iterator[tuple[int, int, str, type]]:
+        from backend_rules.engine import check_source
+        from backend_rules.project import index_for
+
+        path = self.filename
+        folder = os.path.dirname(os.path.abspath(path)) if path not in {"-", "stdin"} else os.getcwd()
+        config = _config_for_folder(folder)
+        findings = check_source(
+            "".join(self.lines), path, config,
+            project_loader=lambda: index_for(path), apply_noqa=False,
+        )
+        for finding in findings:
+            yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)
