@@ -6,12 +6,15 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
 from backend_rules.dataflow import ScopeFacts, collect_scope
 from backend_rules.imports import ImportMap
+from backend_rules.positions import PositionIndex
 
 if TYPE_CHECKING:  # pragma: no cover
+    import ast
+
     from backend_rules.project import ProjectIndex
     from backend_rules.rule import Rule
 
@@ -26,6 +29,7 @@ class FileContext:
         module: cst.Module,
         options: dict[str, Any],
         project_loader: Callable[[], "ProjectIndex | None"] | None = None,
+        tree: "ast.Module | None" = None,
     ) -> None:
         self.path = path
         self.source = source
@@ -38,6 +42,7 @@ class FileContext:
         self._project_loader = project_loader
         self.used_project_index = False
         self._scopes: dict[int, ScopeFacts] = {}
+        self.tree = tree  # the stdlib AST of the same source
 
     def scope_facts(self, node: cst.CSTNode) -> ScopeFacts:
         """Bindings of one function/class/module scope, collected once per file."""
@@ -53,12 +58,13 @@ class FileContext:
         return self._project_loader() if self._project_loader else None
 
     @cached_property
-    def _positions(self) -> Any:
-        # Positions need a code-generation pass over the whole tree: only files that report pay.
-        return MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+    def _positions(self) -> PositionIndex:
+        # Positions need a code-generation pass: only files that report pay, per statement.
+        return PositionIndex(self.module, self.tree)
 
     def position(self, node: cst.CSTNode) -> CodeRange:
-        return self._positions[node]
+        hint = self.stack[1] if len(self.stack) > 1 else None
+        return self._positions.position(node, hint)
 
     def line_of(self, node: cst.CSTNode) -> int:
         return self.position(node).start.line

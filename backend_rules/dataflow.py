@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from backend_rules.imports import dotted_name
+from backend_rules.walk import Visitor
 
 SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
@@ -118,7 +119,7 @@ def validated_names(test: cst.BaseExpression, negated: bool) -> list[str]:
     return []
 
 
-class _Collector(cst.CSTVisitor):
+class _Collector(Visitor):
     def __init__(self, facts: ScopeFacts) -> None:
         self.facts = facts
         self.counter = 0
@@ -219,7 +220,7 @@ class _Collector(cst.CSTVisitor):
 
 def collect_scope(node: cst.CSTNode) -> ScopeFacts:
     facts = ScopeFacts(node)
-    node.visit(_Collector(facts))
+    _Collector(facts).walk(node)
     return facts
 
 

@@ -20,6 +20,7 @@ import libcst as cst
 from backend_rules.context import FileContext
 from backend_rules.findings import Finding
 from backend_rules.registry import TOOL_RULES, all_rules
+from backend_rules.walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from backend_rules.config import Config
@@ -90,8 +91,12 @@ def check_source_detailed(
         rule for rule in selected
         if rule.CODE not in TOOL_RULES and (rule.trigger() is None or rule.trigger().search(text))
     ]
+    tree, syntax_findings = _stdlib_parse(text, path, selected_codes)
+    if tree is None:
+        return syntax_findings, False
+    triggered = [rule for rule in triggered if rule.may_fire(tree)]
     if not triggered:
-        return _syntax_check_only(text, path, selected_codes), False
+        return [], False
 
     try:
         module = cst.parse_module(text)
@@ -102,23 +107,23 @@ def check_source_detailed(
         return _tool_finding("BR001", path, 1, 1, f"cannot parse file: {exc!r}", selected_codes), False
 
     options = config.options_for(path)
-    context = FileContext(path, text, module, options, project_loader)
+    context = FileContext(path, text, module, options, project_loader, tree)
     findings = _run_rules(triggered, context, selected_codes)
     if apply_noqa:
         findings = _without_suppressed(findings, text.splitlines())
     return sorted(set(findings)), context.used_project_index
 
 
-def _syntax_check_only(text: str, path: str, selected_codes: set[str]) -> list[Finding]:
+def _stdlib_parse(text: str, path: str, selected_codes: set[str]) -> tuple[ast.Module | None, list[Finding]]:
+    """Every file gets the stdlib parser: a syntax check for all, and the AST for rule gates."""
     try:
-        ast.parse(text, filename=path)
+        return ast.parse(text, filename=path), []
     except SyntaxError as exc:
-        return _tool_finding(
+        return None, _tool_finding(
             "BR001", path, exc.lineno or 1, exc.offset or 1, f"cannot parse file: {exc.msg}", selected_codes
         )
     except (RecursionError, MemoryError, ValueError) as exc:
-        return _tool_finding("BR001", path, 1, 1, f"cannot parse file: {exc!r}", selected_codes)
-    return []
+        return None, _tool_finding("BR001", path, 1, 1, f"cannot parse file: {exc!r}", selected_codes)
 
 
 def _tool_finding(code: str, path: str, line: int, column: int, message: str, selected: set[str]) -> list[Finding]:
@@ -134,7 +139,7 @@ def _tool_finding(code: str, path: str, line: int, column: int, message: str, se
     ]
 
 
-class _Dispatcher(cst.CSTVisitor):
+class _Dispatcher:
     """One traversal for many rules: calls each rule's visit_/leave_ methods for a node type."""
 
     def __init__(self, rules: Iterable["Rule"], context: FileContext) -> None:
@@ -172,8 +177,7 @@ class _Dispatcher(cst.CSTVisitor):
         self.context.stack.append(node)
         return True
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        node = original_node
+    def on_leave(self, node: cst.CSTNode) -> None:
         self.context.stack.pop()
         self._call(self.leaves, node)
 
@@ -183,7 +187,7 @@ def _run_rules(rule_classes: list[type["Rule"]], context: FileContext, selected:
     dispatcher = _Dispatcher(rules, context)
     findings: list[Finding] = []
     try:
-        context.module.visit(dispatcher)  # type: ignore[arg-type]
+        walk(context.module, dispatcher.on_visit, dispatcher.on_leave)
     except RecursionError:
         findings += _tool_finding(
             "BR001", context.path, 1, 1, "file is nested too deeply to analyse", selected

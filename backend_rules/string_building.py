@@ -16,6 +16,7 @@ import libcst as cst
 
 from backend_rules.dataflow import Binding, ScopeFacts, enclosing_class, enclosing_scope, guarding_tests
 from backend_rules.imports import dotted_name
+from backend_rules.walk import Visitor
 
 MAX_DEPTH = 6
 CONSTANT_NAME = re.compile(r"^_*[A-Z][A-Z0-9_]*$")
@@ -494,7 +495,7 @@ def _names_in_target(target: cst.BaseExpression) -> list[str]:
     return []
 
 
-class _ReturnCollector(cst.CSTVisitor):
+class _ReturnCollector(Visitor):
     def __init__(self, root: cst.CSTNode) -> None:
         self.root = root
         self.values: list[cst.BaseExpression] = []
@@ -509,5 +510,5 @@ class _ReturnCollector(cst.CSTVisitor):
 
 def _returns(function: cst.FunctionDef) -> list[cst.BaseExpression]:
     collector = _ReturnCollector(function)
-    function.visit(collector)
+    collector.walk(function)
     return collector.values

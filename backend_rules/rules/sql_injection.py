@@ -7,6 +7,7 @@ same module; see :mod:`backend_rules.string_building` for what counts as safe.
 
 from __future__ import annotations
 
+import ast
 import re
 
 import libcst as cst
@@ -74,7 +75,47 @@ def describe(build: StringBuild, context, sink_node: cst.CSTNode) -> str:
     return f"with {build.how} of `{code_of(build.culprit)}`{where}"
 
 
+ORM_SINKS = {"text", "literal_column", "exec_driver_sql", "raw", "extra", "RawSQL", "read_sql", "read_sql_query"}
+
+
+def _builds_strings(tree: ast.AST) -> bool:
+    """Any f-string with a hole, ``+``/``%`` operation, ``.format`` or ``.join`` call."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr) and any(isinstance(v, ast.FormattedValue) for v in node.values):
+            return True
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+            return True
+        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add):
+            return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in {"format", "join"}:
+            return True
+    return False
+
+
+def _has_sink_with_computed_sql(tree: ast.AST, names: set[str]) -> bool:
+    """A call to one of ``names`` whose SQL argument is not a plain literal."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if name not in names:
+            continue
+        values = [a for a in node.args] + [k.value for k in node.keywords if k.arg is not None]
+        if any(not isinstance(v, ast.Constant) for v in values[:1] or values):
+            return True
+        if name == "extra":
+            return True
+    return False
+
+
 class _SqlSinkRule(Rule):
+    SINK_NAMES: set[str] = set()
+
+    @classmethod
+    def may_fire(cls, tree: ast.Module) -> bool:
+        return _has_sink_with_computed_sql(tree, cls.SINK_NAMES) and _builds_strings(tree)
+
     CATEGORY = "security"
     SEVERITY = "HIGH"
     CWE = 89
@@ -132,6 +173,7 @@ class SqlStringToCursor(_SqlSinkRule):
     """
 
     CODE = "BR101"
+    SINK_NAMES = EXECUTE_METHODS
     NAME = "sql-built-from-strings"
     MESSAGE = "SQL built {how} reaches {sink}; pass values as query parameters instead"
     CONFIDENCE = "HIGH"
@@ -303,6 +345,7 @@ class SqlStringToOrm(_SqlSinkRule):
     """
 
     CODE = "BR102"
+    SINK_NAMES = ORM_SINKS
     NAME = "sql-built-from-strings-in-orm"
     MESSAGE = "SQL built {how} reaches {sink}; use bound parameters instead"
     CONFIDENCE = "HIGH"
@@ -310,6 +353,9 @@ class SqlStringToOrm(_SqlSinkRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
+        bare = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        if bare not in ORM_SINKS:
+            return
         qualified = self.context.imports.qualify(func) or ""
         last = qualified.split(".")[-1]
         if qualified in SQLALCHEMY_TEXT or (
