@@ -60,11 +60,10 @@ class FileContext:
     @cached_property
     def _positions(self) -> PositionIndex:
         # Positions need a code-generation pass: only files that report pay, per statement.
-        return PositionIndex(self.module, self.tree)
+        return PositionIndex(self.module, self.tree, self.source)
 
     def position(self, node: cst.CSTNode) -> CodeRange:
-        hint = self.stack[1] if len(self.stack) > 1 else None
-        return self._positions.position(node, hint)
+        return self._positions.position(node)
 
     def line_of(self, node: cst.CSTNode) -> int:
         return self.position(node).start.line

@@ -1,9 +1,9 @@
-"""Line and column of a libcst node, paying only for the top-level statement that holds it.
+"""Line and column of a libcst node, paying only for the smallest definition that holds it.
 
 libcst's PositionProvider renders the whole module with position tracking, which costs more than
-parsing it. A finding needs the position of one node: the stdlib AST (parsed anyway) already knows
-where every top-level statement starts, so only that statement is rendered, as a module of its
-own, and its positions are shifted by its first line.
+parsing it. A finding needs the position of one node: the stdlib AST (parsed anyway) knows where
+every statement starts, so only the innermost function or class (or top-level statement) that
+holds the node is rendered, as a module of its own, and its positions are shifted back.
 """
 
 from __future__ import annotations
@@ -16,73 +16,100 @@ from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionPr
 
 from backend_rules.walk import walk
 
+DEFINITIONS = (cst.FunctionDef, cst.ClassDef)
 
-def _statement_starts(module: cst.Module, tree: ast.Module) -> list[int] | None:
-    """First line of each top-level libcst statement (decorators included), or None if the two
-    parsers disagree about the statements (then the whole module is rendered instead)."""
-    starts: list[int] = []
-    pending = list(tree.body)
-    for statement in module.body:
+
+def _pair(statements: list[cst.BaseStatement], nodes: list[ast.stmt]) -> dict[int, ast.stmt] | None:
+    """libcst statement id -> the first stdlib statement it holds (``a; b`` is one libcst line)."""
+    pairs: dict[int, ast.stmt] = {}
+    pending = list(nodes)
+    for statement in statements:
         count = len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
         if len(pending) < count:
             return None
-        first, pending = pending[0], pending[count:]
-        lines = [first.lineno] + [d.lineno for d in getattr(first, "decorator_list", [])]
-        starts.append(min(lines))
-    return starts if not pending else None
+        pairs[id(statement)] = pending[0]
+        pending = pending[count:]
+    return pairs if not pending else None
+
+
+def _start(node: ast.stmt) -> tuple[int, int]:
+    decorators = getattr(node, "decorator_list", [])
+    if decorators:
+        first = min(decorators, key=lambda d: (d.lineno, d.col_offset))
+        return first.lineno, max(first.col_offset - 1, 0)  # the "@" before the expression
+    return node.lineno, node.col_offset
 
 
 class PositionIndex:
-    def __init__(self, module: cst.Module, tree: ast.Module | None) -> None:
+    def __init__(self, module: cst.Module, tree: ast.Module | None, source: str = "") -> None:
         self.module = module
-        self.starts = _statement_starts(module, tree) if tree is not None else None
-        self._owner: dict[int, int] = {}
-        self._positions: dict[int, Any] = {}
-        self._renamed: dict[int, dict[int, cst.CSTNode]] = {}
+        self.tree = tree
+        self.lines = source.splitlines()
+        self._parents: dict[int, cst.CSTNode] | None = None
+        self._rendered: dict[int, tuple[Any, dict[int, cst.CSTNode], list[str]]] = {}
         self._whole: Any = None
 
-    def _owner_of(self, node: cst.CSTNode, hint: cst.CSTNode | None) -> int | None:
-        if id(node) in self._owner:
-            return self._owner[id(node)]
-        order = list(range(len(self.module.body)))
-        if hint is not None:
-            order.sort(key=lambda i: self.module.body[i] is not hint)
-        for index in order:
-            statement = self.module.body[index]
-            found = False
+    def _ancestors(self, node: cst.CSTNode) -> list[cst.CSTNode]:
+        if self._parents is None:
+            parents: dict[int, cst.CSTNode] = {}
+            stack: list[cst.CSTNode] = []
 
-            def enter(current: cst.CSTNode, index: int = index) -> bool:
-                nonlocal found
-                self._owner[id(current)] = index
-                if current is node:
-                    found = True
-                return not found
+            def enter(current: cst.CSTNode) -> bool:
+                if stack:
+                    parents[id(current)] = stack[-1]
+                stack.append(current)
+                return True
 
-            walk(statement, enter)
-            if found:
-                return index
-        return None
+            walk(self.module, enter, lambda _: stack.pop())
+            self._parents = parents
+        chain = []
+        current = self._parents.get(id(node))
+        while current is not None:
+            chain.append(current)
+            current = self._parents.get(id(current))
+        return list(reversed(chain))
 
-    def _statement_positions(self, index: int) -> tuple[Any, dict[int, cst.CSTNode]]:
-        if index not in self._positions:
-            statement = self.module.body[index]
+    def _owner(self, node: cst.CSTNode) -> tuple[cst.BaseStatement, int, int] | None:
+        """The innermost statement holding ``node`` whose start the stdlib AST knows."""
+        if self.tree is None:
+            return None
+        chain = self._ancestors(node) + [node]
+        statements: list[cst.BaseStatement] = list(self.module.body)
+        nodes: list[ast.stmt] = list(self.tree.body)
+        owner = None
+        for ancestor in chain[1:]:
+            pairs = _pair(statements, nodes)
+            if pairs is None or id(ancestor) not in pairs:
+                break
+            counterpart = pairs[id(ancestor)]
+            owner = (ancestor, *_start(counterpart))
+            if not isinstance(ancestor, DEFINITIONS) or not isinstance(ancestor.body, cst.IndentedBlock):
+                break
+            statements, nodes = list(ancestor.body.body), list(getattr(counterpart, "body", []))
+        return owner  # type: ignore[return-value]
+
+    def _render(self, statement: cst.BaseStatement) -> tuple[Any, dict[int, cst.CSTNode], list[str]]:
+        if id(statement) not in self._rendered:
             bare = statement.with_changes(leading_lines=())
             sub = self.module.with_changes(body=[bare], header=(), footer=())
-            self._positions[index] = MetadataWrapper(sub, unsafe_skip_copy=True).resolve(PositionProvider)
-            self._renamed[index] = {id(statement): bare}
-        return self._positions[index], self._renamed[index]
+            positions = MetadataWrapper(sub, unsafe_skip_copy=True).resolve(PositionProvider)
+            self._rendered[id(statement)] = (positions, {id(statement): bare}, sub.code.splitlines())
+        return self._rendered[id(statement)]
 
-    def position(self, node: cst.CSTNode, hint: cst.CSTNode | None = None) -> CodeRange:
-        if self.starts is not None:
-            index = self._owner_of(node, hint)
-            if index is not None:
-                positions, renamed = self._statement_positions(index)
-                where = positions[renamed.get(id(node), node)]
-                shift = self.starts[index] - 1
-                return CodeRange(
-                    CodePosition(where.start.line + shift, where.start.column),
-                    CodePosition(where.end.line + shift, where.end.column),
-                )
+    def _shift(self, position: CodePosition, line0: int, rendered: list[str]) -> CodePosition:
+        line = position.line + line0 - 1
+        source = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        mine = rendered[position.line - 1] if 0 < position.line <= len(rendered) else ""
+        indent = (len(source) - len(source.lstrip())) - (len(mine) - len(mine.lstrip()))
+        return CodePosition(line, position.column + max(indent, 0))
+
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        owner = self._owner(node)
+        if owner is not None:
+            statement, line0, _column = owner
+            positions, renamed, rendered = self._render(statement)
+            where = positions[renamed.get(id(node), node)]
+            return CodeRange(self._shift(where.start, line0, rendered), self._shift(where.end, line0, rendered))
         if self._whole is None:
             self._whole = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
         return self._whole[node]
