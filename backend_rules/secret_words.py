@@ -45,7 +45,7 @@ KEY_MODIFIERS = {
     "api", "secret", "private", "access", "auth", "signing", "sign", "encryption", "encrypt", "enc",
     "crypt", "crypto", "master", "app", "license", "licence", "hmac", "jwt", "fernet", "aes", "client",
     "consumer", "webhook", "stripe", "sendgrid", "twilio", "mailgun", "openai", "anthropic", "slack",
-    "github", "gitlab", "google", "maps", "recaptcha", "captcha", "session", "cookie", "service",
+    "github", "gitlab", "google", "maps", "recaptcha", "captcha", "service",
     "admin", "root", "shared", "symmetric", "decryption", "cipher", "ssh", "rsa", "pem", "gpg", "pgp",
     "subscription", "integration", "partner", "merchant", "payment", "paypal", "braintree", "aws",
     "azure", "gcp", "firebase", "algolia", "pusher", "mapbox", "sentry", "datadog", "dd", "newrelic",
@@ -58,7 +58,10 @@ NOT_CREDENTIAL_TOKEN = {
     "unk", "pad", "bos", "eos", "mask", "cls", "max", "min", "num", "lexer", "parser", "stop",
     "split", "word", "sentence", "input", "output", "resume", "idempotency", "nonce", "last",
     "first", "change", "wait", "lock", "invite", "invitation", "verification", "confirmation",
-    "unsubscribe", "share", "sharing", "upload", "download",
+    "unsubscribe", "share", "sharing", "upload", "download", "identity", "default", "metavalue",
+    "relationship", "column", "col", "sentinel", "marker", "delimiter", "operator", "op", "keyword",
+    "kw", "literal", "number", "punct", "whitespace", "comment", "newline", "indent", "dedent",
+    "wildcard", "entity", "blank", "empty", "null", "none", "attr", "string", "str", "bracket",
 }
 # Words that, after the secret word, say the name holds something else than the secret.
 NOT_SECRET_AFTER = {
@@ -99,7 +102,8 @@ NOT_SECRET_BEFORE = {"max", "min", "num", "n", "is", "has", "no", "use", "uses",
                      "hide", "reset", "forgot", "forgotten", "change", "verify", "count", "public",
                      "hashed", "encrypted", "invalid", "wrong", "bad", "empty",
                      "missing", "length", "len", "display", "masked", "if", "on", "should", "must",
-                     "can", "needs", "need", "token_type", "type", "bypass", "skip"}
+                     "can", "needs", "need", "token_type", "type", "bypass", "skip", "fake", "dummy",
+                     "mock", "example", "sample", "placeholder"}
 # Trailing words that do not change what a name holds (``secret_const``, ``PASSWORD_PROD``).
 NEUTRAL_SUFFIX = {"const", "constant", "value", "val", "str", "string", "raw", "plain", "plaintext",
                   "b", "bytes", "bin", "hex", "b64", "base64", "prod", "production", "dev", "development",
@@ -236,6 +240,9 @@ SECRET_VOCABULARY = {"password", "passwd", "pwd", "pass", "passphrase", "token",
                      "confirm", "confirmation", "current", "repeat", "type", "grant", "code", "new1",
                      "new2", "password1", "password2", "user", "username", "login", "csrf", "signing",
                      "jwt", "value", "field", "hash", "reset", "verify", "app", "x", "header"}
+# Values that name a field or are stock test values, never a real credential.
+FIELD_WORDS = {"passwd", "pwd", "pass", "pw", "username", "user", "login", "test", "testing", "foo", "bar",
+               "baz", "foobar", "qux"}
 URL_LIKE = re.compile(r"^[a-z][a-z0-9+.-]*://|^www\.|^mailto:|^arn:|^projects/[^/]+/secrets/")
 PATH_LIKE = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)|\.(?:pem|key|crt|cer|p12|pfx|json|ya?ml|txt|"
                        r"env|ini|cfg|conf|toml|py|html|jks|keystore|der|pub|gpg|asc|secret|enc)$")
@@ -260,8 +267,10 @@ def is_secret_value(value: str, name: str | None = None) -> bool:
         return False  # a sentence: a prompt, a label, an error message
     if text.endswith(":") or text.endswith("?"):
         return False
-    if IDENTIFIER.match(text.lower()) and re.fullmatch(r"[A-Za-z0-9_\-.:]+", text):
-        parts = [p for p in re.split(r"[_\-.:]", text.lower()) if p]
+    if text.lower() in FIELD_WORDS or re.fullmatch(r"_[a-z][a-z0-9_]*", text):
+        return False  # the name of a field or a session key, not its value
+    if IDENTIFIER.match(text.lower()) and re.fullmatch(r"[A-Za-z0-9_.:]+", text):
+        parts = [p for p in re.split(r"[_.:]", text.lower()) if p]
         if len(parts) > 1 and all(p in SECRET_VOCABULARY for p in parts):
             return False  # a field/parameter name: "access_token", "Password", "client_secret"
     if name is not None:
@@ -271,6 +280,13 @@ def is_secret_value(value: str, name: str | None = None) -> bool:
         if squashed and squashed in {re.sub(r"[^a-z0-9]", "", w) for w in _name_tails(name)}:
             return False
     return True
+
+
+def looks_random(value: str) -> bool:
+    """A bare ``token`` is a credential only when its value looks generated, not like a word."""
+    text = value.strip()
+    return bool(re.search(r"\d", text) or (re.search(r"[a-z]", text) and re.search(r"[A-Z]", text))
+                or re.search(r"[^A-Za-z0-9 _.\-]", text))
 
 
 def _name_tails(name: str) -> list[str]:
@@ -415,6 +431,8 @@ LIBPQ_CONTEXT = re.compile(r"(?:^|\s)(?:dbname|host|user|port|sslmode)\s*=")
 PLACEHOLDER_PASSWORDS = {"password", "pass", "passwd", "pwd", "pw", "secret", "mypassword", "yourpassword",
                          "your_password", "user_password", "db_password", "dbpassword", "p", "pass123",
                          "passw0rd", "changeit"}
+# Published demo accounts: RabbitMQ's guest/guest, Oracle's (and SQLAlchemy's docs') scott/tiger.
+DEMO_ACCOUNTS = {("guest", "guest"), ("scott", "tiger")}
 HOLE = "\x00"  # stands for a formatted expression inside an f-string
 
 
@@ -424,6 +442,8 @@ def url_credentials(text: str) -> tuple[str, str] | None:
         password = match.group("password")
         scheme = match.group("scheme").lower()
         if scheme in {"http", "https"} and not match.group("user"):
+            continue
+        if (match.group("user").lower(), password.lower()) in DEMO_ACCOUNTS:
             continue
         if _password_is_real(password, match.group("user")):
             return scheme, password

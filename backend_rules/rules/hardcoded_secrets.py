@@ -24,7 +24,7 @@ import pathspec
 from backend_rules.imports import dotted_name
 from backend_rules.rule import Invalid, Rule, Valid
 from backend_rules.secret_words import (
-    FORMAT_TRIGGER, HOLE, contextual_format, is_secret_value, judge_name, known_format, mask,
+    FORMAT_TRIGGER, HOLE, contextual_format, is_secret_value, judge_name, known_format, looks_random, mask,
     url_credentials,
 )
 
@@ -229,6 +229,8 @@ class SecretAnalysis:
         judged = judge_name(name)
         if judged is None or not is_secret_value(text, name):
             return
+        if judged.kind == "token" and not looks_random(text):
+            return  # ``token = "COLLATE"``: a lexer's token, not a credential
         fields = {"kind": judged.kind, "masked": mask(text), "name": name}
         if site == "assign" and self._in_settings_class():
             yield "BR404", inner, {**fields, "env": f"settings field `{name}`"}
