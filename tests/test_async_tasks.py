@@ -383,6 +383,40 @@ def test_dangling_task_variants(code):
             queue.put(n)  # ERR
             queue.put_nowait(n)
         """,
+        # instances of the module's classes, from a constructor, an annotation, or self.attr
+        """
+        class Mailer:
+            async def send(self, to):
+                ...
+
+            def render(self, to):
+                return to
+
+        mailer = Mailer()
+
+        class Signup:
+            def __init__(self):
+                self.mailer = Mailer()
+
+            async def run(self, user, other: Mailer):
+                self.mailer.send(user)  # ERR
+                mailer.send(user)  # ERR
+                other.send(user)  # ERR
+                other.render(user)
+        """,
+        # used as a value: in a condition, a loop, a comparison
+        """
+        import redis.asyncio as redis
+
+        cache = redis.Redis()
+
+        async def seen(key):
+            if cache.exists(key):  # ERR
+                return True
+            for item in cache.lrange(key, 0, -1):  # ERR
+                print(item)
+            return not cache.get(key)  # ERR
+        """,
         # coroutine objects where a function is expected
         """
         import asyncio
@@ -550,6 +584,15 @@ PROJECT = {
             def describe(self):
                 return "repo"
         """,
+    "shop/services.py": """
+        from shop.repo import Repository
+
+
+        async def audit(repo: Repository, item):
+            repo.save(item)
+            Repository().save(item)
+            repo.describe()
+        """,
     "shop/views.py": """
         from shop.mail import send_receipt
         from shop.mail.sender import render_receipt
@@ -576,7 +619,8 @@ def test_cross_file_coroutines_through_check_paths(tmp_path):
     _write(tmp_path, PROJECT)
     report = check_paths([str(tmp_path)], Config(select=("BR302",)), jobs=1, use_cache=False)
     found = sorted((f.path.rsplit("/", 1)[-1], f.line) for f in report.findings)
-    assert found == [("views.py", 9), ("views.py", 15), ("views.py", 16)], report.findings
+    assert found == [("services.py", 5), ("services.py", 6), ("views.py", 9), ("views.py", 15),
+                     ("views.py", 16)], report.findings
 
 
 def test_cross_file_coroutines_through_check_source(tmp_path):
