@@ -18,8 +18,8 @@ from __future__ import annotations
 import ast
 import os
 import re
-from functools import lru_cache
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import libcst as cst
@@ -674,6 +674,7 @@ class TypeResolver:
         cache = _cache(self.context).setdefault("self_attrs", {})
         table = cache.get(id(cls))
         if table is None:
+            cache[id(cls)] = {}  # guards against self.a = self.b.c() recursion while collecting
             table = cache[id(cls)] = self._self_attrs(cls)
         return table.get(attr)
 
