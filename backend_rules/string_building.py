@@ -30,6 +30,12 @@ SAFE_CALL_WORDS = ("quote", "escape", "identifier", "placeholder", "literal", "s
 TRANSPARENT_CALLS = {"str", "SQL", "dedent", "cleandoc", "textwrap.dedent", "inspect.cleandoc"}
 STRING_METHODS = {"strip", "lstrip", "rstrip", "lower", "upper", "title", "casefold", "rstrip", "replace", "expandtabs"}
 SAFE_ATTRIBUTES = {"db_table", "__tablename__", "pk", "id"}
+# Attribute chains through these read request data (``request.args``, ``self.request.GET``...).
+REQUEST_WORDS = {
+    "request", "req", "args", "form", "json", "GET", "POST", "query_params", "params", "cookies",
+    "headers", "body", "files", "kwargs", "cleaned_data", "validated_data", "path_params", "environ",
+    "argv", "data", "stdin", "payload", "input",
+}
 
 
 @dataclass(frozen=True)
@@ -218,6 +224,8 @@ class StringAnalyzer:
 
     def _attribute_is_safe(self, node: cst.Attribute, env: Env, depth: int) -> bool:
         attr = node.attr.value
+        if attr in REQUEST_WORDS:
+            return False
         if CONSTANT_NAME.match(attr) or attr in SAFE_ATTRIBUTES:
             return True
         chain = dotted_name(node) or ""
@@ -228,7 +236,16 @@ class StringAnalyzer:
             if bindings and all(b.kind == "=" and b.value is not None for b in bindings):
                 class_env = Env(self.class_facts, 1 << 30)
                 return all(self.is_safe(b.value, class_env, depth + 1) for b in bindings if b.value is not None)
-        return False
+        if not chain or any(part in REQUEST_WORDS for part in chain.split(".")):
+            return False
+        # Object state and configuration (``self.x``, ``connection.features.y``, ``settings.Z``)
+        # is set by the program, not the caller; a chain rooted in a parameter or an unsafe local
+        # (``user.name``) carries whatever the caller passed.
+        root = chain.split(".")[0]
+        if root in {"self", "cls"}:
+            return True
+        bindings, _ = self._bindings(root, env)
+        return not bindings or self._name_is_safe(root, env, depth + 1)
 
     def _call_is_safe(self, node: cst.Call, env: Env, depth: int) -> bool:
         name, last = call_name(node)
@@ -236,6 +253,14 @@ class StringAnalyzer:
             return True
         if any(word in last.lower() for word in SAFE_CALL_WORDS):
             return True
+        if isinstance(node.func, cst.Name):  # qn = connection.ops.quote_name; qn(table)
+            bindings, _ = self._bindings(node.func.value, env)
+            if bindings and all(
+                b.kind == "=" and b.value is not None
+                and any(w in (dotted_name(b.value) or "").split(".")[-1].lower() for w in SAFE_CALL_WORDS)
+                for b in bindings
+            ):
+                return True
         if last in {"min", "max"}:
             return all(self.is_safe(a.value, env, depth + 1) for a in node.args)
         if name in TRANSPARENT_CALLS or last in TRANSPARENT_CALLS:
@@ -269,7 +294,7 @@ class StringAnalyzer:
                 and self.is_safe(b.value, where) for b in bindings
             )
         if isinstance(node, cst.Attribute):
-            return CONSTANT_NAME.match(node.attr.value) is not None
+            return CONSTANT_NAME.match(node.attr.value) is not None and node.attr.value not in REQUEST_WORDS
         return False
 
     def _only_numeric_specs(self, node: cst.BaseExpression, env: Env) -> bool:
@@ -395,6 +420,9 @@ class StringAnalyzer:
         name, last = call_name(node)
         if isinstance(node.func, cst.Attribute):
             receiver = node.func.value
+            if last in {"format", "join"} and _is_sql_composable(receiver):
+                # psycopg's sql.SQL(...).format(sql.Identifier(...)) quotes what it inserts.
+                return self.unsafe_build(receiver, env, depth + 1)
             if last == "format" and self._stringish(receiver, env):
                 inner = self.unsafe_build(receiver, env, depth + 1)
                 if inner:
@@ -456,12 +484,25 @@ class StringAnalyzer:
                 if inner:
                     return inner
             elif binding.kind == "+=":
+                if not self._accumulates_text(node.value, binding, bindings, where):
+                    continue  # stmt += lambda s: ... (SQLAlchemy lambdas), counters, lists
                 inner = self.unsafe_build(binding.value, where, depth + 1)
                 if inner:
                     return inner
                 if not self.is_safe(binding.value, where, depth + 1):
                     return StringBuild("+= concatenation", binding.node, binding.value)
         return None
+
+    def _accumulates_text(self, name: str, binding: Binding, bindings: list[Binding], env: Env) -> bool:
+        """``name += value`` grows a string: the value or an earlier assignment is text."""
+        if isinstance(binding.value, cst.Lambda):
+            return False
+        if binding.value is not None and self._stringish(binding.value, env):
+            return True
+        return any(
+            b.kind == "=" and b.value is not None and b.order <= binding.order and self._stringish(b.value, env)
+            for b in bindings
+        )
 
     def _helper(self, node: cst.Call, env: Env) -> tuple[cst.FunctionDef, Env] | None:
         """A function of this module (or method of the enclosing class) that the call invokes."""
@@ -477,6 +518,11 @@ class StringAnalyzer:
             return None
         facts = self.context.scope_facts(function)
         return function, Env(facts, 1 << 30)
+
+
+def _is_sql_composable(node: cst.BaseExpression) -> bool:
+    """``sql.SQL("...")`` (psycopg 2/3): its format/join compose quoted parts."""
+    return isinstance(node, cst.Call) and (dotted_name(node.func) or "").split(".")[-1] == "SQL"
 
 
 def call_name(node: cst.Call) -> tuple[str, str]:

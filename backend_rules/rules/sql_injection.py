@@ -93,7 +93,11 @@ def _builds_strings(tree: ast.AST) -> bool:
 
 
 def _has_sink_with_computed_sql(tree: ast.AST, names: set[str]) -> bool:
-    """A call to one of ``names`` whose SQL argument is not a plain literal."""
+    """A call to one of ``names`` (or an import alias of one) whose SQL argument is not a literal."""
+    names = set(names)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            names.update(a.asname for a in node.names if a.asname and a.name in names)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -349,12 +353,15 @@ class SqlStringToOrm(_SqlSinkRule):
     NAME = "sql-built-from-strings-in-orm"
     MESSAGE = "SQL built {how} reaches {sink}; use bound parameters instead"
     CONFIDENCE = "HIGH"
-    TRIGGER = r"\b(text|literal_column|exec_driver_sql|raw|extra|RawSQL|read_sql|read_sql_query)\s*\("
+    TRIGGER = (
+        r"\b(text|literal_column|exec_driver_sql|raw|extra|RawSQL|read_sql|read_sql_query)\s*\("
+        r"|import[^\n]*\b(text|literal_column|RawSQL)\s+as\b"
+    )
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         bare = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-        if bare not in ORM_SINKS:
+        if bare not in ORM_SINKS and bare not in self.context.imports.names:
             return
         qualified = self.context.imports.qualify(func) or ""
         last = qualified.split(".")[-1]
