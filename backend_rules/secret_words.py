@@ -249,21 +249,28 @@ PATH_LIKE = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)|\.(?:pem|key|crt|cer|p1
 LOWER_SEGMENTS = re.compile(r"^[a-z0-9_.-]+(?:/[a-z0-9_.{}-]+)+/?$")
 
 
-def is_secret_value(value: str, name: str | None = None) -> bool:
-    """Whether a literal bound to a secret-named place looks like a real secret."""
+def is_secret_value(value: str, name: str | None = None, signing: bool = False) -> bool:
+    """Whether a literal bound to a secret-named place looks like a real secret.
+
+    ``signing``: the literal is used as a signing key whatever it says, so a sentence such as
+    ``"This is not a secret, change it"`` still counts.
+    """
     text = value.strip()
     if len(text) < 3 or len(text) > 2000:
         return False
     if PLACEHOLDER_CHARS.match(text) or TEMPLATE.search(text) or PLACEHOLDER_WORDS.match(text):
         return False
-    if "EXAMPLE" in text or re.search(r"(?i)x{4,}|\*{3,}|your[_\-\s]?(?:own[_\-\s]?)?\w*[_\-\s]?here|"
+    if "EXAMPLE" in text or re.search(r"\*{3,}", text) or (re.search(r"(?i)x{4,}", text) and not
+                                                               partly_redacted(text)):
+        return False
+    if re.search(r"(?i)your[_\-\s]?(?:own[_\-\s]?)?\w*[_\-\s]?here|"
                                        r"^your[_\-\s]", text):
         return False
     if ENV_NAME.match(text) or HEADER_NAME.match(text) or DOTTED.match(text):
         return False
     if URL_LIKE.match(text) or PATH_LIKE.search(text) or LOWER_SEGMENTS.match(text):
         return False
-    if " " in text and (len(text.split()) >= 3 or text.endswith((":", "?", ".", "!"))):
+    if not signing and " " in text and (len(text.split()) >= 3 or text.endswith((":", "?", ".", "!"))):
         return False  # a sentence: a prompt, a label, an error message
     if text.endswith(":") or text.endswith("?"):
         return False
@@ -280,6 +287,12 @@ def is_secret_value(value: str, name: str | None = None) -> bool:
         if squashed and squashed in {re.sub(r"[^a-z0-9]", "", w) for w in _name_tails(name)}:
             return False
     return True
+
+
+def partly_redacted(value: str) -> bool:
+    """``jWnyxxxxxxxxX7ZQxxxx``: a real key with characters blanked out still has a key's alphabet."""
+    rest = re.sub(r"[xX]", "", value)
+    return len(rest) >= 6 and bool(re.search(r"\d", rest) and re.search(r"[a-z]", rest) and re.search(r"[A-Z]", rest))
 
 
 def looks_random(value: str) -> bool:
@@ -351,7 +364,9 @@ JWT_EXAMPLES = {"SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"}  # jwt.io's publi
 def _body_ok(token: str) -> bool:
     body = re.sub(r"^[A-Za-z]+[_-]|^(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA|AIza|SG\.)",
                   "", token)
-    if "EXAMPLE" in token.upper() or re.search(r"(?i)x{5,}|0{8,}|(.)\1{7,}|1234567890|abcdef(?:gh|12)", body):
+    if "EXAMPLE" in token.upper() or re.search(r"0{8,}|1234567890|abcdef(?:gh|12)", body):
+        return False
+    if re.search(r"(?i)x{5,}|(.)\1{7,}", body) and not partly_redacted(re.sub(r"(.)\1{7,}", "", body)):
         return False
     return len(set(body)) >= min(8, max(4, len(body) // 4))
 

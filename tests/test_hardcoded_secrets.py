@@ -370,3 +370,9 @@ def test_messages_say_what_and_how():
     assert finding.message == (
         "password `hunt…` is hardcoded in `DB_PASSWORD`; read it from the environment or a secret manager"
     )
+
+
+def test_a_signing_key_that_reads_like_a_sentence_is_still_the_key():
+    code = "SECRET_KEY = 'This is not a secret, be sure to change this.'\n"
+    assert fired(code, "proj/settings.py") == [("BR405", 1)]
+    assert fired("password_help = 'Your password must contain at least 8 characters.'\n") == []

@@ -227,7 +227,7 @@ class SecretAnalysis:
             yield "BR402", inner, {"label": label}
             return
         judged = judge_name(name)
-        if judged is None or not is_secret_value(text, name):
+        if judged is None or not is_secret_value(text, name, signing=judged.signing_key):
             return
         if judged.kind == "token" and not looks_random(text):
             return  # ``token = "COLLATE"``: a lexer's token, not a credential
@@ -343,7 +343,7 @@ class SecretAnalysis:
             return
         text = literal_of(key)
         if text is not None:
-            if not self._owned_elsewhere(text) and is_secret_value(text):
+            if not self._owned_elsewhere(text) and is_secret_value(text, signing=True):
                 yield "BR405", key, {"what": what, "masked": mask(text)}
             return
         if isinstance(key, cst.Name):  # a constant of this module or function
@@ -353,7 +353,7 @@ class SecretAnalysis:
             value = literal_of(literal_node) or ""
             if judge_name(bound_name) and is_secret_value(value, bound_name):
                 return  # reported where it is bound (BR401/BR405)
-            if not self._owned_elsewhere(value) and is_secret_value(value):
+            if not self._owned_elsewhere(value) and is_secret_value(value, signing=True):
                 yield "BR405", literal_node, {"what": what, "masked": mask(value)}
 
     def _constant(self, name: str) -> tuple[cst.BaseExpression | None, str]:
