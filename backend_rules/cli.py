@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
 
     rules = sub.add_parser("rules", help="list every rule")
-    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     explain = sub.add_parser("explain", help="show a rule's documentation")
     explain.add_argument("code", help="a rule code such as BR101, or its name")
 
@@ -124,9 +124,20 @@ def run_rules(args: argparse.Namespace) -> int:
         ]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return EXIT_CLEAN
+    if args.format == "markdown":
+        sys.stdout.write(markdown_rule_table())
+        return EXIT_CLEAN
     for rule in rules.values():
         sys.stdout.write(f"{rule.CODE}  {rule.NAME:<34} {rule.SEVERITY:<6}  {rule.summary()}\n")
     return EXIT_CLEAN
+
+
+def markdown_rule_table() -> str:
+    """The README's rule table, generated so that it cannot drift from the code."""
+    rows = ["| code | name | what it finds | severity | confidence |", "|---|---|---|---|---|"]
+    for rule in all_rules().values():
+        rows.append(f"| {rule.CODE} | `{rule.NAME}` | {rule.summary()} | {rule.SEVERITY} | {rule.CONFIDENCE} |")
+    return "\n".join(rows) + "\n"
 
 
 def run_explain(args: argparse.Namespace) -> int:
