@@ -267,6 +267,10 @@ class StringAnalyzer:
             return all(self.is_safe(a.value, env, depth + 1) for a in node.args)
         if isinstance(node.func, cst.Attribute):
             receiver = node.func.value
+            if last == "replace":
+                return self.is_safe(receiver, env, depth + 1) and all(
+                    self.is_safe(a.value, env, depth + 1) for a in node.args
+                )
             if last in STRING_METHODS:
                 return self.is_safe(receiver, env, depth + 1)
             if last == "join":
@@ -438,6 +442,13 @@ class StringAnalyzer:
                     return inner
                 if not self._iterable_is_safe(iterable, env, depth + 1):
                     return StringBuild("str.join()", node, iterable)
+                return None
+            if last == "replace" and len(node.args) >= 2:  # "... '[VALUE]'".replace("[VALUE]", x)
+                inner = self.unsafe_build(receiver, env, depth + 1)
+                if inner:
+                    return inner
+                if self._stringish(receiver, env) and not self.is_safe(node.args[1].value, env, depth + 1):
+                    return StringBuild("str.replace()", node, node.args[1].value)
                 return None
             if last in STRING_METHODS:
                 return self.unsafe_build(receiver, env, depth + 1)

@@ -101,3 +101,12 @@ def audit(user):
     # SQL-looking text that never reaches a database is only a message.
     log.warning("SELECT by %s was slow", user)
     return f"DELETE requested by {user}"
+
+
+def overdue_orders_query_unsafe(days):
+    # Built here, executed by the scheduler in another module.
+    return f"SELECT id FROM orders WHERE due < now() - interval '{days} days'"  # expect: BR103
+
+
+def overdue_orders_query(days):
+    return "SELECT id FROM orders WHERE due < now() - make_interval(days => %s)", (days,)
