@@ -17,6 +17,7 @@ from backend_rules.imports import dotted_name
 from backend_rules.walk import Visitor
 
 SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+BLOCK_NODES = (cst.IndentedBlock, cst.SimpleStatementSuite)
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Binding:
     kind: str  # "=", "+=", "append", "extend", "param", "loop", "with", "unpack", "other"
     value: cst.BaseExpression | None
     node: cst.CSTNode
+    blocks: tuple[int, ...] = ()  # the blocks (indented suites) that hold the binding, outermost first
 
 
 @dataclass
@@ -49,11 +51,71 @@ class ScopeFacts:
                 return order
         return 1 << 30
 
-    def bindings_before(self, name: str, order: int) -> list[Binding]:
-        return [b for b in self.bindings.get(name, ()) if b.order < order or b.kind == "param"]
+    def bindings_before(self, name: str, order: int, blocks: tuple[int, ...] | None = None) -> list[Binding]:
+        """Bindings that can reach statement ``order``. With the blocks holding that statement,
+        a plain assignment in the same or an enclosing block hides everything before it."""
+        found = [b for b in self.bindings.get(name, ()) if b.order < order or b.kind == "param"]
+        if blocks is None:
+            return found
+        for index in range(len(found) - 1, -1, -1):
+            binding = found[index]
+            if binding.kind == "=" and blocks[: len(binding.blocks)] == binding.blocks:
+                return found[index:]
+        return found
+
+    def blocks_of(self, stack: list[cst.CSTNode]) -> tuple[int, ...]:
+        return tuple(id(n) for n in stack if n is self.node or isinstance(n, BLOCK_NODES))
 
     def is_validated(self, name: str, order: int) -> bool:
         return any(o < order for o in self.validated.get(name, ()))
+
+
+UNKNOWN = object()
+_FOLD_OPS = {
+    cst.Add: lambda a, b: a + b, cst.Subtract: lambda a, b: a - b, cst.Multiply: lambda a, b: a * b,
+    cst.FloorDivide: lambda a, b: a // b, cst.Modulo: lambda a, b: a % b, cst.Divide: lambda a, b: a / b,
+}
+_COMPARE_OPS = {
+    cst.GreaterThan: lambda a, b: a > b, cst.LessThan: lambda a, b: a < b,
+    cst.GreaterThanEqual: lambda a, b: a >= b, cst.LessThanEqual: lambda a, b: a <= b,
+    cst.Equal: lambda a, b: a == b, cst.NotEqual: lambda a, b: a != b,
+}
+
+
+def constant_value(node: cst.BaseExpression, facts: "ScopeFacts | None" = None, depth: int = 0) -> object:
+    """The value of a constant expression (literals, arithmetic, comparisons, names bound once to
+    a constant), or UNKNOWN. Lets ``x if 7 * 42 - num > 200 else y`` pick its branch."""
+    if depth > 8:
+        return UNKNOWN
+    try:
+        if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString)):
+            return node.evaluated_value
+        if isinstance(node, cst.Name):
+            if node.value in {"True", "False", "None"}:
+                return {"True": True, "False": False, "None": None}[node.value]
+            bindings = facts.bindings.get(node.value, []) if facts is not None else []
+            if len(bindings) == 1 and bindings[0].kind == "=" and bindings[0].value is not None:
+                return constant_value(bindings[0].value, facts, depth + 1)
+            return UNKNOWN
+        if isinstance(node, cst.BinaryOperation) and type(node.operator) in _FOLD_OPS:
+            left, right = constant_value(node.left, facts, depth + 1), constant_value(node.right, facts, depth + 1)
+            if left is UNKNOWN or right is UNKNOWN:
+                return UNKNOWN
+            return _FOLD_OPS[type(node.operator)](left, right)
+        if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+            target = node.comparisons[0]
+            if type(target.operator) in _COMPARE_OPS:
+                left = constant_value(node.left, facts, depth + 1)
+                right = constant_value(target.comparator, facts, depth + 1)
+                if left is UNKNOWN or right is UNKNOWN:
+                    return UNKNOWN
+                return _COMPARE_OPS[type(target.operator)](left, right)
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            value = constant_value(node.expression, facts, depth + 1)
+            return UNKNOWN if value is UNKNOWN else not value
+    except Exception:  # odd literals, TypeError between kinds, division by zero
+        return UNKNOWN
+    return UNKNOWN
 
 
 def _target_names(target: cst.BaseExpression) -> list[str]:
@@ -125,11 +187,34 @@ class _Collector(Visitor):
         self.counter = 0
         self.current = 0
         self.root = facts.node
+        self.dead = 0  # depth of constant-false branches we are inside
+        self.blocks: list[int] = [id(facts.node)]
+        self.dead_blocks: set[int] = set()
 
     def _bind(self, name: str, kind: str, value: cst.BaseExpression | None, node: cst.CSTNode) -> None:
-        self.facts.bindings[name].append(Binding(self.current, kind, value, node))
+        if self.dead:
+            return  # inside a branch a constant condition never takes
+        self.facts.bindings[name].append(Binding(self.current, kind, value, node, tuple(self.blocks)))
+
+    def _enter_if(self, node: cst.If) -> None:
+        value = constant_value(node.test, self.facts)
+        if value is not UNKNOWN:
+            self.dead_blocks.add(id(node.orelse) if value else id(node.body))
+
+    def on_leave(self, node: cst.CSTNode) -> None:
+        if id(node) in self.dead_blocks and self.dead:
+            self.dead -= 1
+        if isinstance(node, BLOCK_NODES) and self.blocks and self.blocks[-1] == id(node):
+            self.blocks.pop()
+        super().on_leave(node)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
+        if id(node) in self.dead_blocks:
+            self.dead += 1
+        if isinstance(node, BLOCK_NODES):
+            self.blocks.append(id(node))
+        if isinstance(node, cst.If):
+            self._enter_if(node)
         if node is not self.root and isinstance(node, SCOPE_NODES):
             if isinstance(node, cst.FunctionDef):
                 self.facts.functions.setdefault(node.name.value, node)

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from backend_rules.dataflow import Binding, ScopeFacts, enclosing_class, enclosing_scope, guarding_tests
+from backend_rules.dataflow import (
+    UNKNOWN, Binding, ScopeFacts, constant_value, enclosing_class, enclosing_scope, guarding_tests,
+)
 from backend_rules.imports import dotted_name
 from backend_rules.walk import Visitor
 
@@ -55,6 +57,7 @@ class Env:
     facts: ScopeFacts
     order: int
     guarded: frozenset[str] = frozenset()
+    blocks: tuple[int, ...] | None = None  # blocks holding the point of view (for kills)
 
 
 def code_of(node: cst.CSTNode) -> str:
@@ -87,13 +90,13 @@ class StringAnalyzer:
         self.module_facts = context.scope_facts(stack[0])
         scope = enclosing_scope(stack)
         facts = context.scope_facts(scope)
-        self.env = Env(facts, facts.order_of(stack), frozenset(guarding_tests(stack)))
+        self.env = Env(facts, facts.order_of(stack), frozenset(guarding_tests(stack)), facts.blocks_of(stack))
         cls = enclosing_class(stack)
         self.class_facts = context.scope_facts(cls) if cls is not None else None
 
     # ----- names --------------------------------------------------------------------------
     def _bindings(self, name: str, env: Env) -> tuple[list[Binding], Env]:
-        found = env.facts.bindings_before(name, env.order)
+        found = env.facts.bindings_before(name, env.order, env.blocks)
         if found or env.facts is self.module_facts:
             return found, env
         module_env = Env(self.module_facts, 1 << 30)
@@ -167,7 +170,7 @@ class StringAnalyzer:
             if self._iterable_is_safe(for_in.iter, env, depth + 1):
                 guarded.update(_names_in_target(for_in.target))
             for_in = for_in.inner_for_in
-        return Env(env.facts, env.order, frozenset(guarded))
+        return Env(env.facts, env.order, frozenset(guarded), env.blocks)
 
     # ----- safety -------------------------------------------------------------------------
     def is_safe(self, node: cst.BaseExpression, env: Env | None = None, depth: int = 0) -> bool:
@@ -199,10 +202,8 @@ class StringAnalyzer:
             return True  # arithmetic and repetition yield numbers or repeated safe text
         if isinstance(node, (cst.Comparison, cst.UnaryOperation)):
             return True
-        if isinstance(node, cst.BooleanOperation):
-            return self.is_safe(node.left, env, depth + 1) and self.is_safe(node.right, env, depth + 1)
-        if isinstance(node, cst.IfExp):
-            return self.is_safe(node.body, env, depth + 1) and self.is_safe(node.orelse, env, depth + 1)
+        if isinstance(node, (cst.BooleanOperation, cst.IfExp)):
+            return all(self.is_safe(option, env, depth + 1) for option in self._outcomes(node, env))
         if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
             return all(self.is_safe(e.value, env, depth + 1) for e in node.elements)
         if isinstance(node, cst.Dict):
@@ -214,6 +215,25 @@ class StringAnalyzer:
         if isinstance(node, cst.Await):
             return False
         return False
+
+    def _outcomes(self, node: cst.BaseExpression, env: Env) -> list[cst.BaseExpression]:
+        """The expressions a conditional can evaluate to, pruned by constant conditions."""
+        if isinstance(node, cst.IfExp):
+            test = constant_value(node.test, env.facts)
+            if test is UNKNOWN:
+                return self._outcomes(node.body, env) + self._outcomes(node.orelse, env)
+            return self._outcomes(node.body if test else node.orelse, env)
+        if isinstance(node, cst.BooleanOperation):
+            left = constant_value(node.left, env.facts)
+            if isinstance(node.left, cst.BooleanOperation) and left is UNKNOWN:
+                options = self._outcomes(node.left, env)
+                if len(options) == 1:
+                    left = constant_value(options[0], env.facts)
+            if left is UNKNOWN:
+                return self._outcomes(node.left, env) + self._outcomes(node.right, env)
+            take_left = bool(left) if isinstance(node.operator, cst.Or) else not left
+            return self._outcomes(node.left, env) if take_left else self._outcomes(node.right, env)
+        return [node]
 
     def _formatted_part_safe(self, part: cst.FormattedStringExpression, env: Env, depth: int) -> bool:
         if part.format_spec:
@@ -375,8 +395,12 @@ class StringAnalyzer:
             return self.unsafe_build(node.left, env, depth + 1) or self.unsafe_build(node.right, env, depth + 1)
         if isinstance(node, cst.BinaryOperation):
             return self._binary_build(node, env, depth)
-        if isinstance(node, cst.IfExp):
-            return self.unsafe_build(node.body, env, depth + 1) or self.unsafe_build(node.orelse, env, depth + 1)
+        if isinstance(node, (cst.IfExp, cst.BooleanOperation)):
+            for option in self._outcomes(node, env):
+                inner = self.unsafe_build(option, env, depth + 1)
+                if inner:
+                    return inner
+            return None
         if isinstance(node, cst.Call):
             return self._call_build(node, env, depth)
         if isinstance(node, cst.Name):

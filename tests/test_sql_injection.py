@@ -320,3 +320,50 @@ def test_noqa_suppresses_by_code_and_bare():
             cur.execute("SELECT * FROM t WHERE d = " + x)  # noqa:BR1
     """
     assert [f.line for f in run(code)] == [4]
+
+
+CONSTANT_CONDITIONS = """
+    from flask import request
+    def handler(statement):
+        param = request.values.get("p", "")
+        num = NUM
+        bar = (7 * 42) - num > 200 and "constant" or param
+        statement.execute(f"SELECT * FROM users WHERE password = '{bar}'")
+"""
+
+
+@pytest.mark.parametrize("num,fires", [(106, True), (86, False)])
+def test_constant_conditions_pick_their_branch(num, fires):
+    assert codes(CONSTANT_CONDITIONS.replace("NUM", str(num)), select=("BR101",)) == (["BR101"] if fires else [])
+
+
+@pytest.mark.parametrize("num,fires", [(196, False), (296, True)])
+def test_constant_if_statements_prune_dead_assignments(num, fires):
+    code = f"""
+        def handler(statement, param):
+            num = {num}
+            if 1 + num > 200:
+                bar = param
+            else:
+                bar = "constant"
+            statement.execute(f"SELECT * FROM t WHERE a = '{{bar}}'")
+    """
+    assert codes(code, select=("BR101",)) == (["BR101"] if fires else [])
+
+
+def test_reassignment_hides_earlier_values_but_branches_do_not():
+    hidden = """
+        def handler(cur, name):
+            query = f"SELECT * FROM t WHERE a = '{name}'"
+            query = "SELECT * FROM t WHERE a = %s"
+            cur.execute(query, (name,))
+    """
+    branch = """
+        def handler(cur, name, strict):
+            query = f"SELECT * FROM t WHERE a = '{name}'"
+            if strict:
+                query = "SELECT * FROM t WHERE a = %s"
+            cur.execute(query, (name,))
+    """
+    assert codes(hidden, select=("BR1",)) == []
+    assert codes(branch, select=("BR101",)) == ["BR101"]
