@@ -28,9 +28,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from backend_rules.rule import Rule
 
 NOQA_RE = re.compile(
-    r"#\s*noqa(?::[\s]?(?P<codes>[A-Z][0-9]+(?:[,\s]+[A-Z][0-9]+)*))?", re.IGNORECASE
+    r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
 )
-NOQA_CODE_RE = re.compile(r"[A-Z][0-9]+", re.IGNORECASE)
+NOQA_CODE_RE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 
 
 class SourceProblem(Exception):
