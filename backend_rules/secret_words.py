@@ -17,6 +17,7 @@ import base64
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
@@ -113,7 +114,17 @@ NEUTRAL_SUFFIX = {"const", "constant", "value", "val", "str", "string", "raw", "
 PREPOSITIONS = {"for", "of", "to", "in", "on", "from", "with", "by", "at"}
 
 
+@lru_cache(maxsize=4096)
+def _split(name: str) -> tuple[str, ...]:
+    return tuple(_split_words(name))
+
+
 def split_words(name: str) -> list[str]:
+    """``DB_PASSWORD`` -> [db, password]; ``stripeApiKey`` -> [stripe, api, key]."""
+    return list(_split(name))
+
+
+def _split_words(name: str) -> list[str]:
     """``DB_PASSWORD`` -> [db, password]; ``stripeApiKey`` -> [stripe, api, key]."""
     words: list[str] = []
     for chunk in re.split(r"[^A-Za-z0-9]+", name):
@@ -164,6 +175,7 @@ def _kind_at(words: list[str], index: int) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def judge_name(name: str) -> SecretName | None:
     """The kind of secret a variable/key/argument name says it holds, or None."""
     words = [w for w in split_words(name)]
@@ -354,10 +366,22 @@ FORMATS = [
                                      r"PRIVATE KEY(?: BLOCK)?-----"), "pem"),
 ]
 # Prefixes of every format above, for the rules' file filter.
-FORMAT_TRIGGER = (r"AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA|gh[pousr]_|github_pat_|"
-                  r"gl(?:pat|ptt|dt|rt|oas|cbt)-|xox[abposre]-|xapp-|hooks\.slack\.com|[sr]k_(?:live|test)_|"
-                  r"AIza|SK[0-9a-f]{32}|SG\.|sk-|npm_|pypi-AgE|eyJ|PRIVATE KEY|(?i:aws.?secret)|"
-                  r"(?i:twilio)")
+def anycase(*words: str) -> str:
+    """``pass`` -> ``pass|Pass|PASS``: case variants without the slow IGNORECASE flag."""
+    return "|".join(f"{w}|{w.capitalize()}|{w.upper()}" for w in words)
+
+
+# Every alternative starts with a literal character, so the regex engine can skip ahead fast.
+# Each part starts with a literal, so the regex engine's fast literal search does the work.
+AWS_SECRET_NAME = r"aws_?(?:secret|Secret|SECRET)|Aws_?(?:secret|Secret|SECRET)|AWS_?(?:secret|Secret|SECRET)"
+TWILIO_NAME = r"twilio|Twilio|TWILIO"
+FORMAT_TRIGGER_PARTS = (
+    r"A(?:KIA|SIA|BIA|CCA|GPA|IDA|ROA|IPA|NPA|NVA|PKA|Iza)", r"gh[pousr]_|github_pat_", r"gl(?:pat|ptt|dt|rt|oas|cbt)-",
+    r"xox[abposre]-", r"xapp-", r"hooks\.slack\.com", r"sk(?:_live_|_test_|-)", r"rk_(?:live|test)_",
+    r"SK[0-9a-f]{32}", r"SG\.", r"npm_", r"pypi-AgE", r"eyJ", r"PRIVATE KEY", "twilio", "Twilio", "TWILIO",
+    r"aws_?(?:secret|Secret|SECRET)", r"Aws_?(?:secret|Secret|SECRET)", r"AWS_?(?:secret|Secret|SECRET)",
+)
+FORMAT_TRIGGER = "|".join(FORMAT_TRIGGER_PARTS)
 JWT_EXAMPLES = {"SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"}  # jwt.io's published example
 
 
@@ -425,12 +449,13 @@ HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
 def contextual_format(text: str, name: str) -> str | None:
     """Formats that need the name to be sure: AWS secret access keys, Twilio auth tokens."""
-    words = set(split_words(name))
     value = text.strip()
-    if "aws" in words and "secret" in words and AWS_SECRET.match(value) and _body_ok(value) and \
+    if re.search(AWS_SECRET_NAME, name) and AWS_SECRET.match(value) and _body_ok(value) and \
             re.search(r"[0-9/+]", value) and re.search(r"[a-z]", value) and re.search(r"[A-Z]", value):
         return "AWS secret access key"
-    if "twilio" in words and ("token" in words or "auth" in words) and HEX32.match(value) and _body_ok(value):
+    words = set(split_words(name))
+    if re.search(TWILIO_NAME, name) and ("token" in words or "auth" in words) and HEX32.match(value) \
+            and _body_ok(value):
         return "Twilio auth token"
     return None
 

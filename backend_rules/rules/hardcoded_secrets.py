@@ -15,6 +15,8 @@ only its first characters (:func:`backend_rules.secret_words.mask`) or, for BR40
 
 from __future__ import annotations
 
+import ast
+import re
 from functools import lru_cache
 from typing import Iterator
 
@@ -24,8 +26,8 @@ import pathspec
 from backend_rules.imports import dotted_name
 from backend_rules.rule import Invalid, Rule, Valid
 from backend_rules.secret_words import (
-    FORMAT_TRIGGER, HOLE, contextual_format, is_secret_value, judge_name, known_format, looks_random, mask,
-    url_credentials,
+    FORMAT_TRIGGER, FORMAT_TRIGGER_PARTS, HOLE, anycase, contextual_format, is_secret_value, judge_name, known_format, looks_random,
+    mask, split_words, url_credentials,
 )
 
 FAMILY = "BR4"
@@ -382,6 +384,130 @@ class SecretAnalysis:
                 yield from self._judge(names[0], operand, "compare")
 
 
+# ------------------------------------------------------------------ stdlib-AST prefilter
+_SPECIAL_CALLS = BASIC_AUTH | USER_FACTORIES | SECRET_WRAPPERS | {"set_password", "login"}
+_SIGNING_CALLS = {"encode", "decode", "new", "HMAC", "digest", "sign", "verify", "Fernet"}
+_last_tree: list = [None, frozenset()]
+_SIGNING_MODULES = ("jwt", "jose", "hmac", "itsdangerous", "cryptography", "authlib")
+_FORMAT_RE = re.compile(FORMAT_TRIGGER)
+
+
+def _ast_name(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        return node.slice.value
+    if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+        return node.args[0].value if isinstance(node.args[0].value, str) else None
+    return None
+
+
+def _has_literal(node: ast.AST | None) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (str, bytes))
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.Call):
+        return any(_has_literal(arg) for arg in node.args) or any(_has_literal(k.value) for k in node.keywords)
+    if isinstance(node, ast.Tuple):
+        return any(_has_literal(e) for e in node.elts)
+    return False
+
+
+def _secretish(name: object) -> bool:
+    if not isinstance(name, str) or not name:
+        return False
+    return judge_name(name) is not None or bool({"aws", "twilio"} & set(split_words(name)))
+
+
+def _string_text(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
+        value = node.value
+        return value.decode("latin-1") if isinstance(value, bytes) else value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else HOLE
+                       for v in node.values)
+    return None
+
+
+def _root(node: ast.AST) -> str:
+    while isinstance(node, (ast.Attribute, ast.Call)):
+        node = node.value if isinstance(node, ast.Attribute) else node.func
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def possible_codes(tree: ast.Module) -> frozenset[str]:
+    """Which BR4 rules can fire on a file, judged cheaply on the stdlib AST (never too few)."""
+    if _last_tree[0] is tree:
+        return _last_tree[1]
+    codes: set[str] = set()
+    pair = {"BR401", "BR402", "BR404", "BR405"}
+    signing_modules: set[str] = set()
+    signing_roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Constant, ast.JoinedStr)):
+            if isinstance(node, ast.Constant) and not isinstance(node.value, (str, bytes)):
+                continue
+            text = _string_text(node)
+            if not text or len(text) < 12:
+                continue
+            if "BR402" not in codes and _FORMAT_RE.search(text) and known_format(text):
+                codes.add("BR402")
+            if "BR403" not in codes and ("@" in text or "password" in text) and url_credentials(text):
+                codes.add("BR403")
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            module = node.module or "" if isinstance(node, ast.ImportFrom) else ""
+            for alias in node.names:
+                full = f"{module}.{alias.name}" if module else alias.name
+                if full.split(".")[0] in _SIGNING_MODULES:
+                    signing_modules.add(alias.asname or alias.name.split(".")[0])
+                if "Settings" in alias.name:
+                    codes.add("BR404")
+        elif codes >= pair:
+            continue
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if _has_literal(node.value) and any(_secretish(_ast_name(t)) for t in targets):
+                codes |= pair
+        elif isinstance(node, ast.keyword):
+            if _has_literal(node.value) and (node.arg == "auth" or _secretish(node.arg)):
+                codes |= pair
+        elif isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values):
+                if isinstance(key, ast.Constant) and _secretish(key.value) and _has_literal(value):
+                    codes |= pair
+        elif isinstance(node, ast.arguments):
+            positional = node.posonlyargs + node.args
+            defaults = list(zip(positional[len(positional) - len(node.defaults):], node.defaults))
+            defaults += [(a, d) for a, d in zip(node.kwonlyargs, node.kw_defaults) if d is not None]
+            if any(_secretish(a.arg) and _has_literal(d) for a, d in defaults):
+                codes |= pair
+        elif isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            if any(_has_literal(o) for o in operands) and any(_secretish(_ast_name(o)) for o in operands):
+                codes |= pair
+        elif isinstance(node, ast.Call) and (node.args or node.keywords):
+            func = node.func
+            short = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if short in _SPECIAL_CALLS and _has_literal(node):
+                codes.add("BR401")
+            if short in _SIGNING_CALLS or short.endswith(("Serializer", "Signer")):
+                signing_roots.add(_root(func))
+            first = node.args[0] if node.args else None
+            if isinstance(first, ast.Constant) and _secretish(first.value) and (
+                len(node.args) >= 2 and _has_literal(node.args[1])
+                or any(k.arg == "default" and _has_literal(k.value) for k in node.keywords)
+            ):
+                codes.add("BR404")
+    if signing_roots & signing_modules:
+        codes.add("BR405")
+    result = frozenset(codes)
+    _last_tree[:] = [tree, result]
+    return result
+
+
 class _SecretRule(Rule):
     CATEGORY = "security"
     SEVERITY = "HIGH"
@@ -394,17 +520,45 @@ class _SecretRule(Rule):
             if code == self.CODE:
                 self.report(where, **fields)
 
+    @classmethod
+    def may_fire(cls, tree: ast.Module) -> bool:
+        return cls.CODE in possible_codes(tree)
+
     visit_Assign = visit_AnnAssign = visit_Call = visit_Dict = _visit
     visit_FunctionDef = visit_Lambda = visit_Comparison = _visit
     visit_SimpleString = visit_ConcatenatedString = visit_FormattedString = _visit
 
 
+class AnyOf:
+    """Several regexes tried in turn: as a file filter, much faster than one big alternation.
+
+    Python's ``re`` tries every branch of an alternation at every position whose first character
+    could start one; a few regexes that each start with a literal or a small class let the engine
+    skip ahead. ``search`` returns the first match, like :meth:`re.Pattern.search`.
+    """
+
+    def __init__(self, *patterns: str) -> None:
+        self.patterns = [re.compile(p) for p in patterns]
+        self.pattern = "|".join(f"(?:{p})" for p in patterns)
+
+    def search(self, text: str):
+        for pattern in self.patterns:
+            match = pattern.search(text)
+            if match:
+                return match
+        return None
+
+
+# A secret-ish word (key included: ``ApiKey``), the rest of the name, then `=`, `==`, `:` or `,` and
+# a quote (an annotation, a wrapper call such as SecretStr( or Field(default= may come between).
+_WORD = r"[PpSsTtCcKk](?:ass|ASS|wd|WD|w\b|W\b|ecret|ECRET|oken|OKEN|red|RED|ey|EY)"
 SECRET_WORD_TRIGGER = (
-    r"(?i:pass(?:w(?:or)?d|phrase|code)?|pwd|\bpw|secret|token|credential|creds"
-    r"|(?:api|private|access|auth|signing|encryption|master|client|app|hmac|jwt|consumer|webhook|license)"
-    r"[_-]?key)\w*['\"]?\]?\s*(?::\s*[\w\[\]., |]+\s*)?(?:[=!]=|=|:|,)\s*(?:\w+\((?:default\s*=\s*)?)?"
-    r"\s*[rRbBuUfF]{0,2}['\"]"
+    _WORD + r"\w{0,40}['\"]?\]?[ \t]{0,4}(?::[ \t]{0,4}[\w\[\]., |]{1,40})?(?:[=!]=|[=:,])[ \t]{0,4}"
+    r"(?:\w{1,20}\((?:default[ \t]?=[ \t]?)?)?[rRbBuUfF]{0,2}['\"]"
 )
+REVERSED_COMPARISON_TRIGGER = r"[=!]=[ \t]{0,4}[\w.\[\]'\"]{0,40}" + _WORD
+SPECIAL_CALL_TRIGGER = (r"BasicAuth\(|DigestAuth\(|ProxyAuth\(|set_password\(|\.login\(|create_user\(|"
+                        r"create_superuser\(|SecretStr\(|SecretBytes\(|auth[ \t]?=[ \t]?\(")
 
 
 class HardcodedSecret(_SecretRule):
@@ -451,12 +605,8 @@ class HardcodedSecret(_SecretRule):
     NAME = "hardcoded-secret"
     MESSAGE = "{kind} `{masked}` is hardcoded in `{name}`; read it from the environment or a secret manager"
     CWE = 259
-    TRIGGER = (
-        SECRET_WORD_TRIGGER
-        + r"|['\"]\s*[=!]=\s*[\w.\[\]'\"]*(?i:pass|pwd|pw\b|secret|token)"
-        + r"|BasicAuth\(|DigestAuth\(|ProxyAuth\(|set_password\(|\.login\(|create_(?:super)?user\("
-        + r"|Secret(?:Str|Bytes)\(|\bauth\s*=\s*\("
-    )
+    TRIGGER = "|".join((SECRET_WORD_TRIGGER, REVERSED_COMPARISON_TRIGGER, SPECIAL_CALL_TRIGGER))
+    _trigger_re = AnyOf(SECRET_WORD_TRIGGER, REVERSED_COMPARISON_TRIGGER, SPECIAL_CALL_TRIGGER)
 
     VALID = [
         # names that hold something else than the secret
@@ -588,6 +738,7 @@ class KnownCredentialFormat(_SecretRule):
     NAME = "known-credential-format"
     MESSAGE = "{label} in a string literal; revoke it and load the new one from the environment or a secret manager"
     TRIGGER = FORMAT_TRIGGER
+    _trigger_re = AnyOf(*FORMAT_TRIGGER_PARTS)
 
     VALID = [
         # publishable Stripe keys are meant to be public; AWS's documented example key
@@ -675,11 +826,13 @@ class CredentialsInUrl(_SecretRule):
     CODE = "BR403"
     NAME = "credentials-in-url"
     MESSAGE = "{scheme} carries the password `{masked}`; build it from the environment or a secret manager"
-    TRIGGER = (
-        r"://[^\s'\"@/]*:[^\s'\"@/]*@"
-        r"|(?:dbname|host|user)=[^\s'\"]*\s[^'\"\n]*password="
-        r"|password=[^\s'\"(),]+\s+(?:dbname|host|user|port)="
+    _PARTS = (
+        r"://[^\s'\"@/]{0,128}:[^\s'\"@/]{0,256}@",
+        r"dbname=[^'\"\n]{0,256}password=", r"host=[^'\"\n]{0,256}password=", r"user=[^'\"\n]{0,256}password=",
+        r"password=[^\s'\"(),]{1,256}\s{1,4}(?:dbname|host|user|port)=",
     )
+    TRIGGER = "|".join(_PARTS)
+    _trigger_re = AnyOf(*_PARTS)
 
     VALID = [
         # from the environment, or interpolated by the shell/compose/f-string
@@ -762,7 +915,7 @@ class HardcodedSecretFallback(_SecretRule):
     CODE = "BR404"
     NAME = "hardcoded-secret-fallback"
     MESSAGE = "{env} falls back to the hardcoded {kind} `{masked}`; fail when the secret is not set instead"
-    TRIGGER = r"getenv|environ|\bconfig\s*\(|\benv(?:\.\w+)?\s*\(|BaseSettings|setdefault"
+    TRIGGER = r"getenv|environ|config\(|env\(|env\.\w{1,12}\(|Settings|setdefault"
 
     VALID = [
         # no fallback, or an empty one
@@ -850,7 +1003,7 @@ class LiteralSigningKey(_SecretRule):
     NAME = "literal-signing-key"
     MESSAGE = "{what} signs with the literal key `{masked}`; load the key from the environment or a secret manager"
     CWE = 321
-    TRIGGER = r"jwt|JWT|hmac|(?i:secret_?key)|Signer|Serializer|Fernet|(?i:signing_?key)"
+    TRIGGER = r"jwt|JWT|hmac|HMAC|Signer|Serializer|Fernet|" + anycase("secret", "signing") + r"[_-]?[Kk]"
 
     VALID = [
         # keys from configuration
