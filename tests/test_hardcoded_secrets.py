@@ -376,3 +376,28 @@ def test_a_signing_key_that_reads_like_a_sentence_is_still_the_key():
     code = "SECRET_KEY = 'This is not a secret, be sure to change this.'\n"
     assert fired(code, "proj/settings.py") == [("BR405", 1)]
     assert fired("password_help = 'Your password must contain at least 8 characters.'\n") == []
+
+
+def test_fast_triggers_agree_with_the_documented_regex():
+    import re
+
+    from backend_rules.registry import all_rules
+
+    for code, rule in all_rules().items():
+        if code.startswith("BR4"):
+            documented = re.compile(rule.TRIGGER)
+            for example in rule.INVALID:
+                text = example.code
+                assert documented.search(text) and rule.trigger().search(text), (code, text)
+
+
+def test_options_are_read_from_pyproject(tmp_path):
+    from backend_rules.config import ConfigError, load_config
+
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.backend-rules]\ntest-paths = ["qa/"]\nsecrets-in-tests = true\n')
+    config = load_config(pyproject)
+    assert dict(config.options) == {"test-paths": ("qa/",), "secrets-in-tests": True}
+    pyproject.write_text('[tool.backend-rules]\nsecrets-in-tests = "yes"\n')
+    with pytest.raises(ConfigError):
+        load_config(pyproject)
