@@ -28,6 +28,7 @@ from backend_rules.dataflow import enclosing_class, enclosing_scope
 from backend_rules.imports import dotted_name
 from backend_rules.project import fact_collector, module_name
 from backend_rules.rule import Invalid, Rule
+from backend_rules.walk import Visitor
 
 FAMILY = "BR3"
 
@@ -108,6 +109,7 @@ TYPE_METHODS: dict[str, set[str]] = {
     "starlette_ws": {"accept", "send_text", "send_json", "send_bytes", "receive_text", "receive_json",
                      "receive_bytes", "receive", "send", "close"},
 }
+TYPED_METHOD_NAMES = frozenset().union(*TYPE_METHODS.values())
 TYPE_NAMES = {
     "httpx.AsyncClient": "httpx",
     "aiohttp.ClientSession": "aiohttp_session", "aiohttp.client.ClientSession": "aiohttp_session",
@@ -235,7 +237,7 @@ class ScopeUses:
 STORE_CONTAINERS = (cst.Element, cst.Tuple, cst.List, cst.StarredElement)
 
 
-class _UseCollector(cst.CSTVisitor):
+class _UseCollector(Visitor):
     def __init__(self, result: ScopeUses) -> None:
         self.result = result
         self.stack: list[cst.CSTNode] = []
@@ -309,7 +311,7 @@ def scope_uses(context: Any, scope: cst.CSTNode) -> ScopeUses:
         result = cache[id(scope)] = ScopeUses()
         collector = _UseCollector(result)
         body = scope.body if isinstance(scope, (cst.FunctionDef, cst.Lambda)) else scope
-        body.visit(collector)
+        collector.walk(body)
     return result
 
 
@@ -360,7 +362,7 @@ def assigned_local(parent: cst.CSTNode, stack: list[cst.CSTNode]) -> str | None:
 def is_async_generator(func: cst.FunctionDef) -> bool:
     found = False
 
-    class Finder(cst.CSTVisitor):
+    class Finder(Visitor):
         def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
             return False
 
@@ -375,7 +377,7 @@ def is_async_generator(func: cst.FunctionDef) -> bool:
             found = True
             return False
 
-    func.body.visit(Finder())
+    Finder().walk(func.body)
     return found
 
 
@@ -556,6 +558,19 @@ def project_coroutine_absolute(context: Any, qualified: str, depth: int) -> bool
     return project_coroutine(context, qualified, depth) if not qualified.startswith(".") else False
 
 
+def project_method_names(project: Any) -> set[str]:
+    """Every ``Class.method`` coroutine name of the project, by method name (memoised per index)."""
+    entry = _PROJECT_METHODS.get(id(project))
+    if entry is None or entry[0] is not project:
+        names: set[str] = set()
+        for data in project.facts("async_defs").values():
+            names.update(n.rsplit(".", 1)[1] for n in data.get("c", ()) if "." in n)
+        entry = _PROJECT_METHODS[id(project)] = (project, names)
+    return entry[1]
+
+
+_PROJECT_METHODS: dict[int, tuple[Any, set[str]]] = {}
+
 LIBRARY_PREFIXES = ("asyncio.", "typing.", "collections.", "os.", "sys.", "json.", "re.", "logging.",
                     "functools.", "itertools.", "httpx.", "aiohttp.", "fastapi.", "starlette.",
                     "sqlalchemy.", "pydantic.", "django.", "redis.", "asyncpg.", "aiosqlite.")
@@ -683,7 +698,7 @@ class TypeResolver:
         resolver = self
         context = self.context
 
-        class Walker(cst.CSTVisitor):
+        class Walker(Visitor):
             def __init__(self) -> None:
                 self.stack: list[cst.CSTNode] = list(context.stack[:1])
 
@@ -720,7 +735,7 @@ class TypeResolver:
                     return
                 table.setdefault(target.attr.value, set()).add(kind)
 
-        cls.visit(Walker())
+        Walker().walk(cls)
         return {attr: next(iter(kinds)) if len(kinds) == 1 else None for attr, kinds in table.items()}
 
 
@@ -1099,9 +1114,6 @@ class UnawaitedCoroutine(Rule):
             cls = enclosing_class(stack)
             if cls is not None and self._class_method_is_async(cls, method, 0):
                 return f"{receiver.value}.{method}"
-            typed = self.types.of(receiver, stack)  # unlikely, but cheap
-            if typed and method in TYPE_METHODS.get(typed, ()):
-                return f"{receiver.value}.{method}"
             return None
         if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Name) and receiver.func.value == "super":
             cls = enclosing_class(stack)
@@ -1115,12 +1127,15 @@ class UnawaitedCoroutine(Rule):
         if head is not None and "." not in head:
             # Class.method() of this module, or module.func() of the project
             kinds = module_kinds(context)
-            if kinds.get(head) == "class" and not self._shadowed(head, stack):
+            if kinds.get(head) == "class":
                 cls = module_classes(context).get(head)
-                if cls is not None and class_kinds(context, cls).get(method) == "async":
+                if (cls is not None and class_kinds(context, cls).get(method) == "async"
+                        and not self._shadowed(head, stack)):
                     return f"{head}.{method}"
         if qualified and self._imported(func) and project_coroutine(context, qualified):
             return dotted_name(func) or qualified
+        if method not in self._candidate_methods():
+            return None  # no receiver type could make it a coroutine: skip the type lookup
         typed = self.types.of(receiver, stack)
         if typed is None:
             return None
@@ -1140,10 +1155,27 @@ class UnawaitedCoroutine(Rule):
         if name is None:
             return False
         head = name.split(".")[0]
-        if head not in self.context.imports.names or self._shadowed(head, self.context.stack):
+        if head not in self.context.imports.names:
             return False
         qualified = self.context.imports.qualify(func) or ""
-        return not qualified.startswith(LIBRARY_PREFIXES)
+        if qualified.startswith(LIBRARY_PREFIXES):
+            return False
+        return not self._shadowed(head, self.context.stack)
+
+    def _candidate_methods(self) -> set[str]:
+        """Method names that can be coroutines here: library types, this module's and the
+        project's async methods (the latter only when the file imports project names)."""
+        cache = _cache(self.context)
+        names = cache.get("candidate_methods")
+        if names is None:
+            names = set(TYPED_METHOD_NAMES)
+            for cls in module_classes(self.context).values():
+                names.update(m for m, kind in class_kinds(self.context, cls).items() if kind == "async")
+            imports = self.context.imports.names.values()
+            if any(not q.startswith(LIBRARY_PREFIXES) for q in imports) and self.context.project is not None:
+                names |= project_method_names(self.context.project)
+            cache["candidate_methods"] = names
+        return names
 
     def _shadowed(self, name: str, stack: list[cst.CSTNode]) -> bool:
         for node in reversed(stack):
@@ -1152,22 +1184,22 @@ class UnawaitedCoroutine(Rule):
         return False
 
     def _plain_name(self, name: str, stack: list[cst.CSTNode]) -> str | None:
-        if self._shadowed(name, stack):
-            return None
         kinds = module_kinds(self.context)
         kind = kinds.get(name)
+        found: str | None = None
         if kind == "async":
-            return name
-        if kind is not None and kind != "import":
+            found = name
+        elif kind is None or kind == "import":
+            qualified = self.context.imports.names.get(name)
+            if qualified is None:
+                return None
+            if qualified in KNOWN_COROUTINES:
+                found = qualified
+            elif not qualified.startswith(LIBRARY_PREFIXES) and project_coroutine(self.context, qualified):
+                found = name
+        if found is None or self._shadowed(name, stack):
             return None
-        qualified = self.context.imports.names.get(name)
-        if qualified is None:
-            return None
-        if qualified in KNOWN_COROUTINES:
-            return qualified
-        if not qualified.startswith(LIBRARY_PREFIXES) and project_coroutine(self.context, qualified):
-            return name
-        return None
+        return found
 
     def _class_method_is_async(self, cls: cst.ClassDef, method: str, depth: int) -> bool:
         kind = class_kinds(self.context, cls).get(method)
@@ -1369,7 +1401,7 @@ def _handler_types(context: Any, handler: cst.ExceptHandler) -> list[str]:
 def _raises(block: cst.CSTNode) -> bool:
     found = False
 
-    class Finder(cst.CSTVisitor):
+    class Finder(Visitor):
         def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
             return False
 
@@ -1381,7 +1413,7 @@ def _raises(block: cst.CSTNode) -> bool:
             found = True
             return False
 
-    block.visit(Finder())
+    Finder().walk(block)
     return found
 
 
@@ -1415,7 +1447,7 @@ def _handler_body(handler: cst.ExceptHandler) -> list[cst.CSTNode]:
     return []
 
 
-class _CancelIdiomFinder(cst.CSTVisitor):
+class _CancelIdiomFinder(Visitor):
     """Does the function call ``.cancel()`` on something (the cancel-and-wait idiom)?"""
 
     def __init__(self) -> None:
@@ -1430,7 +1462,7 @@ def _awaits_something(block: cst.CSTNode) -> bool:
     """An ``await``, ``async for`` or ``async with`` (outside nested functions) in ``block``."""
     found = False
 
-    class Finder(cst.CSTVisitor):
+    class Finder(Visitor):
         def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
             return False
 
@@ -1452,7 +1484,7 @@ def _awaits_something(block: cst.CSTNode) -> bool:
             found = found or node.asynchronous is not None
             return not found
 
-    block.visit(Finder())
+    Finder().walk(block)
     return found
 
 
@@ -1543,12 +1575,12 @@ class SwallowedExceptionInAsync(Rule):
         bound = node.name.name.value
         found = False
 
-        class Finder(cst.CSTVisitor):
+        class Finder(Visitor):
             def visit_Name(self, name: cst.Name) -> None:
                 nonlocal found
                 found = found or name.value == bound
 
-        node.body.visit(Finder())
+        Finder().walk(node.body)
         return found
 
     def _cancel_idiom(self, stack: list[cst.CSTNode]) -> bool:
@@ -1557,7 +1589,7 @@ class SwallowedExceptionInAsync(Rule):
         if func is None or try_node is None or not _awaits_something(try_node.body):
             return False
         finder = _CancelIdiomFinder()
-        func.visit(finder)
+        finder.walk(func)
         return finder.found
 
     VALID = [
