@@ -418,3 +418,52 @@ def test_without_index_the_model_is_unknown_but_heuristics_remain(tmp_path):
     findings = backend_rules.check_source(source, "views.py", Config(select=SELECT), project_loader=lambda: None)
     got = {(f.code, f.line) for f in findings}
     assert ("BR202", 8) in got and ("BR202", 10) in got
+
+
+# ---------------------------------------------------------------------------------------------
+# DRF SerializerMethodField, FastAPI + AsyncSession
+# ---------------------------------------------------------------------------------------------
+
+def test_serializer_method_field_queries_per_object():
+    code = """
+    from rest_framework import serializers
+
+    class PostSerializer(serializers.ModelSerializer):
+        n = serializers.SerializerMethodField()
+        latest = serializers.SerializerMethodField()
+
+        def get_n(self, obj):
+            return obj.comments.count()
+
+        def get_latest(self, post):
+            return post.comments.order_by("-id").first()
+
+        def get_title(self, obj):
+            return obj.title.upper()
+
+    class NotASerializer:
+        def get_n(self, obj):
+            return obj.comments.count()
+    """
+    assert found(code) == [("BR202", 8), ("BR202", 11)]
+    assert 'annotate(Count("comments"))' in messages(code)[0]
+
+
+def test_fastapi_async_session():
+    code = """
+    from sqlalchemy import select
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    async def list_orders(db: AsyncSession):
+        result = await db.execute(select(Order))
+        orders = result.scalars().all()
+        return [{"id": o.id, "customer": o.customer.name} for o in orders]
+
+    async def users(ids, db: AsyncSession):
+        out = []
+        for uid in ids:
+            res = await db.execute(select(User).where(User.id == uid))
+            out.append(res.scalar_one())
+        return out
+    """
+    assert found(code) == [("BR202", 7), ("BR201", 12)]

@@ -58,7 +58,7 @@ FILE_SKIP = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_tests?|tests|conftest)\.
 # Every alternative starts with a literal "." so the regex engine scans for it quickly.
 TRIGGER_RE = (
     r"\.(?:objects\b|_default_manager\b|query\b|execute\(|fetch(?:row|val|_all|_one|all)?\(|scalars?\("
-    r"|get_queryset\(|shortcuts\b|get\((?=[A-Z])|\w+_set\.|(?:services?|crud|repositor\w*|queries|selectors|dao)\b)"
+    r"|get_queryset\(|shortcuts\b|\w*Serializer\b|get\((?=[A-Z])|\w+_set\.|(?:services?|crud|repositor\w*|queries|selectors|dao)\b)"
 )
 
 
@@ -728,6 +728,8 @@ def _deeper(state: _FileState, query: Query, item: str, path: list[str], rel: An
     rel2 = target.relations.get(second)
     if rel2 is None or rel2.eager_by_default:
         return None
+    if query.model and rel2.target == query.model and not rel2.collection:
+        return None  # the back-reference to the item: the ORM fills it when it loads the relation
     full = path + [second]
     if rel2.collection:
         if query.orm == "django":
@@ -801,6 +803,52 @@ def _resolve_relative(module: str, qualified: str) -> str:
     base = base[: max(len(base) - level, 0)]
     rest = qualified.lstrip(".")
     return ".".join(base + [rest]) if base else rest
+
+
+# --------------------------------------------------------------------------------------------
+# DRF: SerializerMethodField runs once per object of a many=True serializer
+# --------------------------------------------------------------------------------------------
+
+def _serializer_object(rule: Rule, func: cst.FunctionDef) -> str | None:
+    """The object parameter of ``get_<field>(self, obj)`` in a DRF serializer class, else None."""
+    if not func.name.value.startswith("get_") or len(func.params.params) != 2:
+        return None
+    stack = rule.context.stack
+    klass = stack[-2] if len(stack) >= 2 and isinstance(stack[-2], cst.ClassDef) else None
+    if klass is None or not any((dotted_name(b.value) or "").endswith("Serializer") for b in klass.bases):
+        return None
+    return func.params.params[1].name.value
+
+
+def analyse_serializer_method(rule: Rule, func: cst.FunctionDef) -> list[tuple[str, cst.CSTNode, str]]:
+    state = _state(rule.context)
+    cached = state.loops.get(id(func))
+    if cached is not None:
+        return cached
+    findings: list[tuple[str, cst.CSTNode, str]] = []
+    state.loops[id(func)] = findings
+    obj = _serializer_object(rule, func)
+    if obj is None:
+        return findings
+    field = func.name.value[4:]
+    visitor = _Access({obj})
+    func.body.visit(visitor)
+    seen: set[str] = set()
+    for node, segs in visitor.found:
+        if len(segs) < 3 or not segs[2].call or visitor.rebound:
+            continue
+        x, method = segs[1].name, segs[2].name
+        if x in NOT_RELATION or x in seen or method not in (ALWAYS_QUERY | {"count", "exists"}):
+            continue
+        if method in {"values", "only", "defer", "distinct", "select_related"}:
+            continue
+        seen.add(x)
+        hint = (f"annotate(Count(\"{x}\")) in the view's queryset and read the annotation"
+                if method in {"count", "exists"} else
+                f"prefetch it in the view's queryset (Prefetch(\"{x}\", queryset=...)) or annotate it")
+        findings.append(("BR202", node, f"`{obj}.{x}.{method}()` in SerializerMethodField `{field}` runs a query "
+                         f"once per serialized object; {hint}"))
+    return findings
 
 
 # --------------------------------------------------------------------------------------------
@@ -926,7 +974,7 @@ class QueryInLoop(_LoopRule):
         query = _resolve_query(self.context, state, expr, stack)
         if query is None or query.orm == "dbapi" or query.evaluated or query.trailing or query.terminal:
             return
-        if query.has_in_lookup or self._varies_with_loop_model(query, loop):
+        if query.has_in_lookup or self._varies_with_loop_model(query, loop, chain_of(expr)):
             return
         if query.text == "get_queryset()" or query.model is None and query.orm == "django" and not query.lookups:
             return
@@ -937,8 +985,8 @@ class QueryInLoop(_LoopRule):
 
     def _varies_with_loop_model(self, query: Query, loop: cst.CSTNode, segs: list[Seg] | None = None) -> bool:
         root = (query.root_model_expr or "").split(".")[0]
-        if segs and not segs[0].call and query.orm != "django":
-            root = segs[0].name  # conn.execute(...) with ``conn`` from the loop
+        if segs and not segs[0].call:
+            root = segs[0].name  # conn.execute(...) / qs.exists() with ``conn``/``qs`` from the loop
         if not root:
             return False
         for node in [loop, *self.context.stack]:
@@ -973,7 +1021,12 @@ class QueryInLoop(_LoopRule):
         facts = self.context.scope_facts(scope)
         segs = chain_of(top)
         if segs and not segs[0].call:
+            original = len(segs)
             segs = _resolve_segs(self.context, segs, scope, facts.order_of(full), 0, enclosing_class(full))
+            if len(segs) != original:
+                held = classify(segs[: len(segs) - original + 1], _KnownModels(state))
+                if held is not None and held.evaluated:
+                    return  # the variable holds a result: its query ran where it was assigned
         query = classify(segs, _KnownModels(state))
         if query is not None:
             if query.evaluated:
@@ -1256,6 +1309,13 @@ class LazyRelationInLoop(_LoopRule):
     NAME = "lazy-relation-in-loop"
     MESSAGE = "`{access}` is loaded lazily once per item in this loop; {remedy}"
     CONFIDENCE = "MEDIUM"
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self.skip or not node.name.value.startswith("get_"):
+            return
+        for code, where, message in analyse_serializer_method(self, node):
+            if code == self.CODE:
+                self.report(where, message)
 
     def visit_For(self, node: cst.For) -> None:
         self.depth += 1
