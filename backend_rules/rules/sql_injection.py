@@ -533,11 +533,20 @@ class SqlStringForLater(_SqlSinkRule):
     NAME = "sql-built-for-later-execution"
     MESSAGE = "SQL statement built {how} in `{target}`; keep values out of the SQL text and pass them as parameters"
     CONFIDENCE = "MEDIUM"
-    TRIGGER = r"(?i)(select|insert|update|delete|replace|merge|create|drop|alter|truncate)\b"
+    TRIGGER = (
+        r"(?i)\b(select\b[^;]{0,300}?\bfrom|insert\b[^;]{0,80}?\b(into|values)|update\b[^;]{0,100}?\bset|"
+        r"delete\s+from|replace\s+into|merge\s+into|(create|drop|alter|truncate)\s+(table|index|view))\b"
+    )
 
     @classmethod
     def may_fire(cls, tree: ast.Module) -> bool:
-        return _builds_strings(tree)
+        """Some string literal has a statement's shape, and something builds strings."""
+        has_statement = any(
+            isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) > 10
+            and SQL_LOOKING.search(node.value)
+            for node in ast.walk(tree)
+        )
+        return has_statement and _builds_strings(tree)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         names = [t.target.value for t in node.targets if isinstance(t.target, cst.Name)]
@@ -576,31 +585,29 @@ class SqlStringForLater(_SqlSinkRule):
 
     def _executed_here(self, name: str) -> bool:
         """The variable is handed to a sink in the same function: BR101/BR102 speak there."""
-        scope = enclosing_scope(self.context.stack)
-        found = False
-
-        def enter(node: cst.CSTNode) -> bool:
-            nonlocal found
-            if isinstance(node, cst.Call) and _callee(node) in ALL_SINKS:
-                found = found or any(isinstance(a.value, cst.Name) and a.value.value == name for a in node.args)
-            return not found
-
-        walk(scope, enter)
-        return found
+        return name in self._sink_arguments(enclosing_scope(self.context.stack))[0]
 
     def _helper_executed_here(self, function: str) -> bool:
         """A call of the helper feeds a sink somewhere in this module."""
-        found = False
+        return function in self._sink_arguments(self.context.module)[1]
 
-        def enter(node: cst.CSTNode) -> bool:
-            nonlocal found
-            if isinstance(node, cst.Call) and _callee(node) in ALL_SINKS and node.args:
-                first = node.args[0].value
-                found = found or (isinstance(first, cst.Call) and _callee(first) == function)
-            return not found
+    def _sink_arguments(self, scope: cst.CSTNode) -> tuple[set[str], set[str]]:
+        """Names passed to sinks in ``scope``, and functions whose result is (one walk per scope)."""
+        cache = self.__dict__.setdefault("_sinks_by_scope", {})
+        if id(scope) not in cache:
+            names: set[str] = set()
+            helpers: set[str] = set()
 
-        walk(self.context.module, enter)
-        return found
+            def enter(node: cst.CSTNode) -> bool:
+                if isinstance(node, cst.Call) and _callee(node) in ALL_SINKS:
+                    names.update(a.value.value for a in node.args if isinstance(a.value, cst.Name))
+                    if node.args and isinstance(node.args[0].value, cst.Call):
+                        helpers.add(_callee(node.args[0].value))
+                return True
+
+            walk(scope, enter)
+            cache[id(scope)] = (names, helpers)
+        return cache[id(scope)]
 
     VALID = [
         # parameters travel with the statement
