@@ -541,12 +541,10 @@ class SqlStringForLater(_SqlSinkRule):
     @classmethod
     def may_fire(cls, tree: ast.Module) -> bool:
         """Some string literal has a statement's shape, and something builds strings."""
-        has_statement = any(
-            isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) > 10
-            and SQL_LOOKING.search(node.value)
-            for node in ast.walk(tree)
-        )
-        return has_statement and _builds_strings(tree)
+        if not _builds_strings(tree):
+            return False
+        literals = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        return any(SQL_STATEMENT.search(text) for text in literals) or bool(SQL_STATEMENT.search(" ".join(literals)))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         names = [t.target.value for t in node.targets if isinstance(t.target, cst.Name)]
