@@ -544,7 +544,7 @@ class SqlStringForLater(_SqlSinkRule):
         if not _builds_strings(tree):
             return False
         literals = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-        return any(SQL_STATEMENT.search(text) for text in literals) or bool(SQL_STATEMENT.search(" ".join(literals)))
+        return bool(SQL_LOOKING.search(" ".join(literals)))  # pieces may be split across literals
 
     def visit_Assign(self, node: cst.Assign) -> None:
         names = [t.target.value for t in node.targets if isinstance(t.target, cst.Name)]
