@@ -487,6 +487,7 @@ SQL_STATEMENT = re.compile(
     r"(create|drop|alter|truncate)\s+(table|index|view|database|schema)|"
     r"(select|delete|update)\b.*\bwhere)\b"
 )
+STATEMENT_START = re.compile(r"(?i)^\W*(select|insert|update|delete|replace|merge|create|drop|alter|truncate|with)\b")
 QUERY_NAME = re.compile(r"(?i)^q$|query|sql|stmt|statement")
 ALL_SINKS = EXECUTE_METHODS | ORM_SINKS
 
@@ -544,7 +545,7 @@ class SqlStringForLater(_SqlSinkRule):
         if not _builds_strings(tree):
             return False
         literals = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-        return bool(SQL_LOOKING.search(" ".join(literals)))  # pieces may be split across literals
+        return any(STATEMENT_START.match(text) for text in literals)  # the rest may be in other pieces
 
     def visit_Assign(self, node: cst.Assign) -> None:
         names = [t.target.value for t in node.targets if isinstance(t.target, cst.Name)]
