@@ -40,7 +40,6 @@ class FileContext:
         self.stack: list[cst.CSTNode] = []
         self.reports: list[tuple["Rule", cst.CSTNode, str]] = []
         self._project_loader = project_loader
-        self.used_project_index = False
         self._scopes: dict[int, ScopeFacts] = {}
         self.tree = tree  # the stdlib AST of the same source
 
@@ -54,7 +53,6 @@ class FileContext:
     @cached_property
     def project(self) -> "ProjectIndex | None":
         """Cross-file facts about the project this file belongs to (built on first use)."""
-        self.used_project_index = True
         return self._project_loader() if self._project_loader else None
 
     @cached_property

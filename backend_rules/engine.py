@@ -94,9 +94,17 @@ def check_source_detailed(
     tree, syntax_findings = _stdlib_parse(text, path, selected_codes)
     if tree is None:
         return syntax_findings, False
-    triggered = [rule for rule in triggered if rule.may_fire(tree)]
+    loaded: dict[str, "ProjectIndex | None"] = {}
+
+    def project() -> "ProjectIndex | None":
+        """The project index, built once, and remembered as used (cached results depend on it)."""
+        if "index" not in loaded:
+            loaded["index"] = project_loader() if project_loader else None
+        return loaded["index"]
+
+    triggered = [rule for rule in triggered if rule.may_fire_in_project(tree, project)]
     if not triggered:
-        return [], False
+        return [], "index" in loaded
 
     try:
         module = cst.parse_module(text)
@@ -107,11 +115,11 @@ def check_source_detailed(
         return _tool_finding("BR001", path, 1, 1, f"cannot parse file: {exc!r}", selected_codes), False
 
     options = config.options_for(path)
-    context = FileContext(path, text, module, options, project_loader, tree)
+    context = FileContext(path, text, module, options, project, tree)
     findings = _run_rules(triggered, context, selected_codes)
     if apply_noqa:
         findings = _without_suppressed(findings, text.splitlines())
-    return sorted(set(findings)), context.used_project_index
+    return sorted(set(findings)), "index" in loaded
 
 
 def _stdlib_parse(text: str, path: str, selected_codes: set[str]) -> tuple[ast.Module | None, list[Finding]]:

@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:  # pragma: no cover - imported for type checkers only
     import ast
 
+    from typing import Callable
+
     import libcst as cst
 
     from backend_rules.context import FileContext
+    from backend_rules.project import ProjectIndex
 
 SEVERITIES = ("LOW", "MEDIUM", "HIGH")
 CATEGORIES = ("security", "performance", "correctness", "tool")
@@ -83,9 +86,15 @@ class Rule:
 
         libcst parsing costs about ten times the stdlib parser, so a rule that can tell from the
         AST that a file holds no candidate spares the file the libcst parse. Must never return
-        False for a file where the rule would report something.
+        False for a file where the rule would report something. A rule that needs cross-file
+        facts to decide overrides :meth:`may_fire_in_project` instead.
         """
         return True
+
+    @classmethod
+    def may_fire_in_project(cls, tree: "ast.Module", project: "Callable[[], ProjectIndex | None]") -> bool:
+        """:meth:`may_fire` with access to the project index (``project()`` builds it lazily)."""
+        return cls.may_fire(tree)
 
     @classmethod
     def family(cls) -> str:

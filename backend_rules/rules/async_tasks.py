@@ -110,6 +110,9 @@ TYPE_METHODS: dict[str, set[str]] = {
                      "receive_bytes", "receive", "send", "close"},
 }
 TYPED_METHOD_NAMES = frozenset().union(*TYPE_METHODS.values())
+# Top-level packages whose objects have coroutine methods (typed by receiver in BR302).
+ASYNC_LIBRARIES = {"httpx", "aiohttp", "redis", "asyncpg", "aiosqlite", "sqlalchemy", "sqlmodel", "starlette",
+                   "fastapi", "asyncio", "aiomysql", "aiopg", "databases", "motor", "aioredis", "anyio"}
 TYPE_NAMES = {
     "httpx.AsyncClient": "httpx",
     "aiohttp.ClientSession": "aiohttp_session", "aiohttp.client.ClientSession": "aiohttp_session",
@@ -1053,6 +1056,32 @@ class UnawaitedCoroutine(Rule):
     # ``await`` and the client libraries only appear in files with an ``async def`` (or asyncio)
     TRIGGER = r"a(?:sync\s+def|syncio|dd_task)"
     USES_PROJECT_INDEX = True
+
+    @classmethod
+    def may_fire_in_project(cls, tree: ast.Module, project: Any) -> bool:
+        """A call not directly awaited whose name is some coroutine's (or a callable slot)."""
+        names = {n.name for n in ast.walk(tree) if isinstance(n, ast.AsyncFunctionDef)}
+        names.update(name.rsplit(".", 1)[-1] for name in KNOWN_COROUTINES)
+        imported = {
+            alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+        } | {
+            (node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        }
+        if imported & ASYNC_LIBRARIES:
+            names |= TYPED_METHOD_NAMES
+        index = project()
+        if index is not None:
+            for facts in index.facts("async_defs").values():
+                names.update(name.rsplit(".", 1)[-1] for name in facts.get("c", ()))
+        awaited = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Await)}
+        slots = set(CALLABLE_SLOTS) | {name.rsplit(".", 1)[-1] for name in CALLABLE_FUNCTIONS}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and id(node) not in awaited:
+                func = node.func
+                callee = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+                if callee in names or callee in slots:
+                    return True
+        return False
 
     def __init__(self, context: Any) -> None:
         super().__init__(context)
