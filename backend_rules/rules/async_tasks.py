@@ -26,6 +26,7 @@ import libcst as cst
 
 from backend_rules.dataflow import enclosing_class, enclosing_scope
 from backend_rules.imports import dotted_name
+from backend_rules.ast_nodes import nodes
 from backend_rules.project import fact_collector, module_name
 from backend_rules.rule import Invalid, Rule
 from backend_rules.walk import Visitor
@@ -1060,12 +1061,10 @@ class UnawaitedCoroutine(Rule):
     @classmethod
     def may_fire_in_project(cls, tree: ast.Module, project: Any) -> bool:
         """A call not directly awaited whose name is some coroutine's (or a callable slot)."""
-        names = {n.name for n in ast.walk(tree) if isinstance(n, ast.AsyncFunctionDef)}
+        names = {n.name for n in nodes(tree, ast.AsyncFunctionDef)}
         names.update(name.rsplit(".", 1)[-1] for name in KNOWN_COROUTINES)
-        imported = {
-            alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
-        } | {
-            (node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        imported = {alias.name.split(".")[0] for node in nodes(tree, ast.Import) for alias in node.names} | {
+            (node.module or "").split(".")[0] for node in nodes(tree, ast.ImportFrom)
         }
         if imported & ASYNC_LIBRARIES:
             names |= TYPED_METHOD_NAMES
@@ -1073,10 +1072,10 @@ class UnawaitedCoroutine(Rule):
         if index is not None:
             for facts in index.facts("async_defs").values():
                 names.update(name.rsplit(".", 1)[-1] for name in facts.get("c", ()))
-        awaited = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Await)}
+        awaited = {id(n.value) for n in nodes(tree, ast.Await)}
         slots = set(CALLABLE_SLOTS) | {name.rsplit(".", 1)[-1] for name in CALLABLE_FUNCTIONS}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and id(node) not in awaited:
+        for node in nodes(tree, ast.Call):
+            if id(node) not in awaited:
                 func = node.func
                 callee = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
                 if callee in names or callee in slots:
@@ -1571,6 +1570,21 @@ class SwallowedExceptionInAsync(Rule):
     CONFIDENCE = "MEDIUM"
     # both words, in any order; greedy lookaheads are far cheaper than lazy ones here
     TRIGGER = r"(?s)\A(?=.*async\s+def\b)(?=.*\bexcept\b)"
+
+    @classmethod
+    def may_fire(cls, tree: ast.Module) -> bool:
+        """An ``async def`` holds a bare/broad/CancelledError handler that does not re-raise."""
+        for function in nodes(tree, ast.AsyncFunctionDef):
+            for handler in ast.walk(function):
+                if not isinstance(handler, ast.ExceptHandler):
+                    continue
+                caught = {n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", "")
+                          for n in ast.walk(handler.type)} if handler.type is not None else {"*"}
+                if caught & {"*", "Exception", "BaseException", "CancelledError"} and not any(
+                    isinstance(n, ast.Raise) for statement in handler.body for n in ast.walk(statement)
+                ):
+                    return True
+        return False
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         stack = self.context.stack

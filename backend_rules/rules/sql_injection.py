@@ -12,6 +12,7 @@ import re
 
 import libcst as cst
 
+from backend_rules.ast_nodes import nodes
 from backend_rules.dataflow import enclosing_scope
 from backend_rules.imports import dotted_name
 from backend_rules.rule import Invalid, Rule, Valid
@@ -82,27 +83,22 @@ ORM_SINKS = {"text", "literal_column", "exec_driver_sql", "raw", "extra", "RawSQ
 
 def _builds_strings(tree: ast.AST) -> bool:
     """Any f-string with a hole, ``+``/``%`` operation, ``.format`` or ``.join`` call."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.JoinedStr) and any(isinstance(v, ast.FormattedValue) for v in node.values):
-            return True
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
-            return True
-        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add):
-            return True
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in {"format", "join"}:
-            return True
-    return False
+    if any(isinstance(v, ast.FormattedValue) for node in nodes(tree, ast.JoinedStr) for v in node.values):
+        return True
+    if any(isinstance(node.op, (ast.Add, ast.Mod)) for node in nodes(tree, ast.BinOp, ast.AugAssign)):
+        return True
+    return any(
+        isinstance(node.func, ast.Attribute) and node.func.attr in {"format", "join", "replace"}
+        for node in nodes(tree, ast.Call)
+    )
 
 
 def _has_sink_with_computed_sql(tree: ast.AST, names: set[str]) -> bool:
     """A call to one of ``names`` (or an import alias of one) whose SQL argument is not a literal."""
     names = set(names)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            names.update(a.asname for a in node.names if a.asname and a.name in names)
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in nodes(tree, ast.ImportFrom):
+        names.update(a.asname for a in node.names if a.asname and a.name in names)
+    for node in nodes(tree, ast.Call):
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
         if name not in names:
@@ -544,7 +540,7 @@ class SqlStringForLater(_SqlSinkRule):
         """Some string literal has a statement's shape, and something builds strings."""
         if not _builds_strings(tree):
             return False
-        literals = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        literals = [n.value for n in nodes(tree, ast.Constant) if isinstance(n.value, str)]
         return any(STATEMENT_START.match(text) for text in literals)  # the rest may be in other pieces
 
     def visit_Assign(self, node: cst.Assign) -> None:
