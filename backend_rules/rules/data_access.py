@@ -19,7 +19,8 @@ import libcst as cst
 from backend_rules.dataflow import enclosing_class, enclosing_scope
 from backend_rules.imports import dotted_name
 from backend_rules.orm import (
-    ORM_TRIGGER,
+    DBAPI_METHODS, DJANGO_BULK, DJANGO_EVALUATING, FLASK_DB_EVALUATING, ORM_TRIGGER, SQLA_QUERY_TERMINAL,
+    SQLA_SESSION_EVALUATING, name_of,
     ALWAYS_QUERY, CACHED_BY_PREFETCH, DJANGO_LAZY, SQL_READ, ModelGraph, ModelInfo, Query, Seg,
     chain_of, classify, collect_orm, graph_for, is_specific, is_statement_expr, sql_text_of, statement_subject, literal_str, looks_like_model,
 )
@@ -852,6 +853,91 @@ def analyse_serializer_method(rule: Rule, func: cst.FunctionDef) -> list[tuple[s
 
 
 # --------------------------------------------------------------------------------------------
+# Gate on the stdlib AST: spare files without a candidate the libcst parse
+# --------------------------------------------------------------------------------------------
+
+QUERYISH_CALLS = (
+    DJANGO_EVALUATING | DJANGO_LAZY | DJANGO_BULK | SQLA_SESSION_EVALUATING | SQLA_QUERY_TERMINAL
+    | DBAPI_METHODS | FLASK_DB_EVALUATING | EVALUATING_BUILTINS
+    | {"get_object_or_404", "get_list_or_404", "aget_object_or_404", "query", "iterator"}
+)
+_STDLIB = frozenset(getattr(__import__("sys"), "stdlib_module_names", ())) | {"__future__", "typing_extensions"}
+_GATE: dict[int, tuple[ast.Module, bool]] = {}
+
+
+def _loop_parts(loop: ast.AST) -> list[ast.AST]:
+    if isinstance(loop, (ast.For, ast.AsyncFor, ast.While)):
+        return list(loop.body)
+    if isinstance(loop, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+        head = [loop.key, loop.value] if isinstance(loop, ast.DictComp) else [loop.elt]
+        return head + [c for g in loop.generators for c in g.ifs] + [g.iter for g in loop.generators[1:]]
+    return []
+
+
+def _loop_items(loop: ast.AST) -> set[str]:
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        target: ast.AST | None = loop.target
+    elif isinstance(loop, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+        target = loop.generators[0].target
+    else:
+        return set()
+    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+
+
+def may_fire_data_access(tree: ast.Module) -> bool:
+    """False only when no loop body holds a call, helper call, nested loop or item attribute that
+    the rules could judge, and no DRF serializer defines ``get_<field>`` methods."""
+    hit = _GATE.get(id(tree))
+    if hit is not None and hit[0] is tree:
+        return hit[1]
+    verdict = _gate(tree)
+    if len(_GATE) > 64:
+        _GATE.clear()
+    _GATE[id(tree)] = (tree, verdict)
+    return verdict
+
+
+def _gate(tree: ast.Module) -> bool:
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.ClassDef):
+            if any((name_of(b) or "").endswith("Serializer") for b in node.bases):
+                return True
+            names.update(sub.name for sub in node.body if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)))
+        elif isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").split(".")[0] not in _STDLIB):
+            names.update(a.asname or a.name for a in node.names)
+        elif isinstance(node, ast.Import):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names
+                         if a.name.split(".")[0] not in _STDLIB)
+    loops = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+    for loop in ast.walk(tree):
+        if not isinstance(loop, loops):
+            continue
+        items = _loop_items(loop)
+        for part in _loop_parts(loop):
+            for node in ast.walk(part):
+                if isinstance(node, ast.Call):
+                    func = node.func
+                    if isinstance(func, ast.Attribute):
+                        if func.attr in QUERYISH_CALLS or func.attr in names:
+                            return True
+                        root = func.value
+                        while isinstance(root, ast.Attribute):
+                            root = root.value
+                        if isinstance(root, ast.Name) and root.id in names:
+                            return True
+                    elif isinstance(func, ast.Name) and (func.id in QUERYISH_CALLS or func.id in names):
+                        return True
+                elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in items:
+                    return True
+                elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                    return True
+    return False
+
+
+# --------------------------------------------------------------------------------------------
 # The rules
 # --------------------------------------------------------------------------------------------
 
@@ -866,6 +952,10 @@ class _LoopRule(Rule):
         super().__init__(context)
         self.depth = 0
         self.skip = _skip_file(context)
+
+    @classmethod
+    def may_fire(cls, tree: ast.Module) -> bool:
+        return may_fire_data_access(tree)
 
     def _enter(self, node: cst.CSTNode) -> None:
         self.depth += 1
