@@ -467,3 +467,15 @@ def test_fastapi_async_session():
         return out
     """
     assert found(code) == [("BR202", 7), ("BR201", 12)]
+
+
+@pytest.mark.parametrize("code", [
+    # a retry loop drawing random keys is not a walk over data
+    "import random\ndef save(self):\n    while not self.pk_value:\n        k = random.randint(1, 9)\n        if not Book.objects.filter(pk=k).exists():\n            self.pk_value = k\n",
+    # groups executed with many parameter sets at once
+    "from itertools import groupby\ndef f(conn, records):\n    stmt = 'UPDATE t SET a = %s'\n    for key, group in groupby(records):\n        conn.execute(stmt, list(group))\n",
+    # a serializer's helper named get_* that is not a SerializerMethodField
+    "from rest_framework import serializers\nclass S(serializers.Serializer):\n    def get_constraints(self, model):\n        return model.things.filter(x=1)\n",
+])
+def test_corpus_false_positives_stay_fixed(code):
+    assert found(code) == []

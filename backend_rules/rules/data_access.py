@@ -34,7 +34,8 @@ BOUNDARIES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 CHUNK_NAME = re.compile(r"(chunk|batch|page|slice|group|bucket|window|part)s?$", re.IGNORECASE)
 CHUNK_FUNCS = {"batched", "chunked", "chunks", "grouper", "batches", "paginate", "iter_chunks",
                "chunk", "batch", "in_batches", "chunkify", "split_every", "partition", "pages",
-               "ichunked", "sliced", "iterate_in_batches", "queryset_iterator", "chunked_queryset"}
+               "ichunked", "sliced", "iterate_in_batches", "queryset_iterator", "chunked_queryset",
+               "groupby", "group_by", "itergroups"}
 RETRY_NAME = re.compile(r"^_*(attempt|attempts|retry|retries|try|tries|trial|n_?try|i_?try|_)$", re.IGNORECASE)
 EVALUATING_BUILTINS = {"list", "len", "tuple", "set", "sorted", "bool", "sum", "any", "all", "max", "min", "dict", "frozenset"}
 DML_READ_WRITE = re.compile(r"^\s*\(?\s*(select|insert|update|delete|with|replace|upsert|merge)\b", re.IGNORECASE)
@@ -818,7 +819,22 @@ def _serializer_object(rule: Rule, func: cst.FunctionDef) -> str | None:
     klass = stack[-2] if len(stack) >= 2 and isinstance(stack[-2], cst.ClassDef) else None
     if klass is None or not any((dotted_name(b.value) or "").endswith("Serializer") for b in klass.bases):
         return None
-    return func.params.params[1].name.value
+    field = func.name.value[4:]
+    declared = False
+    for statement in klass.body.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
+                kind = (dotted_name(small.value.func) or "").split(".")[-1]
+                if kind != "SerializerMethodField":
+                    continue
+                names = [t.target.value for t in small.targets if isinstance(t.target, cst.Name)]
+                method = next((literal_str(a.value) for a in small.value.args
+                               if a.keyword is not None and a.keyword.value == "method_name"), None)
+                if method == func.name.value or (method is None and field in names):
+                    declared = True
+    return func.params.params[1].name.value if declared else None
 
 
 def analyse_serializer_method(rule: Rule, func: cst.FunctionDef) -> list[tuple[str, cst.CSTNode, str]]:
@@ -839,7 +855,7 @@ def analyse_serializer_method(rule: Rule, func: cst.FunctionDef) -> list[tuple[s
         if len(segs) < 3 or not segs[2].call or visitor.rebound:
             continue
         x, method = segs[1].name, segs[2].name
-        if x in NOT_RELATION or x in seen or method not in (ALWAYS_QUERY | {"count", "exists"}):
+        if x in NOT_RELATION or x in seen or x.startswith("_") or x == "objects" or method not in (ALWAYS_QUERY | {"count", "exists"}):
             continue
         if method in {"values", "only", "defer", "distinct", "select_related"}:
             continue
@@ -1189,9 +1205,18 @@ class QueryInLoop(_LoopRule):
         assigned: set[str] = set()
 
         class Assigned(cst.CSTVisitor):
-            def visit_AssignTarget(self, target: cst.AssignTarget) -> None:
-                if isinstance(target.target, cst.Name):
-                    assigned.add(target.target.value)
+            def visit_Assign(self, assign: cst.Assign) -> None:
+                # a walk: the next key comes from the data (node.parent_id, a query), not random
+                value = assign.value
+                if isinstance(value, cst.Await):
+                    value = value.expression
+                derived = isinstance(value, (cst.Attribute, cst.Subscript)) or (
+                    isinstance(value, cst.Call) and classify(chain_of(value)) is not None)
+                if not derived:
+                    return
+                for target in assign.targets:
+                    if isinstance(target.target, cst.Name):
+                        assigned.add(target.target.value)
 
             def visit_Break(self, _node: cst.Break) -> None:
                 assigned.add("<break>")
