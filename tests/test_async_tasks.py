@@ -882,3 +882,16 @@ def test_trigger_skips_sync_modules():
     sync_module = "import requests\n\ndef get(url):\n    try:\n        return requests.get(url)\n    except Exception:\n        pass\n"
     for code in ("BR301", "BR302", "BR303", "BR304"):
         assert not all_rules()[code].trigger().search(sync_module), code
+
+
+def test_self_referencing_factory_bindings_do_not_recurse_forever():
+    from tests.conftest import run
+
+    code = """
+        import aiohttp
+        def update_body(body: Any) -> None:
+            if isinstance(body, FormData):
+                body = body()
+            body.close()
+    """
+    assert all(f.code != "BR000" for f in run(code, select=("BR3",)))

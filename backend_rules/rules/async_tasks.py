@@ -635,6 +635,8 @@ class TypeResolver:
 
     def _of_value(self, value: cst.BaseExpression | None, stack: list[cst.CSTNode], depth: int,
                   awaited: bool, entered: bool = False) -> str | None:
+        if depth > 4:
+            return None
         if isinstance(value, cst.Await):
             return self._of_value(value.expression, stack, depth, awaited=True)
         if not isinstance(value, cst.Call):
@@ -659,6 +661,8 @@ class TypeResolver:
         return None
 
     def _of_name(self, name: str, stack: list[cst.CSTNode], depth: int, raw: bool = False) -> str | None:
+        if depth > 4:  # x = make(x) chains: give up rather than recurse
+            return None
         scope = enclosing_scope(stack)
         facts = self.context.scope_facts(scope)
         bindings = facts.bindings.get(name, [])
