@@ -889,9 +889,12 @@ def test_self_referencing_factory_bindings_do_not_recurse_forever():
 
     code = """
         import aiohttp
-        def update_body(body: Any) -> None:
-            if isinstance(body, FormData):
-                body = body()
-            body.close()
+        class Request:
+            def update(self, body: Any) -> None:
+                if isinstance(body, FormData):
+                    body = body()
+                self.headers = body
+            def cookies(self):
+                return self.headers.get("cookie", "")
     """
     assert all(f.code != "BR000" for f in run(code, select=("BR3",)))
