@@ -146,6 +146,10 @@ TYPE_NAMES = {
 # What awaiting (or entering) a call gives, when the call is not itself a constructor above.
 AWAITED_TYPES = {"asyncpg.connect": "asyncpg", "asyncpg.create_pool": "asyncpg_pool",
                  "aiosqlite.connect": "aiosqlite"}
+# Class and factory names through which BR302 types a receiver (constructors, annotations, with).
+TYPE_CLASS_NAMES = frozenset(
+    name.rsplit(".", 1)[-1] for name in [*TYPE_NAMES, *AWAITED_TYPES]
+) | {"AsyncSession", "AsyncConnection", "AsyncEngine", "async_sessionmaker", "sessionmaker"}
 # (receiver type, method) -> the type of the value the method gives (awaited or entered).
 METHOD_RESULTS = {
     ("asyncpg_pool", "acquire"): "asyncpg",
@@ -1071,7 +1075,9 @@ class UnawaitedCoroutine(Rule):
             (node.module or "").split(".")[0] for node in nodes(tree, ast.ImportFrom)
         }
         if imported & ASYNC_LIBRARIES:
-            names |= TYPED_METHOD_NAMES
+            mentioned = {n.attr for n in nodes(tree, ast.Attribute)} | {n.id for n in nodes(tree, ast.Name)}
+            if mentioned & TYPE_CLASS_NAMES:  # a receiver can only be typed through one of these
+                names |= TYPED_METHOD_NAMES
         index = project()
         if index is not None:
             for facts in index.facts("async_defs").values():
