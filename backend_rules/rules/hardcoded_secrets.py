@@ -58,8 +58,8 @@ SIGNERS = {
 
 
 @lru_cache(maxsize=32)
-def _test_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+def _test_spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
 def literal_of(node: cst.BaseExpression | None) -> str | None:
