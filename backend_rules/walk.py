@@ -78,3 +78,27 @@ class Visitor:
 
     def walk(self, node: cst.CSTNode) -> None:
         walk(node, self.on_visit, self.on_leave)
+
+
+NESTED_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+
+
+def find(
+    root: cst.CSTNode,
+    predicate: Callable[[cst.CSTNode], bool],
+    skip: tuple[type, ...] = NESTED_SCOPES,
+) -> cst.CSTNode | None:
+    """The first node under ``root`` (itself included) that satisfies ``predicate``, without
+    looking inside nested nodes of the ``skip`` types (by default: functions, lambdas, classes)."""
+    found: list[cst.CSTNode] = []
+
+    def enter(node: cst.CSTNode) -> bool:
+        if found or (node is not root and isinstance(node, skip)):
+            return False
+        if predicate(node):
+            found.append(node)
+            return False
+        return True
+
+    walk(root, enter)
+    return found[0] if found else None

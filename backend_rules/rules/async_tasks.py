@@ -29,7 +29,7 @@ from backend_rules.imports import dotted_name
 from backend_rules.ast_nodes import nodes
 from backend_rules.project import fact_collector, module_name
 from backend_rules.rule import Invalid, Rule
-from backend_rules.walk import Visitor
+from backend_rules.walk import Visitor, find
 
 FAMILY = "BR3"
 
@@ -368,25 +368,7 @@ def assigned_local(parent: cst.CSTNode, stack: list[cst.CSTNode]) -> str | None:
 
 
 def is_async_generator(func: cst.FunctionDef) -> bool:
-    found = False
-
-    class Finder(Visitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return False
-
-        def visit_Yield(self, node: cst.Yield) -> bool:
-            nonlocal found
-            found = True
-            return False
-
-    Finder().walk(func.body)
-    return found
+    return find(func.body, lambda node: isinstance(node, cst.Yield)) is not None
 
 
 def _decorator_name(decorator: cst.BaseExpression) -> str:
@@ -1437,22 +1419,7 @@ def _handler_types(context: Any, handler: cst.ExceptHandler) -> list[str]:
 
 
 def _raises(block: cst.CSTNode) -> bool:
-    found = False
-
-    class Finder(Visitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-        def visit_Raise(self, node: cst.Raise) -> bool:
-            nonlocal found
-            found = True
-            return False
-
-    Finder().walk(block)
-    return found
+    return find(block, lambda node: isinstance(node, cst.Raise), skip=(cst.FunctionDef, cst.Lambda)) is not None
 
 
 def _silent_statement(context: Any, statement: cst.CSTNode) -> bool:
@@ -1498,32 +1465,12 @@ class _CancelIdiomFinder(Visitor):
 
 def _awaits_something(block: cst.CSTNode) -> bool:
     """An ``await``, ``async for`` or ``async with`` (outside nested functions) in ``block``."""
-    found = False
-
-    class Finder(Visitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-        def visit_Await(self, node: cst.Await) -> bool:
-            nonlocal found
-            found = True
-            return False
-
-        def visit_For(self, node: cst.For) -> bool:
-            nonlocal found
-            found = found or node.asynchronous is not None
-            return not found
-
-        def visit_With(self, node: cst.With) -> bool:
-            nonlocal found
-            found = found or node.asynchronous is not None
-            return not found
-
-    Finder().walk(block)
-    return found
+    return find(
+        block,
+        lambda node: isinstance(node, cst.Await)
+        or (isinstance(node, (cst.For, cst.With)) and node.asynchronous is not None),
+        skip=(cst.FunctionDef, cst.Lambda),
+    ) is not None
 
 
 class SwallowedExceptionInAsync(Rule):
@@ -1626,15 +1573,7 @@ class SwallowedExceptionInAsync(Rule):
         if node.name is None or not isinstance(node.name.name, cst.Name):
             return False
         bound = node.name.name.value
-        found = False
-
-        class Finder(Visitor):
-            def visit_Name(self, name: cst.Name) -> None:
-                nonlocal found
-                found = found or name.value == bound
-
-        Finder().walk(node.body)
-        return found
+        return find(node.body, lambda n: isinstance(n, cst.Name) and n.value == bound, skip=()) is not None
 
     def _cancel_idiom(self, stack: list[cst.CSTNode]) -> bool:
         func = innermost_function(stack)

@@ -9,7 +9,7 @@ import libcst as cst
 from backend_rules.dataflow import enclosing_scope
 from backend_rules.imports import dotted_name
 from backend_rules.rule import Invalid, Rule
-from backend_rules.walk import walk
+from backend_rules.walk import find, walk
 
 FAMILY = "BR8"
 
@@ -176,12 +176,4 @@ class UnstableCacheKey(Rule):
 
 
 def _contains(root: cst.CSTNode, target: cst.CSTNode) -> bool:
-    found = False
-
-    def enter(current: cst.CSTNode) -> bool:
-        nonlocal found
-        found = found or current is target
-        return not found
-
-    walk(root, enter)
-    return found
+    return find(root, lambda node: node is target, skip=()) is not None
