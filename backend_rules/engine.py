@@ -99,7 +99,10 @@ def check_source_detailed(
     def project() -> "ProjectIndex | None":
         """The project index, built once, and remembered as used (cached results depend on it)."""
         if "index" not in loaded:
-            loaded["index"] = project_loader() if project_loader else None
+            try:
+                loaded["index"] = project_loader() if project_loader else None
+            except Exception:  # an unreadable project must not stop this file's check
+                loaded["index"] = None
         return loaded["index"]
 
     triggered = [rule for rule in triggered if rule.may_fire_in_project(tree, project)]

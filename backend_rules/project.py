@@ -3,8 +3,9 @@
 Pre-commit and editors hand over one changed file at a time while the models and coroutine
 definitions live elsewhere, so rules that need them read this index. It is built with the stdlib
 parser (an order of magnitude cheaper than libcst, and facts need no positions), only for files
-whose text can hold a fact, and cached on disk keyed by each file's size and modification time so
-that every process (CLI workers, flake8's ``-j`` workers) reaches the same answer cheaply.
+whose text can hold a fact, and cached on disk keyed by each file's contents (SHA-1; an unchanged
+size and modification time only spare re-reading the file), so that every process (CLI workers,
+flake8's ``-j`` workers) reaches the same answer cheaply.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from backend_rules import __version__
 
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 CACHE_DIR_NAME = ".backend_rules_cache"
+INDEX_FORMAT = 2  # bump when the cached entry layout changes
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ def cache_folder(root: str) -> Path | None:
 def _cache_file(root: str) -> Path | None:
     folder = cache_folder(root)
     collectors = ",".join(sorted(COLLECTORS))
-    tag = hashlib.sha1(f"{__version__}|{collectors}".encode()).hexdigest()[:10]
+    tag = hashlib.sha1(f"{__version__}|{INDEX_FORMAT}|{collectors}".encode()).hexdigest()[:10]
     return folder / f"index-{tag}.json" if folder else None
 
 
@@ -155,16 +157,22 @@ def build_index(root: str, use_cache: bool = True) -> ProjectIndex:
             continue
         stamp = [stat.st_size, stat.st_mtime_ns]
         entry = cached.get(rel)
+        if not (isinstance(entry, list) and len(entry) == 3):
+            entry = None  # a cache from another format: rebuild that file's facts
         if entry is not None and entry[0] == stamp:
-            facts = entry[1]
+            digest, facts = entry[1], entry[2]
         else:
             try:
                 with open(path, "rb") as handle:
-                    text = handle.read().decode("utf-8", errors="replace")
+                    content = handle.read()
             except OSError:
                 continue
-            facts = collect_facts(text, module_name(root, path))
-        fresh[rel] = [stamp, facts]
+            digest = hashlib.sha1(content).hexdigest()
+            if entry is not None and entry[1] == digest:
+                facts = entry[2]  # touched but unchanged (a checkout, a formatter run)
+            else:
+                facts = collect_facts(content.decode("utf-8", errors="replace"), module_name(root, path))
+        fresh[rel] = [stamp, digest, facts]
         if facts:
             modules[module_name(root, path)] = facts
     if cache_path is not None and fresh != cached:

@@ -7,7 +7,7 @@ calls :meth:`Rule.report`. The engine runs every selected rule of a file in a si
 from __future__ import annotations
 
 import re
-import textwrap
+import inspect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -102,7 +102,7 @@ class Rule:
 
     @classmethod
     def documentation(cls) -> str:
-        return textwrap.dedent(cls.__doc__ or "").strip()
+        return inspect.cleandoc(cls.__doc__ or "")
 
     @classmethod
     def summary(cls) -> str:
