@@ -27,3 +27,13 @@ def test_ci_runs_the_readme_test_command():
 def test_every_rule_is_documented_by_explain():
     for code in re.findall(r"^\| (BR\d{3}) \|", README, re.M):
         assert code in markdown_rule_table()
+
+
+def test_the_tool_is_clean_on_its_own_source():
+    """Like flake8-bugbear's self-check: our own code passes our own rules (with our config)."""
+    from backend_rules.config import discover_config
+    from backend_rules.runner import check_paths
+
+    config = discover_config([str(REPO / "backend_rules")])
+    report = check_paths([str(REPO / "backend_rules"), str(REPO / "bench")], config, jobs=1, use_cache=False)
+    assert report.findings == [] and report.errors == []
