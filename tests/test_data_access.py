@@ -479,3 +479,23 @@ def test_fastapi_async_session():
 ])
 def test_corpus_false_positives_stay_fixed(code):
     assert found(code) == []
+
+
+def test_tests_are_skipped_unless_queries_in_tests_is_set():
+    import textwrap
+
+    from backend_rules import check_source
+    from backend_rules.config import Config
+
+    code = textwrap.dedent("""
+        def test_titles():
+            for post in Post.objects.all():
+                Comment.objects.filter(post=post).count()
+    """)
+
+    def found(**options):
+        config = Config(select=("BR2",), options=tuple(options.items()))
+        return [f.code for f in check_source(code, "tests/test_blog.py", config, project_loader=lambda: None)]
+
+    assert found() == []
+    assert found(**{"queries-in-tests": True}) == ["BR201"]

@@ -130,7 +130,7 @@ class _KnownModels:
 
 def _skip_file(context: Any) -> bool:
     path = context.options.get("relative_path") or context.path
-    return bool(FILE_SKIP.search(str(path))) and not context.options.get("check_tests", False)
+    return bool(FILE_SKIP.search(str(path))) and not context.options.get("queries-in-tests", False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1081,7 +1081,7 @@ class _LoopRule(Rule):
     SEVERITY = "MEDIUM"
     TRIGGER = TRIGGER_RE
     USES_PROJECT_INDEX = True
-    OPTIONS = {"check_tests": False}
+    OPTIONS = {"queries-in-tests": False}
 
     def __init__(self, context: Any) -> None:
         super().__init__(context)
@@ -1160,7 +1160,7 @@ class QueryInLoop(_LoopRule):
     range(3)`, `while True:`), chunked batch loops (`for chunk in batched(ids, 500)`), bulk
     queries (`filter(id__in=chunk)`), a query followed by `break`/`return` (it runs once),
     per-model loops (`for model in apps.get_models(): model.objects.count()`), DDL per table,
-    tests and migrations (option `check_tests = true` to include tests).
+    tests and migrations (set `queries-in-tests = true` in `[tool.backend-rules]` to include tests).
     """
 
     CODE = "BR201"
