@@ -87,9 +87,11 @@ def check_source_detailed(
     except SourceProblem as exc:
         return _tool_finding("BR002", path, 1, 1, str(exc), selected_codes), False
 
+    options = config.options_for(path)
     triggered = [
         rule for rule in selected
-        if rule.CODE not in TOOL_RULES and (rule.trigger() is None or rule.trigger().search(text))
+        if rule.CODE not in TOOL_RULES and rule.applies_to(options)
+        and (rule.trigger() is None or rule.trigger().search(text))
     ]
     tree, syntax_findings = _stdlib_parse(text, path, selected_codes)
     if tree is None:
@@ -117,7 +119,6 @@ def check_source_detailed(
     except (RecursionError, MemoryError, ValueError, TypeError) as exc:
         return _tool_finding("BR001", path, 1, 1, f"cannot parse file: {exc!r}", selected_codes), False
 
-    options = config.options_for(path)
     context = FileContext(path, text, module, options, project, tree)
     findings = _run_rules(triggered, context, selected_codes)
     if apply_noqa:

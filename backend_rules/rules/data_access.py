@@ -128,9 +128,14 @@ class _KnownModels:
         return isinstance(name, str) and looks_like_model(name) and name in self.state.graph.by_name
 
 
+def _skip_path(options: dict, path: str = "") -> bool:
+    """Tests and migrations run queries per item on purpose, unless ``queries-in-tests``."""
+    where = options.get("relative_path") or path
+    return bool(FILE_SKIP.search(str(where))) and not options.get("queries-in-tests", False)
+
+
 def _skip_file(context: Any) -> bool:
-    path = context.options.get("relative_path") or context.path
-    return bool(FILE_SKIP.search(str(path))) and not context.options.get("queries-in-tests", False)
+    return _skip_path(context.options, context.path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1082,6 +1087,10 @@ class _LoopRule(Rule):
     TRIGGER = TRIGGER_RE
     USES_PROJECT_INDEX = True
     OPTIONS = {"queries-in-tests": False}
+
+    @classmethod
+    def applies_to(cls, options: dict) -> bool:
+        return not _skip_path(options)
 
     def __init__(self, context: Any) -> None:
         super().__init__(context)

@@ -129,6 +129,14 @@ def _keyword(call: cst.Call, keyword: str) -> cst.BaseExpression | None:
     return None
 
 
+def quiet_in_tests(options: dict) -> bool:
+    """The file is test code (``test-paths``) and ``secrets-in-tests`` is off."""
+    if options.get("secrets-in-tests", False):
+        return False
+    patterns = tuple(options.get("test-paths", DEFAULT_TEST_PATHS))
+    return bool(patterns) and _test_spec(patterns).match_file(options.get("relative_path", ""))
+
+
 class SecretAnalysis:
     """Per-file decisions: which rule owns which literal. Shared by the five rules of the family."""
 
@@ -137,10 +145,7 @@ class SecretAnalysis:
         self.done: dict[int, list[tuple[str, cst.CSTNode, dict]]] = {}
         self.claimed: set[int] = set()
         options = context.options
-        self.in_tests = False
-        if not options.get("secrets-in-tests", False):
-            patterns = tuple(options.get("test-paths", DEFAULT_TEST_PATHS))
-            self.in_tests = bool(patterns) and _test_spec(patterns).match_file(options.get("relative_path", ""))
+        self.in_tests = quiet_in_tests(options)
 
     @classmethod
     def of(cls, context) -> "SecretAnalysis":
@@ -514,6 +519,10 @@ class _SecretRule(Rule):
     CONFIDENCE = "HIGH"
     CWE = 798
     OPTIONS = {"test-paths": DEFAULT_TEST_PATHS, "secrets-in-tests": False}
+
+    @classmethod
+    def applies_to(cls, options: dict) -> bool:
+        return cls.CODE not in QUIET_IN_TESTS or not quiet_in_tests(options)
 
     def _visit(self, node: cst.CSTNode) -> None:
         for code, where, fields in SecretAnalysis.of(self.context).at(node):
