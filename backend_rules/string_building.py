@@ -32,6 +32,9 @@ SAFE_CALL_WORDS = ("quote", "escape", "identifier", "placeholder", "literal", "s
 TRANSPARENT_CALLS = {"str", "SQL", "dedent", "cleandoc", "textwrap.dedent", "inspect.cleandoc"}
 STRING_METHODS = {"strip", "lstrip", "rstrip", "lower", "upper", "title", "casefold", "rstrip", "replace", "expandtabs"}
 SAFE_ATTRIBUTES = {"db_table", "__tablename__", "pk", "id"}
+# Names that hold SQL text already composed elsewhere (``inner_sql``, ``lhs_sql``): joining them is
+# composition, not interpolation; whatever built them is checked where it was built.
+SQL_FRAGMENT_NAME = re.compile(r"(?i)(^|_)sqls?($|_)")
 # Attribute chains through these read request data (``request.args``, ``self.request.GET``...).
 REQUEST_WORDS = {
     "request", "req", "args", "form", "json", "GET", "POST", "query_params", "params", "cookies",
@@ -103,7 +106,7 @@ class StringAnalyzer:
         return self.module_facts.bindings.get(name, []), module_env
 
     def _name_is_safe(self, name: str, env: Env, depth: int) -> bool:
-        if name in {"True", "False", "None"} or CONSTANT_NAME.match(name):
+        if name in {"True", "False", "None"} or CONSTANT_NAME.match(name) or SQL_FRAGMENT_NAME.search(name):
             return True
         if name in env.guarded or env.facts.is_validated(name, env.order):
             return True
@@ -246,6 +249,8 @@ class StringAnalyzer:
         attr = node.attr.value
         if attr in REQUEST_WORDS:
             return False
+        if SQL_FRAGMENT_NAME.search(attr):
+            return True
         if CONSTANT_NAME.match(attr) or attr in SAFE_ATTRIBUTES:
             return True
         chain = dotted_name(node) or ""

@@ -109,6 +109,10 @@ POSITIVES = {
         def find(conn, name):
             return conn.execute(sql_text("SELECT * FROM users WHERE name = '" + name + "'"))
     """,
+    "a search query from the user is a value, not SQL": """
+        def search(cur, query):
+            cur.execute(f"SELECT * FROM posts WHERE title LIKE '%{query}%'")
+    """,
     "validation on a different name does not count": """
         ALLOWED = {"a", "b"}
         def find(cur, column, value):
@@ -250,6 +254,12 @@ NEGATIVES = {
             stmt = lambda_stmt(lambda: select(User))
             stmt += lambda s: s.where(User.id == id_)
             return session.execute(stmt)
+    """,
+    "composing SQL fragments built elsewhere": """
+        def wrap(cur, inner_sql, params):
+            cur.execute("SELECT count(*) FROM (%s) subquery" % inner_sql, params)
+            part_sql = "({})".format(inner_sql)
+            return part_sql
     """,
     "text with bound params": """
         from sqlalchemy import text
