@@ -107,7 +107,7 @@ def check_source_detailed(
                 loaded["index"] = None
         return loaded["index"]
 
-    triggered = [rule for rule in triggered if rule.may_fire_in_project(tree, project)]
+    triggered = [rule for rule in triggered if _may_fire(rule, tree, project)]
     if not triggered:
         return [], "index" in loaded
 
@@ -124,6 +124,14 @@ def check_source_detailed(
     if apply_noqa:
         findings = _without_suppressed(findings, text.splitlines())
     return sorted(set(findings)), "index" in loaded
+
+
+def _may_fire(rule: type["Rule"], tree: ast.Module, project: Callable[[], Any]) -> bool:
+    """A rule's gate; a gate that fails lets the rule run (its own errors are reported as BR000)."""
+    try:
+        return rule.may_fire_in_project(tree, project)
+    except Exception:
+        return True
 
 
 def _stdlib_parse(text: str, path: str, selected_codes: set[str]) -> tuple[ast.Module | None, list[Finding]]:

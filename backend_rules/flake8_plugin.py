@@ -42,9 +42,13 @@ class Flake8Plugin:
         path = self.filename
         folder = os.path.dirname(os.path.abspath(path)) if path not in {"-", "stdin"} else os.getcwd()
         config = _config_for_folder(folder)
-        findings = check_source(
-            "".join(self.lines), path, config,
-            project_loader=lambda: index_for(path), apply_noqa=False,
-        )
+        try:
+            findings = check_source(
+                "".join(self.lines), path, config,
+                project_loader=lambda: index_for(path), apply_noqa=False,
+            )
+        except Exception as exc:  # never abort the user's whole flake8 run
+            yield 1, 0, f"BR000 internal error: {type(exc).__name__}: {exc}; please report it", type(self)
+            return
         for finding in findings:
             yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)

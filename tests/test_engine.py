@@ -96,3 +96,25 @@ def test_catalogue_is_valid_and_codes_are_stable():
     rules = all_rules()
     assert {"BR000", "BR001", "BR002", "BR101", "BR102", "BR103"} <= set(rules)
     assert rules["BR101"].NAME == "sql-built-from-strings"
+
+
+def test_a_failing_gate_lets_the_rule_run(monkeypatch):
+    def broken_gate(cls, tree, project):
+        raise RuntimeError("gate bug")
+
+    monkeypatch.setattr(SqlStringToCursor, "may_fire_in_project", classmethod(broken_gate))
+    assert [f.code for f in check_source(BAD)] == ["BR101"]
+
+
+def test_flake8_plugin_reports_instead_of_raising(monkeypatch):
+    import ast as std_ast
+
+    import backend_rules.engine as engine
+    from backend_rules.flake8_plugin import Flake8Plugin
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "check_source", explode)
+    ((line, col, text, _),) = list(Flake8Plugin(std_ast.parse(BAD), BAD.splitlines(True), "x.py").run())
+    assert (line, col) == (1, 0) and text.startswith("BR000 internal error: RuntimeError: boom")
