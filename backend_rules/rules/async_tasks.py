@@ -20,7 +20,7 @@ import os
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 import libcst as cst
 
@@ -365,6 +365,19 @@ def assigned_local(parent: cst.CSTNode, stack: list[cst.CSTNode]) -> str | None:
         if node is scope:
             break
     return target.value
+
+
+def forgotten_local(context: Any, parent: cst.CSTNode, stack: list[cst.CSTNode],
+                    keeps: Callable[[Any], bool]) -> str | None:
+    """The local a call's result was assigned to, when no later use of it ``keeps`` it alive
+    (awaits, returns, stores or passes it on); None when it is kept or not a plain local."""
+    name = assigned_local(parent, stack)
+    if name is None:
+        return None
+    uses = scope_uses(context, enclosing_scope(stack))
+    if name in uses.declared_global or any(keeps(use) for use in uses.uses.get(name, ())):
+        return None
+    return name
 
 
 def is_async_generator(func: cst.FunctionDef) -> bool:
@@ -882,11 +895,8 @@ class DanglingTask(Rule):
         if what == "dropped":
             self.report(node, call=call)
         elif what == "assigned" and parent is not None:
-            name = assigned_local(parent, stack)
+            name = forgotten_local(self.context, parent, stack, keeps=lambda use: True)
             if name is None:
-                return
-            uses = scope_uses(self.context, enclosing_scope(stack))
-            if name in uses.declared_global or uses.uses.get(name):
                 return
             self.report(
                 node,
@@ -1087,11 +1097,8 @@ class UnawaitedCoroutine(Rule):
         if what == "dropped":
             self.report(node, name=name)
         elif what == "assigned" and parent is not None:
-            local = assigned_local(parent, stack)
+            local = forgotten_local(self.context, parent, stack, keeps=self._passes_on)
             if local is None:
-                return
-            uses = scope_uses(self.context, enclosing_scope(stack))
-            if local in uses.declared_global or any(self._passes_on(u) for u in uses.uses.get(local, ())):
                 return
             self.report(node, f"coroutine {name}() is stored in `{local}` but never awaited; add `await`")
         elif what == "attribute" and isinstance(parent, cst.Attribute):
