@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -103,18 +103,26 @@ class Config:
     def rules_for(self, path: str) -> list:
         return [rule for code, rule in all_rules().items() if self.is_selected(code, path)]
 
+    @cached_property
+    def _options(self) -> dict[str, Any]:
+        return {**option_defaults(), **dict(self.options), "root": self.root}
+
     def options_for(self, path: str) -> dict[str, Any]:
-        merged: dict[str, Any] = {}
-        for rule in all_rules().values():
-            merged.update(rule.OPTIONS)
-        merged.update(dict(self.options))
-        merged["root"] = self.root
-        merged["relative_path"] = self.relative(path)
-        return merged
+        """Rule options (defaults overridden by config) plus where this file sits."""
+        return {**self._options, "relative_path": self.relative(path)}
 
     def fingerprint(self) -> str:
         """Identifies everything in the config that can change a file's findings."""
         return repr((self.select, self.ignore, self.per_file_ignores, self.options))
+
+
+@lru_cache(maxsize=1)
+def option_defaults() -> dict[str, Any]:
+    """Every rule option with its default value (the keys rules add to [tool.backend-rules])."""
+    merged: dict[str, Any] = {}
+    for rule in all_rules().values():
+        merged.update(rule.OPTIONS)
+    return merged
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -144,10 +152,8 @@ def load_config(path: Path | None) -> Config:
     table = data.get("tool", {}).get("backend-rules", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{origin}: [tool.backend-rules] must be a table")
-    option_defaults: dict[str, Any] = {}
-    for rule in all_rules().values():
-        option_defaults.update(rule.OPTIONS)
-    unknown = sorted(set(table) - BASE_KEYS - set(option_defaults))
+    defaults = option_defaults()
+    unknown = sorted(set(table) - BASE_KEYS - set(defaults))
     if unknown:
         raise ConfigError(f"{origin}: unknown key {unknown[0]!r} in [tool.backend-rules]")
     kwargs: dict[str, Any] = {"root": str(path.parent.resolve()), "source": origin}
@@ -168,8 +174,8 @@ def load_config(path: Path | None) -> Config:
             for pattern, codes in mapping.items()
         )
     options = []
-    for key in sorted(set(table) & set(option_defaults)):
-        default = option_defaults[key]
+    for key in sorted(set(table) & set(defaults)):
+        default = defaults[key]
         value = table[key]
         if isinstance(default, list):
             value = list(_string_list(value, key, origin))
