@@ -1,10 +1,29 @@
-"""backend-rules: static analysis for the anti-patterns senior backend reviewers catch by hand."""
+"""backend-rules: static analysis for the anti-patterns senior backend reviewers catch by hand.
 
-__version__ = "0.1.0"
+The public API is imported lazily: the flake8 plugin and ``backend-rules --help`` must not pay
+for libcst and every rule before they know they need them.
+"""
 
-from backend_rules.findings import Finding, FileError  # noqa: E402
-from backend_rules.rule import Rule  # noqa: E402
-from backend_rules.engine import check_source  # noqa: E402
-from backend_rules.runner import check_paths  # noqa: E402
+from __future__ import annotations
+
+from typing import Any
+
+from backend_rules.version import __version__
 
 __all__ = ["Finding", "FileError", "Rule", "check_source", "check_paths", "__version__"]
+
+_LAZY = {
+    "Finding": "backend_rules.engine.findings",
+    "FileError": "backend_rules.engine.findings",
+    "Rule": "backend_rules.rule",
+    "check_source": "backend_rules.engine.checker",
+    "check_paths": "backend_rules.engine.runner",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'backend_rules' has no attribute {name!r}")

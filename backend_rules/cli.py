@@ -7,10 +7,10 @@ import os
 import sys
 from typing import Sequence
 
-from backend_rules import __version__
-from backend_rules.config import ConfigError, discover_config
+from backend_rules.version import __version__
+from backend_rules.engine.config import ConfigError, discover_config
 from backend_rules.output import FORMATS, render
-from backend_rules.registry import all_rules
+from backend_rules.engine.registry import all_rules
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -72,10 +72,10 @@ def _write(text: str, output: str | None) -> None:
 def run_check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from backend_rules.config import load_config
-    from backend_rules.engine import check_source_detailed
-    from backend_rules.project import index_for
-    from backend_rules.runner import Report, check_paths
+    from backend_rules.engine.config import load_config
+    from backend_rules.engine.checker import check_source_detailed
+    from backend_rules.engine.project_index import index_for
+    from backend_rules.engine.runner import Report, check_paths
 
     if args.config:
         if not os.path.isfile(args.config):

@@ -8,15 +8,14 @@ from typing import TYPE_CHECKING, Any, Callable
 import libcst as cst
 from libcst.metadata import CodeRange
 
-from backend_rules.dataflow import ScopeFacts, collect_scope
-from backend_rules.imports import ImportMap
-from backend_rules.positions import PositionIndex
+from backend_rules.analysis.dataflow import ScopeFacts, collect_scope
+from backend_rules.analysis.imports import ImportMap
+from backend_rules.analysis.positions import PositionIndex
 
 if TYPE_CHECKING:  # pragma: no cover
     import ast
 
-    from backend_rules.project import ProjectIndex
-    from backend_rules.rule import Rule
+    from backend_rules.analysis.project_facts import ProjectIndex
 
 
 class FileContext:
@@ -38,7 +37,8 @@ class FileContext:
         self.imports = ImportMap()
         # Ancestors of the node being visited, outermost first (maintained by the engine).
         self.stack: list[cst.CSTNode] = []
-        self.reports: list[tuple["Rule", cst.CSTNode, str]] = []
+        # (rule, node, message); the rule is a backend_rules.rule.Rule (not imported: rule.py imports us)
+        self.reports: list[tuple[Any, cst.CSTNode, str]] = []
         self._project_loader = project_loader
         self._scopes: dict[int, ScopeFacts] = {}
         self.tree = tree  # the stdlib AST of the same source
@@ -66,5 +66,5 @@ class FileContext:
     def line_of(self, node: cst.CSTNode) -> int:
         return self.position(node).start.line
 
-    def add_finding(self, rule: "Rule", node: cst.CSTNode, message: str) -> None:
+    def add_finding(self, rule: Any, node: cst.CSTNode, message: str) -> None:
         self.reports.append((rule, node, message))

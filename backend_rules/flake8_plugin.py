@@ -14,12 +14,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
-from backend_rules import __version__
+from backend_rules.version import __version__
 
 
 @lru_cache(maxsize=64)
 def _config_for_folder(folder: str) -> Any:
-    from backend_rules.config import ConfigError, Config, find_pyproject, load_config
+    from backend_rules.engine.config import ConfigError, Config, find_pyproject, load_config
 
     try:
         return load_config(find_pyproject(Path(folder)))
@@ -36,8 +36,8 @@ class Flake8Plugin:
         self.filename = filename
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
-        from backend_rules.engine import check_source
-        from backend_rules.project import index_for
+        from backend_rules.engine.checker import check_source
+        from backend_rules.engine.project_index import index_for
 
         path = self.filename
         folder = os.path.dirname(os.path.abspath(path)) if path not in {"-", "stdin"} else os.getcwd()

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover - imported for type checkers only
     import libcst as cst
 
     from backend_rules.context import FileContext
-    from backend_rules.project import ProjectIndex
+    from backend_rules.analysis.project_facts import ProjectIndex
 
 SEVERITIES = ("LOW", "MEDIUM", "HIGH")
 CATEGORIES = ("security", "performance", "correctness", "tool")

@@ -13,9 +13,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from backend_rules.config import ConfigError
-from backend_rules.findings import FileError, Finding
-from backend_rules.runner import Report
+from backend_rules.engine.config import ConfigError
+from backend_rules.engine.findings import FileError, Finding
+from backend_rules.engine.runner import Report
 
 SEVERITY = {"ERROR": "HIGH", "WARNING": "MEDIUM", "INFO": "LOW"}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from backend_rules import check_source
-from backend_rules.config import Config
+from backend_rules.engine.config import Config
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_GUIDE = REPO.parent / "shared" / "seed" / "backend-developer-guide.md"

@@ -7,9 +7,9 @@ import textwrap
 import pytest
 
 from backend_rules import check_source
-from backend_rules.config import Config
-from backend_rules.project import build_index
-from backend_rules.runner import check_paths
+from backend_rules.engine.config import Config
+from backend_rules.engine.project_index import build_index
+from backend_rules.engine.runner import check_paths
 from tests.conftest import run
 
 
@@ -877,7 +877,7 @@ def test_findings_do_not_double_up():
 
 
 def test_trigger_skips_sync_modules():
-    from backend_rules.registry import all_rules
+    from backend_rules.engine.registry import all_rules
 
     sync_module = "import requests\n\ndef get(url):\n    try:\n        return requests.get(url)\n    except Exception:\n        pass\n"
     for code in ("BR301", "BR302", "BR303", "BR304"):

@@ -181,8 +181,8 @@ def test_unreadable_file_is_an_error_not_a_crash(project, capsys, monkeypatch):
 
 
 def test_cache_reuses_results_and_notices_changes(project, monkeypatch):
-    from backend_rules.config import Config
-    from backend_rules.runner import check_paths
+    from backend_rules.engine.config import Config
+    from backend_rules.engine.runner import check_paths
 
     monkeypatch.chdir(project)
     first = check_paths(["app"], Config(root=str(project)), jobs=1)
@@ -195,8 +195,8 @@ def test_cache_reuses_results_and_notices_changes(project, monkeypatch):
 
 
 def test_parallel_run_is_ordered_like_serial(project, monkeypatch):
-    from backend_rules.config import Config
-    from backend_rules.runner import check_paths
+    from backend_rules.engine.config import Config
+    from backend_rules.engine.runner import check_paths
 
     monkeypatch.chdir(project)
     for number in range(20):

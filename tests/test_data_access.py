@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import backend_rules
-from backend_rules.config import Config
-from backend_rules.project import build_index
-from backend_rules.runner import check_paths
+from backend_rules.engine.config import Config
+from backend_rules.engine.project_index import build_index
+from backend_rules.engine.runner import check_paths
 from tests.conftest import SEED_GUIDE, run
 
 SELECT = ("BR2",)
@@ -485,7 +485,7 @@ def test_tests_are_skipped_unless_queries_in_tests_is_set():
     import textwrap
 
     from backend_rules import check_source
-    from backend_rules.config import Config
+    from backend_rules.engine.config import Config
 
     code = textwrap.dedent("""
         def test_titles():

@@ -7,9 +7,9 @@ import re
 import pytest
 
 from backend_rules import check_source
-from backend_rules.config import Config
-from backend_rules.engine import SourceProblem, decode_source, noqa_codes
-from backend_rules.registry import RegistryError, all_rules, validate
+from backend_rules.engine.config import Config
+from backend_rules.engine.checker import SourceProblem, decode_source, noqa_codes
+from backend_rules.engine.registry import RegistryError, all_rules, validate
 from backend_rules.rule import Rule
 from backend_rules.rules.sql_injection import SqlStringToCursor
 
@@ -109,7 +109,7 @@ def test_a_failing_gate_lets_the_rule_run(monkeypatch):
 def test_flake8_plugin_reports_instead_of_raising(monkeypatch):
     import ast as std_ast
 
-    import backend_rules.engine as engine
+    import backend_rules.engine.checker as engine
     from backend_rules.flake8_plugin import Flake8Plugin
 
     def explode(*args, **kwargs):

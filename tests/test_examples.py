@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from backend_rules.config import Config
-from backend_rules.runner import check_paths
+from backend_rules.engine.config import Config
+from backend_rules.engine.runner import check_paths
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>BR\d{3}(?:\s*,\s*BR\d{3})*)")

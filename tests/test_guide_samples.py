@@ -11,7 +11,7 @@ import re
 import pytest
 
 from backend_rules import check_source
-from backend_rules.config import Config
+from backend_rules.engine.config import Config
 from tests.conftest import SEED_GUIDE
 
 pytestmark = pytest.mark.skipif(not SEED_GUIDE.exists(), reason="the seed guide is not beside the repo")

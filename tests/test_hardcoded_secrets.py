@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from backend_rules.findings import Finding
+from backend_rules.engine.findings import Finding
 from backend_rules.output import render
-from backend_rules.runner import Report
-from backend_rules.secret_words import is_secret_value, judge_name, known_format, mask, split_words
+from backend_rules.engine.runner import Report
+from backend_rules.rules.secrets.secret_words import is_secret_value, judge_name, known_format, mask, split_words
 from tests.conftest import run
 
 
@@ -381,7 +381,7 @@ def test_a_signing_key_that_reads_like_a_sentence_is_still_the_key():
 def test_fast_triggers_agree_with_the_documented_regex():
     import re
 
-    from backend_rules.registry import all_rules
+    from backend_rules.engine.registry import all_rules
 
     for code, rule in all_rules().items():
         if code.startswith("BR4"):
@@ -392,7 +392,7 @@ def test_fast_triggers_agree_with_the_documented_regex():
 
 
 def test_options_are_read_from_pyproject(tmp_path):
-    from backend_rules.config import ConfigError, load_config
+    from backend_rules.engine.config import ConfigError, load_config
 
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text('[tool.backend-rules]\ntest-paths = ["qa/"]\nsecrets-in-tests = true\n')

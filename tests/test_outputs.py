@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from backend_rules.findings import FileError, Finding
+from backend_rules.engine.findings import FileError, Finding
 from backend_rules.output import render
-from backend_rules.registry import all_rules
-from backend_rules.runner import Report
+from backend_rules.engine.registry import all_rules
+from backend_rules.engine.runner import Report
 
 
 def _report(tmp_path, content: str = "x = 1\ncur.execute('SELECT ' + name)\n") -> Report:

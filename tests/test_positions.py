@@ -9,8 +9,8 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from backend_rules.positions import PositionIndex
-from backend_rules.walk import walk
+from backend_rules.analysis.positions import PositionIndex
+from backend_rules.analysis.walk import walk
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = sorted((REPO / "backend_rules").rglob("*.py"))[:12] + sorted((REPO / "examples").rglob("*.py"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from backend_rules.project import build_index, find_project_root, module_name
+from backend_rules.engine.project_index import build_index, find_project_root, module_name
 
 
 def _project(tmp_path):

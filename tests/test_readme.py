@@ -31,8 +31,8 @@ def test_every_rule_is_documented_by_explain():
 
 def test_the_tool_is_clean_on_its_own_source():
     """Like flake8-bugbear's self-check: our own code passes our own rules (with our config)."""
-    from backend_rules.config import discover_config
-    from backend_rules.runner import check_paths
+    from backend_rules.engine.config import discover_config
+    from backend_rules.engine.runner import check_paths
 
     config = discover_config([str(REPO / "backend_rules")])
     report = check_paths([str(REPO / "backend_rules"), str(REPO / "bench")], config, jobs=1, use_cache=False)

@@ -7,8 +7,8 @@ import textwrap
 import pytest
 
 from backend_rules import check_source
-from backend_rules.config import Config
-from backend_rules.registry import TOOL_RULES, all_rules
+from backend_rules.engine.config import Config
+from backend_rules.engine.registry import TOOL_RULES, all_rules
 from backend_rules.rule import Invalid, Valid
 
 RULES = [rule for code, rule in all_rules().items() if code not in TOOL_RULES]

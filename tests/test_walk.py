@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from backend_rules.walk import find, iter_children, walk
+from backend_rules.analysis.walk import find, iter_children, walk
 
 
 def test_walk_visits_in_source_order_and_leaves_after_children():

@@ -7,9 +7,9 @@ import json
 import os
 from typing import Callable
 
-from backend_rules import __version__
-from backend_rules.registry import all_rules
-from backend_rules.runner import Report
+from backend_rules.version import __version__
+from backend_rules.engine.registry import all_rules
+from backend_rules.engine.runner import Report
 
 LEVELS = {"HIGH": "error", "MEDIUM": "warning", "LOW": "note"}
 INFO_URI = "https://pypi.org/project/backend-rules/"

@@ -24,12 +24,12 @@ from typing import Any, Callable
 
 import libcst as cst
 
-from backend_rules.dataflow import enclosing_class, enclosing_scope
-from backend_rules.imports import dotted_name
-from backend_rules.ast_nodes import nodes
-from backend_rules.project import fact_collector, module_name
+from backend_rules.analysis.dataflow import enclosing_class, enclosing_scope
+from backend_rules.analysis.imports import dotted_name
+from backend_rules.analysis.ast_nodes import nodes
+from backend_rules.analysis.project_facts import fact_collector, module_name
 from backend_rules.rule import Invalid, Rule
-from backend_rules.walk import Visitor, find
+from backend_rules.analysis.walk import Visitor, find
 
 FAMILY = "BR3"
 

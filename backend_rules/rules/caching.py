@@ -6,10 +6,10 @@ import re
 
 import libcst as cst
 
-from backend_rules.dataflow import enclosing_scope
-from backend_rules.imports import dotted_name
+from backend_rules.analysis.dataflow import enclosing_scope
+from backend_rules.analysis.imports import dotted_name
 from backend_rules.rule import Invalid, Rule
-from backend_rules.walk import find, walk
+from backend_rules.analysis.walk import find, walk
 
 FAMILY = "BR8"
 

@@ -4,7 +4,7 @@ BR201 reports a database round-trip that runs once per item of a loop (a query c
 evaluation of a queryset, a DB-API statement, or a call to a function of the project that runs
 one). BR202 reports a loop over a queryset or ORM result whose items' relations (or deferred
 columns) are loaded lazily, one query per item, because the query does not load them eagerly.
-Both read the project's model graph (:mod:`backend_rules.orm`) and fall back to conservative
+Both read the project's model graph (:mod:`backend_rules.analysis.orm`) and fall back to conservative
 name-based heuristics when a model is not found.
 """
 
@@ -16,9 +16,9 @@ from typing import Any
 
 import libcst as cst
 
-from backend_rules.dataflow import enclosing_class, enclosing_scope
-from backend_rules.imports import dotted_name
-from backend_rules.orm import (
+from backend_rules.analysis.dataflow import enclosing_class, enclosing_scope
+from backend_rules.analysis.imports import dotted_name
+from backend_rules.analysis.orm import (
     DBAPI_METHODS, DJANGO_BULK, DJANGO_EVALUATING, FLASK_DB_EVALUATING, ORM_TRIGGER, SQLA_QUERY_TERMINAL,
     SQLA_SESSION_EVALUATING, name_of,
     ALWAYS_QUERY, CACHED_BY_PREFETCH, DJANGO_LAZY, SQL_READ, ModelGraph, ModelInfo, Query, Seg,
@@ -84,7 +84,7 @@ class _FileState:
             module = "__main__"
             project = self.context.project
             if project is not None:
-                from backend_rules.project import module_name
+                from backend_rules.analysis.project_facts import module_name
 
                 try:
                     module = module_name(project.root, self.context.path)

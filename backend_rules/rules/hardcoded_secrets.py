@@ -9,8 +9,8 @@ secret, which rule owns it, so one literal gives one finding, the most specific 
 4. BR404 hardcoded fallback of an environment lookup or a ``BaseSettings`` field,
 5. BR401 any other secret-named binding of a literal.
 
-Names and values are judged by :mod:`backend_rules.secret_words`. Messages never carry the secret:
-only its first characters (:func:`backend_rules.secret_words.mask`) or, for BR402, its type.
+Names and values are judged by :mod:`backend_rules.rules.secrets.secret_words`. Messages never carry the secret:
+only its first characters (:func:`backend_rules.rules.secrets.secret_words.mask`) or, for BR402, its type.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from typing import Iterator
 import libcst as cst
 import pathspec
 
-from backend_rules.imports import dotted_name
+from backend_rules.analysis.imports import dotted_name
 from backend_rules.rule import Invalid, Rule, Valid
-from backend_rules.secret_words import (
+from backend_rules.rules.secrets.secret_words import (
     FORMAT_TRIGGER, FORMAT_TRIGGER_PARTS, HOLE, anycase, contextual_format, is_secret_value, judge_name, known_format, looks_random,
     mask, split_words, url_credentials,
 )

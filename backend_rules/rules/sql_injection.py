@@ -2,7 +2,7 @@
 
 Both rules report at the sink (where the fix goes) and name where the string was built. They
 follow the string a few statements back, through ``+=`` and ``append``, and into helpers of the
-same module; see :mod:`backend_rules.string_building` for what counts as safe.
+same module; see :mod:`backend_rules.analysis.string_building` for what counts as safe.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import re
 
 import libcst as cst
 
-from backend_rules.ast_nodes import nodes
-from backend_rules.dataflow import enclosing_scope
-from backend_rules.imports import dotted_name
+from backend_rules.analysis.ast_nodes import nodes
+from backend_rules.analysis.dataflow import enclosing_scope
+from backend_rules.analysis.imports import dotted_name
 from backend_rules.rule import Invalid, Rule, Valid
-from backend_rules.string_building import StringAnalyzer, StringBuild, code_of
-from backend_rules.walk import walk
+from backend_rules.analysis.string_building import StringAnalyzer, StringBuild, code_of
+from backend_rules.analysis.walk import walk
 
 FAMILY = "BR1"
 

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import Any
 
-from backend_rules import __version__
-from backend_rules.config import Config
-from backend_rules.discover import iter_python_files
-from backend_rules.engine import check_source_detailed
-from backend_rules.findings import FileError, Finding
-from backend_rules.project import ProjectIndex, cache_folder, find_project_root, index_for
+from backend_rules.version import __version__
+from backend_rules.engine.config import Config
+from backend_rules.engine.discovery import iter_python_files
+from backend_rules.engine.checker import check_source_detailed
+from backend_rules.engine.findings import FileError, Finding
+from backend_rules.analysis.project_facts import ProjectIndex
+from backend_rules.engine.project_index import cache_folder, find_project_root, index_for
 
 PARALLEL_THRESHOLD = 8  # below this many files to parse, a process pool costs more than it saves
 

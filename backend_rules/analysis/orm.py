@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 import libcst as cst
 
-from backend_rules.project import fact_collector
+from backend_rules.analysis.project_facts import fact_collector
 
 # --------------------------------------------------------------------------------------------
 # Vocabulary

@@ -14,7 +14,7 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
-from backend_rules.walk import walk
+from backend_rules.analysis.walk import walk
 
 DEFINITIONS = (cst.FunctionDef, cst.ClassDef)
 

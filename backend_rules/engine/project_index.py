@@ -1,68 +1,27 @@
-"""Cross-file knowledge: facts about every module of the project (models, coroutines, ...).
+"""The project index: every module's facts, built over the project's files and cached on disk.
 
 Pre-commit and editors hand over one changed file at a time while the models and coroutine
 definitions live elsewhere, so rules that need them read this index. It is built with the stdlib
-parser (an order of magnitude cheaper than libcst, and facts need no positions), only for files
-whose text can hold a fact, and cached on disk keyed by each file's contents (SHA-1; an unchanged
-size and modification time only spare re-reading the file), so that every process (CLI workers,
-flake8's ``-j`` workers) reaches the same answer cheaply.
+parser, only for files whose text can hold a fact, and cached on disk keyed by each file's
+contents (SHA-1; an unchanged size and modification time only spare re-reading the file), so that
+every process (CLI workers, flake8's ``-j`` workers) reaches the same answer cheaply.
 """
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import os
-import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from backend_rules import __version__
+from backend_rules.analysis.project_facts import COLLECTORS, ProjectIndex, collect_facts, module_name
+from backend_rules.version import __version__
 
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 CACHE_DIR_NAME = ".backend_rules_cache"
 INDEX_FORMAT = 2  # bump when the cached entry layout changes
-
-
-@dataclass(frozen=True)
-class FactCollector:
-    """Extracts JSON-serialisable facts from one module; runs only where ``trigger`` matches."""
-
-    name: str
-    trigger: re.Pattern[str]
-    collect: Callable[[ast.Module, str], Any]
-
-
-COLLECTORS: dict[str, FactCollector] = {}
-
-
-def fact_collector(name: str, trigger: str) -> Callable[[Callable[[ast.Module, str], Any]], Callable[[ast.Module, str], Any]]:
-    """Register ``collect(tree, module_name)`` under ``name`` (used by rule modules at import)."""
-
-    def register(func: Callable[[ast.Module, str], Any]) -> Callable[[ast.Module, str], Any]:
-        COLLECTORS[name] = FactCollector(name, re.compile(trigger), func)
-        return func
-
-    return register
-
-
-class ProjectIndex:
-    """Facts per module of one project: ``index.facts("models")`` -> {module: facts}."""
-
-    def __init__(self, root: str, modules: dict[str, dict[str, Any]]) -> None:
-        self.root = root
-        self.modules = modules
-
-    def facts(self, collector: str) -> dict[str, Any]:
-        return {module: data[collector] for module, data in self.modules.items() if data.get(collector)}
-
-    @property
-    def fingerprint(self) -> str:
-        payload = json.dumps(self.modules, sort_keys=True, default=str).encode()
-        return hashlib.sha256(payload).hexdigest()
 
 
 @lru_cache(maxsize=4096)
@@ -77,39 +36,6 @@ def _root_of_folder(folder: str) -> str:
 def find_project_root(path: str) -> str:
     """The nearest folder at or above ``path`` holding pyproject.toml, setup.py/cfg or .git."""
     return _root_of_folder(os.path.dirname(os.path.abspath(path)))
-
-
-def module_name(root: str, path: str) -> str:
-    """Dotted module name of ``path`` inside ``root`` (a leading ``src/`` folder is dropped)."""
-    rel = os.path.relpath(os.path.abspath(path), root)
-    parts = rel.replace(os.sep, "/").split("/")
-    if parts and parts[0] == "src" and len(parts) > 1:
-        parts = parts[1:]
-    if parts[-1].endswith(".py"):
-        parts[-1] = parts[-1][:-3]
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(parts)
-
-
-def collect_facts(text: str, module: str) -> dict[str, Any]:
-    """Run every collector whose trigger matches; the file is parsed at most once, never run."""
-    wanted = [c for c in COLLECTORS.values() if c.trigger.search(text)]
-    if not wanted:
-        return {}
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return {}
-    facts: dict[str, Any] = {}
-    for collector in wanted:
-        try:
-            value = collector.collect(tree, module)
-        except Exception:  # pragma: no cover - a collector bug must not stop the run
-            continue
-        if value:
-            facts[collector.name] = value
-    return facts
 
 
 def cache_folder(root: str) -> Path | None:
@@ -135,9 +61,9 @@ def _cache_file(root: str) -> Path | None:
 
 def build_index(root: str, use_cache: bool = True) -> ProjectIndex:
     """Index every Python file of the project at ``root`` (default excludes apply)."""
-    from backend_rules.config import Config
-    from backend_rules.discover import walk_python_files
-    from backend_rules.registry import all_rules
+    from backend_rules.engine.config import Config
+    from backend_rules.engine.discovery import walk_python_files
+    from backend_rules.engine.registry import all_rules
 
     all_rules()  # importing the rules registers their collectors
     cache_path = _cache_file(root) if use_cache else None

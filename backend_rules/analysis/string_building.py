@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from backend_rules.dataflow import (
+from backend_rules.analysis.dataflow import (
     UNKNOWN, Binding, ScopeFacts, constant_value, enclosing_class, enclosing_scope, guarding_tests,
 )
-from backend_rules.imports import dotted_name
-from backend_rules.walk import Visitor
+from backend_rules.analysis.imports import dotted_name
+from backend_rules.analysis.walk import Visitor
 
 MAX_DEPTH = 6
 CONSTANT_NAME = re.compile(r"^_*[A-Z][A-Z0-9_]*$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Iterator
 
-from backend_rules.config import Config
+from backend_rules.engine.config import Config
 
 
 def _is_virtualenv(folder: str) -> bool:

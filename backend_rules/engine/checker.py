@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import libcst as cst
 
 from backend_rules.context import FileContext
-from backend_rules.findings import Finding
-from backend_rules.registry import TOOL_RULES, all_rules
-from backend_rules.walk import walk
+from backend_rules.engine.findings import Finding
+from backend_rules.engine.registry import TOOL_RULES, all_rules
+from backend_rules.analysis.walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
-    from backend_rules.config import Config
-    from backend_rules.project import ProjectIndex
+    from backend_rules.engine.config import Config
+    from backend_rules.analysis.project_facts import ProjectIndex
     from backend_rules.rule import Rule
 
 NOQA_RE = re.compile(
@@ -77,7 +77,7 @@ def check_source_detailed(
     apply_noqa: bool = True,
 ) -> tuple[list[Finding], bool]:
     """Findings plus whether the project index was consulted (which decides cache validity)."""
-    from backend_rules.config import Config
+    from backend_rules.engine.config import Config
 
     config = config or Config()
     selected = config.rules_for(path)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from backend_rules.imports import dotted_name
-from backend_rules.walk import Visitor
+from backend_rules.analysis.imports import dotted_name
+from backend_rules.analysis.walk import Visitor
 
 SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 BLOCK_NODES = (cst.IndentedBlock, cst.SimpleStatementSuite)

@@ -27,6 +27,16 @@ def _subclasses(cls: type[Rule]) -> list[type[Rule]]:
     return found
 
 
+def _family_of(module: str) -> str | None:
+    """The ``FAMILY`` prefix (e.g. ``"BR3"``) declared by a rule's module or its family package."""
+    while "." in module:
+        family = getattr(importlib.import_module(module), "FAMILY", None)
+        if family:
+            return family
+        module = module.rsplit(".", 1)[0]
+    return None
+
+
 def validate(rules: list[type[Rule]]) -> dict[str, type[Rule]]:
     by_code: dict[str, type[Rule]] = {}
     names: set[str] = set()
@@ -37,7 +47,7 @@ def validate(rules: list[type[Rule]]) -> dict[str, type[Rule]]:
             raise RegistryError(f"duplicate code {rule.CODE}: {by_code[rule.CODE].__name__}, {rule.__name__}")
         if not NAME_RE.match(rule.NAME) or rule.NAME in names:
             raise RegistryError(f"{rule.CODE}: name {rule.NAME!r} is not unique kebab-case")
-        family = getattr(importlib.import_module(rule.__module__), "FAMILY", None)
+        family = _family_of(rule.__module__)
         if family and not rule.CODE.startswith(family):
             raise RegistryError(f"{rule.CODE} lives in {rule.__module__}, the home of {family}xx")
         if rule.SEVERITY not in SEVERITIES or rule.CONFIDENCE not in CONFIDENCES:
@@ -56,6 +66,6 @@ def all_rules() -> dict[str, type[Rule]]:
     """Code -> rule class, for every rule shipped in ``backend_rules.rules``."""
     import backend_rules.rules as package
 
-    for info in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{info.name}")
+    for info in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}."):
+        importlib.import_module(info.name)
     return validate([rule for rule in _subclasses(Rule) if rule.CODE])

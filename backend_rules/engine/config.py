@@ -11,7 +11,7 @@ from typing import Any
 
 import pathspec
 
-from backend_rules.registry import all_rules
+from backend_rules.engine.registry import all_rules
 
 if sys.version_info >= (3, 11):
     import tomllib

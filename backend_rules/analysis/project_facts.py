@@ -1,0 +1,89 @@
+"""Cross-file facts: what a rule module registers (collectors) and what a rule reads (the index).
+
+Rule modules register a collector per kind of fact (models, coroutines, ...); the engine
+(``backend_rules.engine.project_index``) runs them over every file of a project and hands rules
+a :class:`ProjectIndex`. Collectors see the stdlib AST only: facts need no positions, and the
+stdlib parser is an order of magnitude cheaper than libcst.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+@dataclass(frozen=True)
+class FactCollector:
+    """Extracts JSON-serialisable facts from one module; runs only where ``trigger`` matches."""
+
+    name: str
+    trigger: re.Pattern[str]
+    collect: Callable[[ast.Module, str], Any]
+
+
+COLLECTORS: dict[str, FactCollector] = {}
+
+
+def fact_collector(name: str, trigger: str) -> Callable[[Callable[[ast.Module, str], Any]], Callable[[ast.Module, str], Any]]:
+    """Register ``collect(tree, module_name)`` under ``name`` (used by rule modules at import)."""
+
+    def register(func: Callable[[ast.Module, str], Any]) -> Callable[[ast.Module, str], Any]:
+        COLLECTORS[name] = FactCollector(name, re.compile(trigger), func)
+        return func
+
+    return register
+
+
+class ProjectIndex:
+    """Facts per module of one project: ``index.facts("models")`` -> {module: facts}."""
+
+    def __init__(self, root: str, modules: dict[str, dict[str, Any]]) -> None:
+        self.root = root
+        self.modules = modules
+
+    def facts(self, collector: str) -> dict[str, Any]:
+        return {module: data[collector] for module, data in self.modules.items() if data.get(collector)}
+
+    @property
+    def fingerprint(self) -> str:
+        payload = json.dumps(self.modules, sort_keys=True, default=str).encode()
+        return hashlib.sha256(payload).hexdigest()
+
+
+def module_name(root: str, path: str) -> str:
+    """Dotted module name of ``path`` inside ``root`` (a leading ``src/`` folder is dropped)."""
+    rel = os.path.relpath(os.path.abspath(path), root)
+    parts = rel.replace(os.sep, "/").split("/")
+    if parts and parts[0] == "src" and len(parts) > 1:
+        parts = parts[1:]
+    if parts[-1].endswith(".py"):
+        parts[-1] = parts[-1][:-3]
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def collect_facts(text: str, module: str) -> dict[str, Any]:
+    """Run every collector whose trigger matches; the file is parsed at most once, never run."""
+    wanted = [c for c in COLLECTORS.values() if c.trigger.search(text)]
+    if not wanted:
+        return {}
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    facts: dict[str, Any] = {}
+    for collector in wanted:
+        try:
+            value = collector.collect(tree, module)
+        except Exception:  # pragma: no cover - a collector bug must not stop the run
+            continue
+        if value:
+            facts[collector.name] = value
+    return facts
+
+
