@@ -1,0 +1,163 @@
+"""BR202 lazy-relation-in-loop: a loop over a query reads a relation of each item it did not load.
+
+The relation (or a deferred column) is then loaded by one query per item, because the query
+does not load it eagerly.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from backend_rules.rule import Invalid
+from backend_rules.rules.data_access.loop_rule import LoopRule
+from backend_rules.rules.data_access.per_item_loops import COMP_NODES
+from backend_rules.rules.data_access.serializer_methods import analyse_serializer_method
+
+
+class LazyRelationInLoop(LoopRule):
+    """A loop over a queryset touches a relation that is loaded lazily, one query per item.
+
+    ## What it does
+    Finds loops (and comprehensions) over a Django queryset or a SQLAlchemy query/result whose body
+    touches a relation of each item — `post.author.name`, `post.comments.all()`,
+    `post.tags.count()`, a reverse `comment_set` manager — when the query does not load it eagerly
+    (`select_related`, `prefetch_related`, `Prefetch`, `joinedload`, `selectinload`,
+    `subqueryload`, `contains_eager`, `raiseload`, or a relationship declared with an eager
+    `lazy=` strategy). Also finds columns deferred by `only()`/`defer()`/`load_only()` that the
+    loop reads. Relations come from the project's models (every file, not only the checked one);
+    for models it cannot find it falls back to conservative name heuristics and says so.
+
+    ## Why is this bad?
+    Each lazy relation access is one more query per item: 1 query for the list, N for the
+    relation. The code looks innocent (an attribute read) and is fast on small data.
+
+    ## Example
+    ```python
+    for post in Post.objects.filter(published=True):
+        print(post.title, post.author.name)
+    ```
+
+    ## Use instead
+    ```python
+    for post in Post.objects.filter(published=True).select_related("author"):
+        print(post.title, post.author.name)
+    ```
+    Collections: `prefetch_related("comments")` (Django) or `.options(selectinload(Post.comments))`
+    (SQLAlchemy); counts: `annotate(Count("comments"))`; the id of a foreign key:
+    `post.author_id`, which needs no query.
+
+    ## Not reported
+    Eager-loaded relations, `values()`/`values_list()`/column selections, plain fields
+    (`post.title`, `post.author_id`), loops over in-memory data, and `.filter()` on relations of
+    items whose loop is not over a query (BR201 covers explicit queries).
+    """
+
+    CODE = "BR202"
+    NAME = "lazy-relation-in-loop"
+    MESSAGE = "`{access}` is loaded lazily once per item in this loop; {remedy}"
+    CONFIDENCE = "MEDIUM"
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self.skip or not node.name.value.startswith("get_"):
+            return
+        for code, where, message in analyse_serializer_method(self, node):
+            if code == self.CODE:
+                self.report(where, message)
+
+    def visit_For(self, node: cst.For) -> None:
+        self.depth += 1
+        self.report_loop(node)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        parent = self.context.stack[-1] if self.context.stack else None
+        if isinstance(parent, COMP_NODES) and parent.for_in is node:
+            self.report_loop(parent)
+
+    VALID = [
+        """
+        def titles():
+            return [p.title for p in Post.objects.filter(published=True)]
+        """,
+        # near miss: the relation is eager-loaded
+        """
+        def feed():
+            for post in Post.objects.select_related("author").prefetch_related("tags"):
+                print(post.author.name, [t.name for t in post.tags.all()])
+        """,
+        # aliased SQLAlchemy loader
+        """
+        from sqlalchemy.orm import selectinload as eager
+
+        def orders(session):
+            for order in session.scalars(select(Order).options(eager(Order.lines))):
+                total = sum(line.price for line in order.lines)
+        """,
+        # the id of the foreign key needs no query; values() rows are dicts
+        """
+        def ids():
+            for post in Post.objects.all():
+                print(post.author_id)
+            for row in Post.objects.values("author__name"):
+                print(row["author__name"])
+        """,
+        # a loop over in-memory data
+        """
+        def render(rows):
+            for row in [{"author": {"name": "a"}}]:
+                print(row.author.name)
+        """,
+    ]
+    INVALID = [
+        Invalid(
+            """
+            def feed():
+                for post in Post.objects.filter(published=True):
+                    print(post.title, post.author.name)
+            """,
+            line=3, column=27, message='select_related("author")',
+        ),
+        # the queryset comes from a variable; reverse manager count
+        Invalid(
+            """
+            from django.db import models as m
+
+            class Post(m.Model):
+                title = m.CharField(max_length=100)
+
+            class Comment(m.Model):
+                post = m.ForeignKey(Post, on_delete=m.CASCADE, related_name="comments")
+
+            def stats():
+                posts = Post.objects.order_by("-id")
+                return {p.id: p.comments.count() for p in posts}
+            """,
+            line=11, message='annotate(Count("comments"))',
+        ),
+        # the guide's Example 5 (Flask-SQLAlchemy)
+        Invalid(
+            """
+            def get_posts_with_authors():
+                posts = Post.query.all()
+                result = []
+                for post in posts:
+                    result.append({"title": post.title, "author_name": post.author.name})
+                return result
+            """,
+            line=5, message="joinedload(Post.author)",
+        ),
+        Invalid(
+            """
+            from sqlalchemy import select
+            from sqlalchemy.orm import Mapped, relationship
+
+            class Order(Base):
+                __tablename__ = "orders"
+                lines: Mapped[list["Line"]] = relationship(back_populates="order")
+
+            def totals(session):
+                for order in session.scalars(select(Order)):
+                    yield sum(line.price for line in order.lines)
+            """,
+            line=10, message="selectinload(Order.lines)",
+        ),
+    ]

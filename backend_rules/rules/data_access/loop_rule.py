@@ -1,0 +1,81 @@
+"""The base class of both data-access rules: loop depth, the files they skip, the gate, loop reports."""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+import libcst as cst
+
+from backend_rules.rule import Rule
+from backend_rules.rules.data_access.file_gate import may_fire_data_access
+from backend_rules.rules.data_access.relation_access import analyse_loop
+
+FILE_SKIP = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_tests?|tests|conftest)\.py$|(^|[\\/])migrations[\\/]")
+
+# Every alternative starts with a literal "." so the regex engine scans for it quickly.
+TRIGGER_RE = (
+    r"\.(?:objects\b|_default_manager\b|query\b|execute\(|fetch(?:row|val|_all|_one|all)?\(|scalars?\("
+    r"|get_queryset\(|shortcuts\b|\w*Serializer\b|get\((?=[A-Z])|\w+_set\.|(?:services?|crud|repositor\w*|queries|selectors|dao)\b)"
+)
+
+
+def _skip_path(options: dict, path: str = "") -> bool:
+    """Tests and migrations run queries per item on purpose, unless ``queries-in-tests``."""
+    where = options.get("relative_path") or path
+    return bool(FILE_SKIP.search(str(where))) and not options.get("queries-in-tests", False)
+
+
+def _skip_file(context: Any) -> bool:
+    return _skip_path(context.options, context.path)
+
+
+class LoopRule(Rule):
+    """Shared by BR201 and BR202: loop depth, skipped files, the gate; each reports its own code."""
+
+    CATEGORY = "performance"
+    SEVERITY = "MEDIUM"
+    TRIGGER = TRIGGER_RE
+    USES_PROJECT_INDEX = True
+    OPTIONS = {"queries-in-tests": False}
+
+    @classmethod
+    def applies_to(cls, options: dict) -> bool:
+        return not _skip_path(options)
+
+    def __init__(self, context: Any) -> None:
+        super().__init__(context)
+        self.depth = 0
+        self.skip = _skip_file(context)
+
+    @classmethod
+    def may_fire_in_project(cls, tree: ast.Module, project: Any) -> bool:
+        return may_fire_data_access(tree, project)
+
+    def _enter(self, node: cst.CSTNode) -> None:
+        self.depth += 1
+
+    def _leave(self, node: cst.CSTNode) -> None:
+        self.depth -= 1
+
+    visit_While = _enter
+    leave_While = _leave
+    visit_ListComp = _enter
+    leave_ListComp = _leave
+    visit_SetComp = _enter
+    leave_SetComp = _leave
+    visit_DictComp = _enter
+    leave_DictComp = _leave
+    visit_GeneratorExp = _enter
+    leave_GeneratorExp = _leave
+
+    def leave_For(self, node: cst.For) -> None:
+        self.depth -= 1
+
+    def report_loop(self, loop: cst.CSTNode) -> None:
+        if self.skip:
+            return
+        for code, node, message in analyse_loop(self, loop, list(self.context.stack)):
+            if code == self.CODE:
+                self.report(node, message)

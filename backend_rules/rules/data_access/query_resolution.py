@@ -1,0 +1,93 @@
+"""The query an expression denotes, through local variables and wrappers (``list(qs)``, ``enumerate(qs)``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from backend_rules.analysis.dataflow import enclosing_class, enclosing_scope
+from backend_rules.analysis.orm.chains import Seg, chain_of
+from backend_rules.analysis.orm.query_calls import Query, classify
+from backend_rules.rules.data_access.file_state import FileState, KnownModels
+
+# Builtins that evaluate a queryset passed to them: ``len(qs)``, ``list(qs)``.
+EVALUATING_BUILTINS = {"list", "len", "tuple", "set", "sorted", "bool", "sum", "any", "all", "max", "min", "dict", "frozenset"}
+
+
+def resolve_segs(context: Any, segs: list[Seg], scope: cst.CSTNode, order: int, depth: int = 0,
+                 klass: cst.ClassDef | None = None) -> list[Seg]:
+    """``segs`` with a local-variable root replaced by the chain it was assigned (a few levels)."""
+    if not segs or depth > 4:
+        return segs
+    root = segs[0]
+    if root.call:
+        return segs
+    if root.name in {"self", "cls"} and len(segs) > 1 and klass is not None:
+        second = segs[1]
+        if second.name in {"queryset", "get_queryset"}:
+            facts = context.scope_facts(klass)
+            bindings = [b for b in facts.bindings.get("queryset", ()) if b.kind == "=" and b.value is not None]
+            if bindings:
+                rest = segs[2:]
+                return chain_of(bindings[-1].value) + rest
+        return segs
+    facts = context.scope_facts(scope)
+    bindings = [b for b in facts.bindings_before(root.name, order) if b.kind != "param"]
+    if not bindings:
+        return segs
+    last = bindings[-1]
+    if last.kind != "=" or last.value is None:
+        return segs
+    value = last.value
+    if isinstance(value, cst.Await):
+        value = value.expression
+    inner = chain_of(value)
+    if inner and inner[0].name == root.name and not inner[0].call:
+        inner = resolve_segs(context, inner, scope, last.order, depth + 1, klass)
+    elif inner and not inner[0].call:
+        inner = resolve_segs(context, inner, scope, last.order, depth + 1, klass)
+    return inner + segs[1:]
+
+
+def strip_wrappers(node: cst.BaseExpression) -> tuple[cst.BaseExpression, int | None]:
+    """``enumerate(x)`` -> (x, 1), ``list(x)``/``sorted(x)``/``reversed(x)`` -> (x, None)."""
+    index: int | None = None
+    for _ in range(3):
+        if isinstance(node, cst.Await):
+            node = node.expression
+            continue
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.args and not node.args[0].keyword:
+            name = node.func.value
+            if name == "enumerate":
+                node, index = node.args[0].value, 1
+                continue
+            if name in {"list", "tuple", "sorted", "reversed", "iter", "set"}:
+                node = node.args[0].value
+                continue
+        break
+    return node, index
+
+
+def resolve_query(context: Any, state: FileState, expr: cst.BaseExpression, stack: list[cst.CSTNode]) -> Query | None:
+    scope = enclosing_scope(stack)
+    facts = context.scope_facts(scope)
+    order = facts.order_of(stack)
+    klass = enclosing_class(stack)
+    segs = resolve_segs(context, chain_of(expr), scope, order, 0, klass)
+    query = classify(segs, KnownModels(state))
+    if query is None or query.orm == "dbapi":
+        return query
+    # Conditional rebinding (``if x: qs = qs.select_related(...)``): take eager loads of every
+    # binding of the root name, so a load on one path keeps us silent.
+    root = chain_of(expr)[0]
+    if not root.call:
+        for binding in facts.bindings_before(root.name, order)[:-1]:
+            if binding.kind == "=" and binding.value is not None:
+                other = classify(resolve_segs(context, chain_of(binding.value), scope, binding.order, 1, klass), KnownModels(state))
+                if other is not None:
+                    query.eager |= other.eager
+                    query.eager_all |= other.eager_all
+                    query.eager_collections |= other.eager_collections
+                    query.rows |= other.rows
+    return query

@@ -1,0 +1,361 @@
+"""What the body of a loop over a query reads from each item, and what that costs per item.
+
+Relations the query did not load eagerly and deferred columns (BR202), model methods and
+properties that query (BR201). Reads the model graph when the item's model is known; otherwise
+conservative name heuristics, and the message says so.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import libcst as cst
+
+from backend_rules.analysis.orm.chains import Seg, chain_of
+from backend_rules.analysis.orm.model_graph import ModelInfo
+from backend_rules.analysis.orm.query_calls import Query
+from backend_rules.analysis.orm.vocabulary import ALWAYS_QUERY, CACHED_BY_PREFETCH
+from backend_rules.rule import Rule
+from backend_rules.rules.data_access.file_state import FileState, state_of
+from backend_rules.rules.data_access.per_item_loops import iter_of
+from backend_rules.rules.data_access.query_resolution import resolve_query, strip_wrappers
+
+NOT_RELATION = {
+    "pk", "id", "_meta", "_state", "__class__", "__dict__", "meta", "data", "json", "payload", "extra",
+    "attrs", "config", "settings", "metadata", "info", "properties", "details", "options", "params",
+    "content", "body", "text", "title", "name", "slug", "status", "state", "type", "kind", "value",
+    "values", "fields", "errors", "headers", "request", "response", "context", "stats", "counts",
+    "price", "amount", "total", "email", "url", "path", "file", "image", "photo", "avatar", "document",
+    "location", "address_line", "coords", "geometry", "point", "range", "duration", "tags_json",
+}
+VALUE_ATTRS = {
+    "value", "year", "month", "day", "hour", "minute", "second", "microsecond", "days", "seconds",
+    "hex", "real", "imag", "tzinfo", "url", "path", "size", "width", "height", "label", "name_en",
+    "__name__", "__class__", "__dict__", "x", "y", "lat", "lng", "lon", "srid", "amount", "currency",
+    "major", "minor", "start", "end", "lower", "upper",
+}
+TIME_SUFFIX = re.compile(r"(_at|_on|_date|_time|date|time|timestamp|_ts|_dt)$")
+
+
+class ItemAccess(cst.CSTVisitor):
+    """Chains rooted at the loop item inside the loop body: ``post.author.name``."""
+
+    def __init__(self, items: set[str]) -> None:
+        self.items = items
+        self.stack: list[cst.CSTNode] = []
+        self.found: list[tuple[cst.CSTNode, list[Seg]]] = []
+        self.rebound = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            return False
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in self.items:
+            self._record(node)
+        if isinstance(node, (cst.AssignTarget, cst.AugAssign)):
+            target = node.target
+            if isinstance(target, cst.Name) and target.value in self.items:
+                self.rebound = True
+        self.stack.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.stack.pop()
+
+    def _record(self, node: cst.Attribute) -> None:
+        top: cst.CSTNode = node
+        for parent in reversed(self.stack):
+            if isinstance(parent, cst.Attribute) and parent.value is top:
+                top = parent
+            elif isinstance(parent, cst.Call) and parent.func is top:
+                top = parent
+            elif isinstance(parent, cst.Subscript) and parent.value is top:
+                top = parent
+            elif isinstance(parent, cst.Await) and parent.expression is top:
+                top = parent
+            else:
+                if isinstance(parent, (cst.AssignTarget, cst.Del)) and top is node:
+                    return
+                if isinstance(parent, cst.AugAssign) and parent.target is top:
+                    return
+                break
+        self.found.append((node, chain_of(top)))
+
+
+def _covered(query: Query, path: list[str], collection: bool) -> bool:
+    if query.eager_all and (not collection or query.eager_collections or query.orm == "sqlalchemy"):
+        return True
+    joined = "__".join(path)
+    dotted = ".".join(path)
+    for eager in query.eager:
+        if eager == joined or eager.startswith(joined + "__") or eager == dotted or eager.startswith(dotted + "."):
+            return True
+    return False
+
+
+def _remedy(query: Query, item: str, path: list[str], collection: bool, method: str | None = None) -> str:
+    rel = path[-1]
+    if query.orm == "sqlalchemy":
+        owner = query.model or "Model"
+        loader = "selectinload" if collection else "joinedload"
+        return f"add .options({loader}({owner}.{rel})) to the query"
+    lookup = "__".join(path)
+    if collection:
+        if method in {"count", "exists"}:
+            return f"annotate(Count(\"{lookup}\")) or prefetch_related(\"{lookup}\") on the queryset"
+        return f"add prefetch_related(\"{lookup}\") to the queryset"
+    return f"add select_related(\"{lookup}\") to the queryset"
+
+
+def analyse_loop(rule: Rule, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> list[tuple[str, cst.CSTNode, str]]:
+    """Findings (code, node, message) for a loop whose iterable is a query; cached per loop."""
+    state = state_of(rule.context)
+    cached = state.loops.get(id(loop))
+    if cached is not None:
+        return cached
+    findings: list[tuple[str, cst.CSTNode, str]] = []
+    state.loops[id(loop)] = findings
+    iterable = iter_of(loop)
+    if iterable is None:
+        return findings
+    expr, index = strip_wrappers(iterable)
+    targets_node = loop.target if isinstance(loop, cst.For) else loop.for_in.target  # type: ignore[union-attr]
+    item: str | None = None
+    if index is None and isinstance(targets_node, cst.Name):
+        item = targets_node.value
+    elif index is not None and isinstance(targets_node, cst.Tuple) and len(targets_node.elements) == 2:
+        second = targets_node.elements[1].value
+        item = second.value if isinstance(second, cst.Name) else None
+    if item is None:
+        return findings
+    # quick test before resolving: does the body touch ``item.<x>`` at all?
+    query = resolve_query(rule.context, state, expr, stack + [loop])
+    if query is None or query.rows or query.orm == "dbapi" or query.trailing:
+        return findings
+    if query.orm == "sqlalchemy" and not query.model and query.terminal in {"scalar", "scalar_one", "count"}:
+        return findings
+    visitor = ItemAccess({item})
+    if isinstance(loop, cst.For):
+        loop.body.visit(visitor)
+    else:
+        comp = loop  # type: ignore[assignment]
+        parts: list[cst.CSTNode] = []
+        if isinstance(comp, cst.DictComp):
+            parts += [comp.key, comp.value]
+        else:
+            parts.append(comp.elt)  # type: ignore[attr-defined]
+        parts += list(comp.for_in.ifs)
+        if comp.for_in.inner_for_in is not None:
+            parts.append(comp.for_in.inner_for_in)
+        for part in parts:
+            part.visit(visitor)
+    if not visitor.found or visitor.rebound:
+        return findings
+    model = state.model(query.model)
+    seen: set[str] = set()
+    for node, segs in visitor.found:
+        if len(segs) < 2:
+            continue
+        verdict = _judge(state, query, model, item, segs)
+        if verdict is None:
+            continue
+        code, key, message = verdict
+        if key in seen:
+            continue
+        seen.add(key)
+        findings.append((code, node, message))
+    return findings
+
+
+def _judge(state: FileState, query: Query, model: ModelInfo | None, item: str, segs: list[Seg]) -> tuple[str, str, str] | None:
+    x = segs[1].name
+    rest = segs[2:]
+    nxt = rest[0] if rest else None
+    if x in {"pk", "id", "_meta", "_state", "__class__", "__dict__"}:
+        return None
+    call_next = nxt is not None and nxt.call
+    if model is not None and x.endswith("_id") and x[:-3] in model.relations:
+        return None
+    orm = query.orm
+    if model is not None:
+        rel = model.relations.get(x)
+        if rel is not None:
+            return _judge_relation(state, query, item, [x], rel, rest)
+        if x in model.methods and orm == "django" or x in model.methods:
+            is_prop, text, touched = model.methods[x]
+            if (is_prop and not (nxt is not None and nxt.call and nxt.name == x)) or (not is_prop and rest and False) or (not is_prop):
+                if not is_prop and segs[1].call is False and not (len(segs) > 1 and _called(segs, 1)):
+                    return None
+                reason = None
+                if text:
+                    reason = f"runs {text}"
+                else:
+                    lazy = [t for t in touched if t in model.relations and not model.relations[t].eager_by_default
+                            and not _covered(query, [t], model.relations[t].collection)]
+                    if lazy:
+                        reason = f"queries self.{lazy[0]}"
+                if reason:
+                    what = f"{item}.{x}" + ("()" if not is_prop else "")
+                    return ("BR201", f"method:{x}",
+                            f"query per item: `{what}` {reason} once per {item} in this loop; "
+                            f"prefetch/annotate what it needs on the queryset or batch it before the loop")
+            return None
+        if x in model.fields or x.endswith("_id"):
+            if _deferred(query, x):
+                how = "load_only()" if orm == "sqlalchemy" else "only()"
+                if x in query.deferred:
+                    how = "defer()"
+                return ("BR202", f"deferred:{x}",
+                        f"`{item}.{x}` is deferred by {how} and loaded by a query once per {item} in this loop; "
+                        f"{'add' if how != 'defer()' else 'stop deferring'} \"{x}\"{' to ' + how if how != 'defer()' else ''}")
+            return None
+        if x.endswith("_set") and orm == "django" and nxt is not None:
+            rel_guess = _GuessRel(x, True)
+            return _judge_relation(state, query, item, [x], rel_guess, rest)  # type: ignore[arg-type]
+        if model.orm and x not in state.graph.relation_names:
+            return None
+    # No model knowledge: conservative heuristics, and say so.
+    if x in query.deferred and not call_next:
+        return ("BR202", f"deferred:{x}",
+                f"`{item}.{x}` is deferred by defer() and loaded by a query once per {item} in this loop; "
+                f"stop deferring it")
+    if orm == "django" and x.endswith("_set") and nxt is not None:
+        return _judge_relation(state, query, item, [x], _GuessRel(x, True), rest, guessed=True)  # type: ignore[arg-type]
+    if nxt is not None and nxt.call and orm == "django" and x not in NOT_RELATION:
+        method = nxt.name
+        positional = [v for k, v in nxt.args if k is None]
+        if method in {"all", "count", "exists", "first", "last"} and not positional and not nxt.args:
+            return _judge_relation(state, query, item, [x], _GuessRel(x, True), rest, guessed=True)  # type: ignore[arg-type]
+        if method in {"filter", "exclude", "order_by", "values_list", "aggregate", "annotate"} and nxt.args and all(
+            k is not None or isinstance(v, (cst.SimpleString, cst.Call, cst.Name)) for k, v in nxt.args
+        ) and any(k is not None and "__" in (k or "") or k is not None for k, v in nxt.args) | (method in {"order_by", "values_list", "aggregate", "annotate"}):
+            return _judge_relation(state, query, item, [x], _GuessRel(x, True), rest, guessed=True)  # type: ignore[arg-type]
+    if nxt is not None and not nxt.call and nxt.name != "[]" and _looks_like_fk(state, x, nxt.name):
+        if len(rest) >= 2 and rest[1].call and rest[1].name in {"all", "count", "filter", "exists"}:
+            return None
+        return _judge_relation(state, query, item, [x], _GuessRel(x, False), rest, guessed=True)  # type: ignore[arg-type]
+    if query.only is not None and model is None and x not in query.only and x not in NOT_RELATION_ONLY_OK and not rest:
+        how = "load_only()" if orm == "sqlalchemy" else "only()"
+        return ("BR202", f"deferred:{x}",
+                f"`{item}.{x}` is not in {how} and is loaded by a query once per {item} in this loop; "
+                f"add \"{x}\" to {how}")
+    return None
+
+
+NOT_RELATION_ONLY_OK = {"pk", "id", "_meta", "_state", "__class__", "__dict__"}
+
+
+def _called(segs: list[Seg], index: int) -> bool:
+    return segs[index].call
+
+
+def _deferred(query: Query, x: str) -> bool:
+    if x in query.deferred:
+        return True
+    return query.only is not None and x not in query.only and x not in {"id", "pk"}
+
+
+class _GuessRel:
+    def __init__(self, name: str, collection: bool) -> None:
+        self.name = name
+        self.collection = collection
+        self.kind = "reverse" if collection else "fk"
+        self.target = None
+        self.lazy = None
+        self.eager_by_default = False
+        self.dynamic = False
+
+
+def _looks_like_fk(state: FileState, x: str, y: str) -> bool:
+    if x in NOT_RELATION or TIME_SUFFIX.search(x) or y in VALUE_ATTRS or y.startswith("__"):
+        return False
+    if x.startswith("_") or x.isupper():
+        return False
+    graph = state.graph
+    if x in graph.relation_names:
+        return True
+    if x in graph.field_names:
+        return False
+    return True
+
+
+def _judge_relation(state: FileState, query: Query, item: str, path: list[str], rel: Any,
+                    rest: list[Seg], guessed: bool = False) -> tuple[str, str, str] | None:
+    x = path[-1]
+    nxt = rest[0] if rest else None
+    note = f" ({item}.{x} looks like a relation; its model is not in the project)" if guessed else ""
+    if rel.kind == "generic":
+        if _covered(query, path, False):
+            return None
+        return ("BR202", x, f"`{item}.{x}` (a generic foreign key) is loaded lazily once per {item} in this loop; "
+                f"add prefetch_related(\"{x}\") to the queryset")
+    if rel.eager_by_default and not rel.dynamic:
+        return _deeper(state, query, item, path, rel, rest)
+    if rel.collection or rel.dynamic:
+        if query.orm == "django" or rel.orm == "django" if hasattr(rel, "orm") else query.orm == "django":
+            if nxt is None:
+                return None  # a bare manager runs nothing
+            if nxt.call:
+                method = nxt.name
+                if method in ALWAYS_QUERY:
+                    if method in {"filter", "exclude"} and not nxt.args:
+                        pass
+                    return ("BR202", f"{x}.{method}",
+                            f"`{item}.{x}.{method}()` runs a query once per {item} in this loop (prefetch_related "
+                            f"cannot serve it); use Prefetch(\"{x}\", queryset=..., to_attr=...) or one query before the loop"
+                            + note)
+                if method in CACHED_BY_PREFETCH or method == "iterator":
+                    if _covered(query, path, True) and method != "iterator":
+                        return None
+                    return ("BR202", x, f"`{item}.{x}.{method}()` queries once per {item} in this loop; "
+                            f"{_remedy(query, item, path, True, method)}" + note)
+                return None
+            return None
+        # SQLAlchemy collections: touching the attribute loads it (dynamic: every query method)
+        if rel.dynamic:
+            if nxt is not None and (nxt.call or nxt.name in {"filter", "filter_by", "all", "count", "order_by", "first"}):
+                return ("BR202", x, f"`{item}.{x}` is a dynamic relationship queried once per {item} in this loop; "
+                        f"load all with one query before the loop")
+            return None
+        if _covered(query, path, True):
+            return _deeper(state, query, item, path, rel, rest)
+        return ("BR202", x, f"`{item}.{x}` is loaded lazily once per {item} in this loop; "
+                f"{_remedy(query, item, path, True)}" + note)
+    # many-to-one / one-to-one
+    if _covered(query, path, False):
+        return _deeper(state, query, item, path, rel, rest)
+    if nxt is not None and nxt.name in {"id", "pk"} and query.orm == "django" and len(rest) == 1:
+        return ("BR202", x, f"`{item}.{x}.{nxt.name}` loads {item}.{x} once per {item} in this loop; "
+                f"use `{item}.{x}_id` instead (or {_remedy(query, item, path, False)})")
+    return ("BR202", x, f"`{item}.{x}` is loaded lazily once per {item} in this loop; "
+            f"{_remedy(query, item, path, False)}" + note)
+
+
+def _deeper(state: FileState, query: Query, item: str, path: list[str], rel: Any, rest: list[Seg]) -> tuple[str, str, str] | None:
+    """``post.author.profile``: the first hop is loaded; judge the second against the graph."""
+    if not rest or rest[0].call or len(path) >= 2:
+        return None
+    target = state.model(getattr(rel, "target", None))
+    if target is None:
+        return None
+    second = rest[0].name
+    rel2 = target.relations.get(second)
+    if rel2 is None or rel2.eager_by_default:
+        return None
+    if query.model and rel2.target == query.model and not rel2.collection:
+        return None  # the back-reference to the item: the ORM fills it when it loads the relation
+    full = path + [second]
+    if rel2.collection:
+        if query.orm == "django":
+            if len(rest) < 2 or not rest[1].call or rest[1].name not in CACHED_BY_PREFETCH:
+                return None
+        if _covered(query, full, True):
+            return None
+        return ("BR202", "__".join(full), f"`{item}.{'.'.join(full)}` is loaded lazily once per {item} in this loop; "
+                f"{_remedy(query, item, full, True)}")
+    if _covered(query, full, False):
+        return None
+    if len(rest) >= 2 and rest[1].name in {"id", "pk"}:
+        return None
+    return ("BR202", "__".join(full), f"`{item}.{'.'.join(full)}` is loaded lazily once per {item} in this loop; "
+            f"{_remedy(query, item, full, False)}")
