@@ -11,7 +11,7 @@ from backend_rules.engine.config import Config
 from backend_rules.engine.checker import SourceProblem, decode_source, noqa_codes
 from backend_rules.engine.registry import RegistryError, all_rules, validate
 from backend_rules.rule import Rule
-from backend_rules.rules.sql_injection import SqlStringToCursor
+from backend_rules.rules.sql.sql_built_from_strings import SqlStringToCursor
 
 BAD = 'def find(cur, name):\n    cur.execute("SELECT * FROM t WHERE n = \'" + name + "\'")\n'
 

@@ -1,4 +1,4 @@
-"""BR8xx: caching mistakes that make a cache silently useless or wrong."""
+"""BR801: a shared cache key built with the builtin hash(), which changes in every process."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from backend_rules.analysis.dataflow import enclosing_scope
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.rule import Invalid, Rule
 from backend_rules.analysis.walk import find, walk
-
-FAMILY = "BR8"
 
 CACHE_METHODS = {
     "get", "set", "setex", "psetex", "setnx", "delete", "expire", "incr", "decr", "get_many", "set_many",

@@ -1,0 +1,383 @@
+"""Which rule of the secrets family owns each literal that can hold a secret.
+
+One analysis per file (:class:`SecretAnalysis`) decides, for every place a literal can hold a
+secret, which rule owns it, so one literal gives one finding, the most specific one:
+
+1. BR402 known credential format (an AWS key is an AWS key whatever it is bound to),
+2. BR403 credentials inside a connection URL,
+3. BR405 literal signing key (``SECRET_KEY``, ``jwt.encode(..., "secret")``, ``hmac.new(b"k")``),
+4. BR404 hardcoded fallback of an environment lookup or a ``BaseSettings`` field,
+5. BR401 any other secret-named binding of a literal.
+
+Names and values are judged by :mod:`backend_rules.rules.secrets.secret_words`. Messages never carry the secret:
+only its first characters (:func:`backend_rules.rules.secrets.secret_words.mask`) or, for BR402, its type.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Iterator
+
+import libcst as cst
+import pathspec
+
+from backend_rules.analysis.imports import dotted_name
+from backend_rules.rules.secrets.secret_words import (
+    HOLE, contextual_format, is_secret_value, judge_name, known_format, looks_random, mask, url_credentials,
+)
+
+DEFAULT_TEST_PATHS = ["tests/", "test/", "testing/", "**/test_*.py", "**/*_test.py", "**/tests.py",
+                      "**/conftest.py"]
+QUIET_IN_TESTS = {"BR401", "BR403", "BR404", "BR405"}
+STRING_NODES = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+
+ENV_LOOKUPS = {"os.getenv", "os.environ.get", "os.environ.setdefault", "environ.get", "getenv",
+               "decouple.config", "environ.setdefault"}
+ENV_RECEIVERS = {"env", "environ", "_env", "ENV", "config", "settings_env", "environment"}
+ENV_METHODS = {"str", "get", "bool", "int", "json", "url", "db", "db_url", "cache_url", "list", "dict"}
+BASIC_AUTH = {"HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth", "DigestAuth"}
+USER_FACTORIES = {"create_user", "create_superuser"}
+SECRET_WRAPPERS = {"SecretStr", "SecretBytes", "Secret"}
+JWT_FUNCTIONS = {"jwt.encode", "jwt.decode", "jose.jwt.encode", "jose.jwt.decode", "jwt.api_jwt.encode",
+                 "jwt.api_jwt.decode", "jwt.api_jws.encode", "jwt.api_jws.decode", "jwt.jws.sign",
+                 "jose.jws.sign", "jose.jws.verify", "jwt.jws.verify"}
+SIGNERS = {
+    # qualified name -> (positional index, keyword) of the key
+    "hmac.new": (0, "key"), "hmac.HMAC": (0, "key"), "hmac.digest": (0, "key"),
+    "itsdangerous.URLSafeTimedSerializer": (0, "secret_key"), "itsdangerous.URLSafeSerializer": (0, "secret_key"),
+    "itsdangerous.TimedSerializer": (0, "secret_key"), "itsdangerous.Serializer": (0, "secret_key"),
+    "itsdangerous.Signer": (0, "secret_key"), "itsdangerous.TimestampSigner": (0, "secret_key"),
+    "cryptography.fernet.Fernet": (0, "key"), "authlib.jose.jwt.encode": (2, "key"),
+}
+
+
+@lru_cache(maxsize=32)
+def _test_spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def literal_of(node: cst.BaseExpression | None) -> str | None:
+    """The text of a string literal without formatted parts (bytes decoded), else None."""
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        try:
+            value = node.evaluated_value
+        except Exception:  # pragma: no cover - malformed escapes
+            return None
+        if isinstance(value, bytes):
+            return value.decode("latin-1")
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.FormattedString):
+        if all(isinstance(part, cst.FormattedStringText) for part in node.parts):
+            return "".join(part.value for part in node.parts)  # type: ignore[union-attr]
+    return None
+
+
+def text_with_holes(node: cst.BaseExpression) -> str | None:
+    """A string literal's text with each formatted expression replaced by :data:`HOLE`."""
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = text_with_holes(node.left), text_with_holes(node.right)
+        return None if left is None or right is None else left + right
+    if isinstance(node, cst.FormattedString):
+        return "".join(part.value if isinstance(part, cst.FormattedStringText) else HOLE for part in node.parts)
+    return literal_of(node)
+
+
+def unwrap(node: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """``SecretStr("x")``, ``Field("x")``, ``Field(default="x")`` -> the literal inside."""
+    if isinstance(node, cst.Call):
+        name = (dotted_name(node.func) or "").split(".")[-1]
+        if name in SECRET_WRAPPERS or name in {"Field", "field"}:
+            for arg in node.args:
+                if arg.keyword is None and not arg.star:
+                    return arg.value if name in SECRET_WRAPPERS or literal_of(arg.value) is not None else None
+                if arg.keyword is not None and arg.keyword.value == "default":
+                    return arg.value
+    return node
+
+
+def name_of(node: cst.BaseExpression) -> str | None:
+    """The name a value is known by: ``password``, ``self.password``, ``d["password"]``, ``form.get("pw")``."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+        index = node.slice[0].slice
+        if isinstance(index, cst.Index):
+            return literal_of(index.value)
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "get":
+        if node.args:
+            return literal_of(node.args[0].value)
+    return None
+
+
+def _positional(call: cst.Call, index: int) -> cst.BaseExpression | None:
+    positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+    return positional[index] if len(positional) > index else None
+
+
+def _keyword(call: cst.Call, keyword: str) -> cst.BaseExpression | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    return None
+
+
+def quiet_in_tests(options: dict) -> bool:
+    """The file is test code (``test-paths``) and ``secrets-in-tests`` is off."""
+    if options.get("secrets-in-tests", False):
+        return False
+    patterns = tuple(options.get("test-paths", DEFAULT_TEST_PATHS))
+    return bool(patterns) and _test_spec(patterns).match_file(options.get("relative_path", ""))
+
+
+class SecretAnalysis:
+    """Per-file decisions: which rule owns which literal. Shared by the five rules of the family."""
+
+    def __init__(self, context) -> None:
+        self.context = context
+        self.done: dict[int, list[tuple[str, cst.CSTNode, dict]]] = {}
+        self.claimed: set[int] = set()
+        options = context.options
+        self.in_tests = quiet_in_tests(options)
+
+    @classmethod
+    def of(cls, context) -> "SecretAnalysis":
+        analysis = context.__dict__.get("_secret_analysis")
+        if analysis is None:
+            analysis = context.__dict__["_secret_analysis"] = cls(context)
+        return analysis
+
+    def at(self, node: cst.CSTNode) -> list[tuple[str, cst.CSTNode, dict]]:
+        key = id(node)
+        if key not in self.done:
+            found = []
+            for code, where, fields in self._examine(node):
+                if id(where) in self.claimed or (code in QUIET_IN_TESTS and self.in_tests):
+                    continue
+                self.claimed.add(id(where))
+                found.append((code, where, fields))
+            self.done[key] = found
+        return self.done[key]
+
+    # ---------------------------------------------------------------------------- dispatch
+    def _examine(self, node: cst.CSTNode) -> Iterator[tuple[str, cst.CSTNode, dict]]:
+        if isinstance(node, STRING_NODES):
+            yield from self._string(node)
+        elif isinstance(node, cst.Assign):
+            for target in node.targets:
+                yield from self._binding(target.target, node.value, "assign")
+        elif isinstance(node, cst.AnnAssign) and node.value is not None:
+            yield from self._binding(node.target, node.value, "assign")
+        elif isinstance(node, cst.Call):
+            yield from self._call(node)
+        elif isinstance(node, cst.Dict):
+            for element in node.elements:
+                if isinstance(element, cst.DictElement):
+                    key = literal_of(element.key)
+                    if key is not None:
+                        yield from self._judge(key, element.value, "dict")
+        elif isinstance(node, (cst.FunctionDef, cst.Lambda)):
+            params = node.params
+            for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
+                if param.default is not None:
+                    yield from self._judge(param.name.value, param.default, "default")
+        elif isinstance(node, cst.Comparison):
+            yield from self._comparison(node)
+
+    # ----------------------------------------------------------------------------- strings
+    def _string(self, node: cst.BaseExpression) -> Iterator[tuple[str, cst.CSTNode, dict]]:
+        stack = self.context.stack
+        parent = stack[-1] if stack else None
+        if isinstance(parent, cst.ConcatenatedString):
+            return  # judged as part of the whole concatenation
+        text = text_with_holes(node)
+        if not text or len(text) < 12:
+            return
+        label = known_format(text)
+        if label is not None:
+            yield "BR402", node, {"label": label}
+            return
+        if isinstance(parent, cst.Expr):
+            return  # a docstring or a bare string: documentation, not configuration
+        found = url_credentials(text)
+        if found is not None:
+            scheme, password = found
+            yield "BR403", node, {"scheme": "libpq connection string" if scheme == "libpq" else f"`{scheme}://` URL",
+                                  "masked": mask(password)}
+
+    def _owned_elsewhere(self, text: str) -> bool:
+        return known_format(text) is not None or url_credentials(text) is not None
+
+    # ---------------------------------------------------------------------------- bindings
+    def _binding(self, target: cst.BaseExpression, value: cst.BaseExpression, site: str):
+        name = name_of(target)
+        if name is None:
+            return
+        yield from self._judge(name, value, site)
+
+    def _judge(self, name: str, value: cst.BaseExpression, site: str):
+        inner = unwrap(value)
+        text = literal_of(inner)
+        if text is None or inner is None:
+            return
+        if self._owned_elsewhere(text):
+            return
+        label = contextual_format(text, name)
+        if label is not None:
+            yield "BR402", inner, {"label": label}
+            return
+        judged = judge_name(name)
+        if judged is None or not is_secret_value(text, name, signing=judged.signing_key):
+            return
+        if judged.kind == "token" and not looks_random(text):
+            return  # ``token = "COLLATE"``: a lexer's token, not a credential
+        fields = {"kind": judged.kind, "masked": mask(text), "name": name}
+        if site == "assign" and self._in_settings_class():
+            yield "BR404", inner, {**fields, "env": f"settings field `{name}`"}
+        elif judged.signing_key and site in {"assign", "dict", "keyword"}:
+            yield "BR405", inner, {"what": f"`{name}`", "masked": mask(text)}
+        else:
+            yield "BR401", inner, fields
+
+    def _in_settings_class(self) -> bool:
+        stack = self.context.stack
+        # ClassDef > IndentedBlock > SimpleStatementLine > (Ann)Assign
+        if len(stack) >= 3 and isinstance(stack[-3], cst.ClassDef):
+            for base in stack[-3].bases:
+                name = dotted_name(base.value) or ""
+                if name.split(".")[-1] == "BaseSettings" or self.context.imports.imported_from(
+                    base.value, "pydantic_settings"
+                ):
+                    return True
+        return False
+
+    # ------------------------------------------------------------------------------- calls
+    def _call(self, call: cst.Call):
+        imports = self.context.imports
+        qualified = imports.qualify(call.func) or ""
+        short = qualified.split(".")[-1]
+        if self._is_env_lookup(call, qualified):
+            yield from self._fallback(call)
+            return
+        if qualified in JWT_FUNCTIONS and (imports.imported_from(call.func, "jwt", "jose")):
+            yield from self._signing_key(call, _positional(call, 1) or _keyword(call, "key"), f"`{qualified}()`")
+        elif qualified in SIGNERS and imports.imported_from(call.func, qualified.split(".")[0]):
+            index, keyword = SIGNERS[qualified]
+            yield from self._signing_key(call, _positional(call, index) or _keyword(call, keyword),
+                                         f"`{qualified}()`")
+        for arg in call.args:
+            if arg.keyword is not None:
+                if arg.keyword.value == "auth" and isinstance(arg.value, cst.Tuple) and len(arg.value.elements) == 2:
+                    yield from self._judge("password", arg.value.elements[1].value, "call")
+                else:
+                    yield from self._judge(arg.keyword.value, arg.value, "keyword")
+        if short in BASIC_AUTH:
+            password = _positional(call, 1) or _keyword(call, "password")
+            if password is not None and _keyword(call, "password") is None:
+                yield from self._judge("password", password, "call")
+        elif short == "set_password" and isinstance(call.func, cst.Attribute):
+            argument = _positional(call, 0)
+            if argument is not None:
+                yield from self._judge("password", argument, "call")
+        elif short in USER_FACTORIES:
+            argument = _positional(call, 2)
+            if argument is not None:
+                yield from self._judge("password", argument, "call")
+        elif short == "login" and isinstance(call.func, cst.Attribute) and len(call.args) == 2:
+            argument = _positional(call, 1)
+            if argument is not None and literal_of(_positional(call, 0)) is not None or \
+                    isinstance(_positional(call, 0), cst.Name):
+                if argument is not None:
+                    yield from self._judge("password", argument, "call")
+        elif short in SECRET_WRAPPERS and short != "Secret":
+            argument = _positional(call, 0)
+            if argument is not None and not self._wrapped_by_binding():
+                yield from self._judge("secret", argument, "call")
+
+    def _wrapped_by_binding(self) -> bool:
+        parent = self.context.stack[-1] if self.context.stack else None
+        if isinstance(parent, cst.Arg):
+            return parent.keyword is not None
+        return isinstance(parent, (cst.Assign, cst.AnnAssign, cst.DictElement, cst.Param))
+
+    def _is_env_lookup(self, call: cst.Call, qualified: str) -> bool:
+        if qualified in ENV_LOOKUPS or qualified.endswith((".getenv", "environ.get", "environ.setdefault")):
+            return True
+        func = call.func
+        if isinstance(func, cst.Name) and func.value in ENV_RECEIVERS:
+            first = literal_of(_positional(call, 0))
+            return first is not None and first.upper() == first and first.strip() != ""
+        if isinstance(func, cst.Attribute) and func.attr.value in ENV_METHODS:
+            receiver = dotted_name(func.value) or ""
+            if receiver.split(".")[-1] in ENV_RECEIVERS:
+                first = literal_of(_positional(call, 0))
+                return first is not None and first.upper() == first and first.strip() != ""
+        return False
+
+    def _fallback(self, call: cst.Call):
+        env_name = literal_of(_positional(call, 0)) or literal_of(_keyword(call, "key")) or ""
+        default = _positional(call, 1) or _keyword(call, "default")
+        default = unwrap(default) if default is not None else None
+        text = literal_of(default)
+        if default is None or text is None or self._owned_elsewhere(text):
+            return
+        judged = judge_name(env_name) if env_name else None
+        name = env_name
+        if judged is None:  # DB_PW = os.getenv("PGPASS", "...") : the target names the secret
+            for node in reversed(self.context.stack):
+                if isinstance(node, (cst.Assign, cst.AnnAssign)):
+                    targets = node.targets if isinstance(node, cst.Assign) else [node]
+                    for target in targets:
+                        candidate = name_of(target.target)
+                        if candidate and judge_name(candidate):
+                            judged, name = judge_name(candidate), candidate
+                    break
+                if isinstance(node, (cst.SimpleStatementLine, cst.FunctionDef, cst.ClassDef)):
+                    break
+        if judged is None or not is_secret_value(text, name):
+            return
+        yield "BR404", default, {"kind": judged.kind, "masked": mask(text), "env": f"`{env_name or name}`"}
+
+    def _signing_key(self, call: cst.Call, key: cst.BaseExpression | None, what: str):
+        if key is None:
+            return
+        text = literal_of(key)
+        if text is not None:
+            if not self._owned_elsewhere(text) and is_secret_value(text, signing=True):
+                yield "BR405", key, {"what": what, "masked": mask(text)}
+            return
+        if isinstance(key, cst.Name):  # a constant of this module or function
+            literal_node, bound_name = self._constant(key.value)
+            if literal_node is None:
+                return
+            value = literal_of(literal_node) or ""
+            if judge_name(bound_name) and is_secret_value(value, bound_name):
+                return  # reported where it is bound (BR401/BR405)
+            if not self._owned_elsewhere(value) and is_secret_value(value, signing=True):
+                yield "BR405", literal_node, {"what": what, "masked": mask(value)}
+
+    def _constant(self, name: str) -> tuple[cst.BaseExpression | None, str]:
+        scopes = [node for node in self.context.stack if isinstance(node, cst.FunctionDef)][-1:]
+        scopes.append(self.context.module)
+        for scope in scopes:
+            facts = self.context.scope_facts(scope)
+            bindings = facts.bindings.get(name, [])
+            if bindings:
+                if len(bindings) == 1 and bindings[0].kind == "=" and literal_of(bindings[0].value) is not None:
+                    return bindings[0].value, name
+                return None, name
+        return None, name
+
+    # ------------------------------------------------------------------------- comparisons
+    def _comparison(self, node: cst.Comparison):
+        operands = [node.left] + [target.comparator for target in node.comparisons]
+        if not any(isinstance(t.operator, (cst.Equal, cst.NotEqual)) for t in node.comparisons):
+            return
+        names = [name_of(operand) for operand in operands if literal_of(operand) is None]
+        names = [n for n in names if n and judge_name(n)]
+        if not names:
+            return
+        for operand in operands:
+            if literal_of(operand) is not None:
+                yield from self._judge(names[0], operand, "compare")

@@ -1,0 +1,3 @@
+"""BR1xx: SQL built from strings that reaches a place where it is executed."""
+
+FAMILY = "BR1"

@@ -1,0 +1,207 @@
+"""BR101: SQL built from strings executed on a database cursor or connection."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from backend_rules.analysis.imports import dotted_name
+from backend_rules.rule import Invalid
+from backend_rules.rules.sql.sql_sink_rule import (
+    ALWAYS_NEEDS_SQL_TEXT, EXECUTE_METHODS, SqlSinkRule, first_argument, receiver_name,
+)
+
+DB_RECEIVER = re.compile(
+    r"^_*(cur|curs|cursor|c|conn|con|cnx|connection|db|database|session|sess|engine|tx|txn|"
+    r"transaction|pool|sqlite|pg|mysql|psql|postgres|dbapi|sql)$"
+    r"|cursor|conn(ection)?s?$|(^|_)db($|_)|database|session$|engine$|pool$|_pg$|^pg_"
+)
+NOT_DB_RECEIVER = re.compile(
+    r"(command|cmd|job|task|executor|runner|shell|ssh|subprocess|process|workflow|action|step|"
+    r"pipeline|celery|handler|operation|plan|script|tool|browser|graph|http|request|client_?pool)",
+    re.IGNORECASE,
+)
+DB_FACTORIES = {"cursor", "connect", "get_db", "get_conn", "get_connection", "get_cursor", "acquire",
+                "connection", "raw_connection", "get_session", "session"}
+
+
+class SqlStringToCursor(SqlSinkRule):
+    """SQL built from strings is executed on a database cursor or connection.
+
+    ## What it does
+    Finds `execute`/`executemany`/`executescript` (DB-API: sqlite3, psycopg2, psycopg 3, pymysql,
+    MySQLdb; SQLAlchemy connections and sessions) and the async drivers' `execute`/`fetch`/
+    `fetchrow`/`fetchval` (asyncpg, aiosqlite, aiomysql, aiopg, databases) whose SQL was built with
+    an f-string, `+`, `%`, `.format()` or `str.join()` from a value that is not a constant — in the
+    call itself, a few statements earlier (`+=` included), or in a helper of the same module.
+
+    ## Why is this bad?
+    Whoever controls the value controls the query: `' OR '1'='1` returns every row, `'; DROP
+    TABLE users; --` does worse (CWE-89, OWASP A03). Escaping by hand always misses a case.
+
+    ## Example
+    ```python
+    def find_user(cursor, email):
+        cursor.execute(f"SELECT * FROM users WHERE email = '{email}'")
+    ```
+
+    ## Use instead
+    Pass values as parameters; the driver sends them separately from the SQL:
+    ```python
+    def find_user(cursor, email):
+        cursor.execute("SELECT * FROM users WHERE email = %s", (email,))
+    ```
+    Identifiers (table or column names) cannot be parameters: check them against an allow-list
+    (`if column not in ALLOWED: raise ...`) or quote them with `psycopg.sql.Identifier`.
+
+    ## Not reported
+    Constants and module-level constants, numbers (`int(...)`, `%d`, `len(...)`), generated
+    placeholder lists (`", ".join(["%s"] * len(ids))`), `psycopg.sql.SQL(...).format(...)`,
+    quoting helpers (`quote_name`), allow-listed names, and `.execute` on objects that are
+    clearly not database connections (jobs, commands, executors).
+    """
+
+    CODE = "BR101"
+    SINK_NAMES = EXECUTE_METHODS
+    NAME = "sql-built-from-strings"
+    MESSAGE = "SQL built {how} reaches {sink}; pass values as query parameters instead"
+    CONFIDENCE = "HIGH"
+    TRIGGER = r"\.(execute|executemany|executescript|execute_fetchall|fetch|fetchrow|fetchval|fetch_all|fetch_one|fetch_val|iterate|query)\s*\("
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in EXECUTE_METHODS:
+            return
+        method = func.attr.value
+        receiver = receiver_name(func.value)
+        last = receiver.rstrip("()").split(".")[-1]
+        if NOT_DB_RECEIVER.search(last):
+            return
+        self.check_sql(
+            node, first_argument(node), f"{receiver}.{method}()",
+            db_receiver=self._looks_like_db(func.value), needs_sql_text=method in ALWAYS_NEEDS_SQL_TEXT,
+        )
+
+    def _looks_like_db(self, receiver: cst.BaseExpression) -> bool:
+        if isinstance(receiver, cst.Call):
+            name = (dotted_name(receiver.func) or "").split(".")[-1]
+            return name in DB_FACTORIES or bool(DB_RECEIVER.search(name.lower()))
+        name = dotted_name(receiver) or ""
+        return bool(name) and bool(DB_RECEIVER.search(name.split(".")[-1].lower()))
+
+    VALID = [
+        # parameters, not formatting
+        """
+        def find(cursor, email):
+            cursor.execute("SELECT * FROM users WHERE email = %s", (email,))
+        """,
+        # module-level constant table name, generated placeholders
+        """
+        TABLE = "users"
+        def find_many(conn, ids):
+            placeholders = ", ".join(["%s"] * len(ids))
+            cur = conn.cursor()
+            cur.execute(f"SELECT * FROM {TABLE} WHERE id IN ({placeholders})", ids)
+        """,
+        # int cast, and %d conversions only
+        """
+        def page(cursor, request):
+            limit = int(request.args.get("limit", 20))
+            cursor.execute(f"SELECT * FROM posts LIMIT {limit}")
+            cursor.execute("SELECT * FROM posts LIMIT %d" % request.args["n"])
+        """,
+        # psycopg sql composition
+        """
+        from psycopg import sql
+        def count(cur, table):
+            cur.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table)))
+        """,
+        # not a database object
+        """
+        def run(job, name):
+            job.execute(f"deploy {name}")
+            command.execute("restart " + name)
+        """,
+        # allow-listed column
+        """
+        ALLOWED = {"name", "created"}
+        def sort(cursor, column):
+            if column not in ALLOWED:
+                raise ValueError(column)
+            cursor.execute(f"SELECT * FROM users ORDER BY {column}")
+        """,
+        # conditions built from literal fragments only, values as parameters
+        """
+        def search(cursor, name=None, city=None):
+            clauses, params = [], []
+            if name:
+                clauses.append("name = %s")
+                params.append(name)
+            if city:
+                clauses.append("city = %s")
+                params.append(city)
+            sql = "SELECT * FROM users"
+            if clauses:
+                sql += " WHERE " + " AND ".join(clauses)
+            cursor.execute(sql, params)
+        """,
+        # SQL-looking text that never reaches a sink
+        """
+        import logging
+        def log(user):
+            logging.info(f"SELECT for user {user} took too long")
+            message = "DELETE FROM sessions WHERE user = " + user
+            return message
+        """,
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import sqlite3
+            def find(email):
+                conn = sqlite3.connect("app.db")
+                conn.execute(f"SELECT * FROM users WHERE email = '{email}'")
+            """,
+            line=4, column=5, message="f-string of `email`",
+        ),
+        Invalid(
+            """
+            def find(cursor, name):
+                query = "SELECT * FROM users WHERE name = '" + name + "'"
+                rows = []
+                cursor.execute(query)
+            """,
+            line=4, message="(line 2)",
+        ),
+        Invalid(
+            """
+            def build(name):
+                return "SELECT * FROM users WHERE name = '%s'" % name
+
+            def find(db, name):
+                return db.execute(build(name)).fetchall()
+            """,
+            line=5, message="in build() (line 2)",
+        ),
+        Invalid(
+            """
+            async def find(pool, user_id):
+                async with pool.acquire() as conn:
+                    return await conn.fetchrow(
+                        "SELECT * FROM users WHERE id = {}".format(user_id)
+                    )
+            """,
+            line=3, message="str.format()",
+        ),
+        Invalid(
+            """
+            def search(cur, terms):
+                sql = "SELECT * FROM docs WHERE 1=1"
+                for term in terms:
+                    sql += " AND body LIKE '%" + term + "%'"
+                cur.execute(sql)
+            """,
+            line=5,
+        ),
+    ]

@@ -1,0 +1,3 @@
+"""BR0xx: what the tool itself reports when it could not check a file as asked."""
+
+FAMILY = "BR0"
