@@ -27,3 +27,22 @@ def codes(code: str, path: str = "example.py", select: tuple[str, ...] = ("BR",)
 @pytest.fixture
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_user_cache(tmp_path_factory):
+    """Cache keys live in the user's cache folder: give the test session its own."""
+    import os
+
+    from backend_rules.engine import cache_store
+
+    folder = tmp_path_factory.mktemp("user-cache")
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    cache_store._key_at.cache_clear()
+    yield folder
+    if previous is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous
+    cache_store._key_at.cache_clear()

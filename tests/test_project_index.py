@@ -24,6 +24,26 @@ def test_module_names_drop_src_and_init(tmp_path):
     assert find_project_root(str(pkg / "jobs.py")) == str(tmp_path)
 
 
+def test_an_authentic_index_of_the_wrong_shape_is_rebuilt(tmp_path):
+    from backend_rules.engine import cache_store
+
+    _project(tmp_path)
+    build_index(str(tmp_path))
+    (cache,) = (tmp_path / ".backend_rules_cache").glob("index-*.json")
+    for shape in ([1], {"src/shop/jobs.py": "x"}, {"src/shop/jobs.py": ["digest", []]}):
+        cache_store.write(cache, "index", shape)
+        assert "send_email" in json.dumps(build_index(str(tmp_path)).facts("async_defs"))
+
+
+def test_index_facts_follow_content_even_when_size_and_mtime_match(tmp_path):
+    pkg = _project(tmp_path)
+    build_index(str(tmp_path))
+    stat = (pkg / "jobs.py").stat()
+    (pkg / "jobs.py").write_text("async def send_mails(user):\n    pass\n")  # same size
+    os.utime(pkg / "jobs.py", ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert "send_mails" in json.dumps(build_index(str(tmp_path)).facts("async_defs"))
+
+
 def test_index_is_cached_by_content_and_survives_touching(tmp_path):
     pkg = _project(tmp_path)
     first = build_index(str(tmp_path))
@@ -47,8 +67,8 @@ def test_a_cache_in_an_old_layout_is_rebuilt_not_fatal(tmp_path):
     _project(tmp_path)
     build_index(str(tmp_path))
     (cache,) = (tmp_path / ".backend_rules_cache").glob("index-*.json")
-    data = json.loads(cache.read_text())
-    cache.write_text(json.dumps({rel: entry[:2] for rel, entry in data.items()}))
+    # the previous, unauthenticated layout: plain JSON of [stamp, digest, facts]
+    cache.write_text(json.dumps({"src/shop/jobs.py": [[1, 2], "0" * 40, {}]}))
     assert "send_email" in json.dumps(build_index(str(tmp_path)).facts("async_defs"))
     cache.write_text("{not json")
     assert build_index(str(tmp_path)).modules

@@ -9,6 +9,7 @@ holds the node is rendered, as a module of its own, and its positions are shifte
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 import libcst as cst
@@ -17,7 +18,19 @@ from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionPr
 from backend_rules.analysis.walk import walk
 
 DEFINITIONS = (cst.FunctionDef, cst.ClassDef)
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
+
+def physical_lines(text: str) -> list[str]:
+    """Lines as Python's tokenizer (and libcst, and flake8) count them.
+
+    ``str.splitlines`` also breaks at form feeds, U+2028 and other separators, which would shift
+    every later line number (``# noqa``, columns, SARIF fingerprints) against the parser's.
+    """
+    lines = LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 def _pair(statements: list[cst.BaseStatement], nodes: list[ast.stmt]) -> dict[int, ast.stmt] | None:
     """libcst statement id -> the first stdlib statement it holds (``a; b`` is one libcst line)."""
@@ -44,7 +57,7 @@ class PositionIndex:
     def __init__(self, module: cst.Module, tree: ast.Module | None, source: str = "") -> None:
         self.module = module
         self.tree = tree
-        self.lines = source.splitlines()
+        self.lines = physical_lines(source)
         self._parents: dict[int, cst.CSTNode] | None = None
         self._rendered: dict[int, tuple[Any, dict[int, cst.CSTNode], list[str]]] = {}
         self._whole: Any = None
@@ -93,7 +106,7 @@ class PositionIndex:
             bare = statement.with_changes(leading_lines=())
             sub = self.module.with_changes(body=[bare], header=(), footer=())
             positions = MetadataWrapper(sub, unsafe_skip_copy=True).resolve(PositionProvider)
-            self._rendered[id(statement)] = (positions, {id(statement): bare}, sub.code.splitlines())
+            self._rendered[id(statement)] = (positions, {id(statement): bare}, physical_lines(sub.code))
         return self._rendered[id(statement)]
 
     def _shift(self, position: CodePosition, line0: int, rendered: list[str]) -> CodePosition:

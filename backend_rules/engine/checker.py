@@ -11,7 +11,10 @@ from __future__ import annotations
 import ast
 import io
 import re
+import sys
+import threading
 import tokenize
+import traceback
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
@@ -20,6 +23,7 @@ import libcst as cst
 from backend_rules.context import FileContext
 from backend_rules.engine.findings import Finding
 from backend_rules.engine.registry import TOOL_RULES, all_rules
+from backend_rules.analysis.positions import physical_lines
 from backend_rules.analysis.walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,6 +35,7 @@ NOQA_RE = re.compile(
     r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
 )
 NOQA_CODE_RE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
+SYNTAX_VERSIONS = f"3.0-3.14 (libcst) or {sys.version_info[0]}.{sys.version_info[1]} (this interpreter)"
 
 
 class SourceProblem(Exception):
@@ -76,16 +81,68 @@ def check_source_detailed(
     project_loader: Callable[[], "ProjectIndex | None"] | None = None,
     apply_noqa: bool = True,
 ) -> tuple[list[Finding], bool]:
-    """Findings plus whether the project index was consulted (which decides cache validity)."""
+    """Findings plus whether the project index was consulted (which decides cache validity).
+
+    Long but valid code (hundreds of ``elif`` branches, operands or chained calls) can exceed
+    Python's recursion limit in the parsers or in a rule; such a file is checked again on a thread
+    with a large stack and a high limit, so it still gets every finding.
+    """
+    try:
+        return _check(source, path, config, project_loader, apply_noqa)
+    except _TooDeep:
+        return deep_recursion(lambda: _check(source, path, config, project_loader, apply_noqa, deep=True))
+
+
+class _TooDeep(Exception):
+    """Raised on a RecursionError in the normal pass: redo the file with a deeper stack."""
+
+
+DEEP_RECURSION_LIMIT = 100_000
+DEEP_STACK_BYTES = 512 * 1024 * 1024
+
+
+def deep_recursion(run: Callable[[], Any]) -> Any:
+    """``run()`` on a thread with a large stack and a high recursion limit; returns its result."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = run()
+        except BaseException as exc:  # pragma: no cover - re-raised in the caller
+            outcome["error"] = exc
+
+    previous_limit = sys.getrecursionlimit()
+    previous_stack = threading.stack_size()
+    try:
+        threading.stack_size(DEEP_STACK_BYTES)
+        sys.setrecursionlimit(max(previous_limit, DEEP_RECURSION_LIMIT))
+        worker = threading.Thread(target=target, name="backend-rules-deep")
+        worker.start()
+        worker.join()
+    finally:
+        threading.stack_size(previous_stack)
+        sys.setrecursionlimit(previous_limit)
+    if "error" in outcome:  # pragma: no cover
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _check(
+    source: str | bytes,
+    path: str,
+    config: "Config | None",
+    project_loader: Callable[[], "ProjectIndex | None"] | None,
+    apply_noqa: bool,
+    deep: bool = False,
+) -> tuple[list[Finding], bool]:
     from backend_rules.engine.config import Config
 
     config = config or Config()
     selected = config.rules_for(path)
-    selected_codes = {rule.CODE for rule in selected}
     try:
         text = decode_source(source)
     except SourceProblem as exc:
-        return _tool_finding("BR002", path, 1, 1, str(exc), selected_codes), False
+        return _tool_finding("BR002", path, 1, 1, str(exc)), False
 
     options = config.options_for(path)
     triggered = [
@@ -93,8 +150,10 @@ def check_source_detailed(
         if rule.CODE not in TOOL_RULES and rule.applies_to(options)
         and (rule.trigger() is None or rule.trigger().search(text))
     ]
-    tree, syntax_findings = _stdlib_parse(text, path, selected_codes)
-    if tree is None:
+    tree, syntax_error = _stdlib_parse(text, path, deep)
+    if tree is None and not triggered:
+        # Nothing to run: only say whether the file is Python at all (in any version libcst reads).
+        module, syntax_findings = _libcst_parse(text, path, syntax_error, deep)
         return syntax_findings, False
     loaded: dict[str, "ProjectIndex | None"] = {}
 
@@ -107,23 +166,28 @@ def check_source_detailed(
                 loaded["index"] = None
         return loaded["index"]
 
-    triggered = [rule for rule in triggered if _may_fire(rule, tree, project)]
-    if not triggered:
-        return [], "index" in loaded
+    if tree is not None:  # newer syntax than this Python's: no stdlib tree, so no gate can say no
+        triggered = [rule for rule in triggered if _may_fire(rule, tree, project)]
+        if not triggered:
+            return [], "index" in loaded
 
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        message = f"cannot parse file: {exc.message}"
-        return _tool_finding("BR001", path, exc.raw_line, exc.raw_column + 1, message, selected_codes), False
-    except (RecursionError, MemoryError, ValueError, TypeError) as exc:
-        return _tool_finding("BR001", path, 1, 1, f"cannot parse file: {exc!r}", selected_codes), False
+    module, syntax_findings = _libcst_parse(text, path, syntax_error, deep)
+    if module is None:
+        return syntax_findings, False
 
     context = FileContext(path, text, module, options, project, tree)
-    findings = _run_rules(triggered, context, selected_codes)
+    findings = _run_rules(triggered, context, deep)
     if apply_noqa:
-        findings = _without_suppressed(findings, text.splitlines())
-    return sorted(set(findings)), "index" in loaded
+        findings = _without_suppressed(findings, physical_lines(text))
+    return _unique(findings), "index" in loaded
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    """One finding per (code, line, column): two rule paths reaching the same place say it once."""
+    kept: dict[tuple[str, int, int], Finding] = {}
+    for finding in sorted(findings):
+        kept.setdefault((finding.code, finding.line, finding.column), finding)
+    return sorted(kept.values())
 
 
 def _may_fire(rule: type["Rule"], tree: ast.Module, project: Callable[[], Any]) -> bool:
@@ -134,21 +198,67 @@ def _may_fire(rule: type["Rule"], tree: ast.Module, project: Callable[[], Any]) 
         return True
 
 
-def _stdlib_parse(text: str, path: str, selected_codes: set[str]) -> tuple[ast.Module | None, list[Finding]]:
-    """Every file gets the stdlib parser: a syntax check for all, and the AST for rule gates."""
+def _stdlib_parse(text: str, path: str, deep: bool) -> tuple[ast.Module | None, SyntaxError | None]:
+    """The stdlib parser is the fast path (and the AST every rule gate reads), but it only knows
+    the running Python's grammar: a failure here is confirmed or overruled by libcst."""
     try:
-        return ast.parse(text, filename=path), []
+        return ast.parse(text, filename=path), None
     except SyntaxError as exc:
-        return None, _tool_finding(
-            "BR001", path, exc.lineno or 1, exc.offset or 1, f"cannot parse file: {exc.msg}", selected_codes
-        )
-    except (RecursionError, MemoryError, ValueError) as exc:
-        return None, _tool_finding("BR001", path, 1, 1, f"cannot parse file: {exc!r}", selected_codes)
+        return None, exc
+    except RecursionError:
+        if not deep:
+            raise _TooDeep from None
+        return None, None
+    except (MemoryError, ValueError):
+        return None, None
 
 
-def _tool_finding(code: str, path: str, line: int, column: int, message: str, selected: set[str]) -> list[Finding]:
-    if code not in selected:
-        return []
+def _libcst_parse(
+    text: str, path: str, stdlib_error: SyntaxError | None, deep: bool
+) -> tuple[cst.Module | None, list[Finding]]:
+    """libcst reads the newest grammar it supports, whatever Python runs the tool.
+
+    Its native parser recurses on the C stack: text the stdlib refused is only handed to it when
+    its bracket nesting is within what any Python accepts, and then on a large stack.
+    """
+    try:
+        if stdlib_error is None:
+            return cst.parse_module(text), []
+        if _bracket_depth(text) > MAX_BRACKET_DEPTH:
+            raise ValueError("too many nested parentheses")
+        return (cst.parse_module(text) if deep else deep_recursion(lambda: cst.parse_module(text))), []
+    except cst.ParserSyntaxError as exc:
+        line, column, reason = exc.raw_line, exc.raw_column + 1, exc.message
+    except RecursionError:
+        if not deep:
+            raise _TooDeep from None
+        line, column, reason = 1, 1, "nested too deeply to parse"
+    except (MemoryError, ValueError, TypeError) as exc:
+        line, column, reason = 1, 1, str(exc)
+    if stdlib_error is not None:
+        line, column = stdlib_error.lineno or line, stdlib_error.offset or column
+        reason = stdlib_error.msg
+    message = f"cannot parse file as Python {SYNTAX_VERSIONS}: {reason}"
+    return None, _tool_finding("BR001", path, line, column, message)
+
+
+MAX_BRACKET_DEPTH = 200  # CPython's tokenizer limit, in every version
+
+
+def _bracket_depth(text: str) -> int:
+    """Deepest bracket nesting, counting brackets inside strings too (an over-estimate is safe)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
+def _tool_finding(code: str, path: str, line: int, column: int, message: str) -> list[Finding]:
+    """The tool's own diagnostics (BR0xx) are never filtered by select, ignore or noqa."""
     rule = all_rules()[code]
     return [
         Finding(
@@ -160,11 +270,18 @@ def _tool_finding(code: str, path: str, line: int, column: int, message: str, se
 
 
 class _Dispatcher:
-    """One traversal for many rules: calls each rule's visit_/leave_ methods for a node type."""
+    """One traversal for many rules: calls each rule's visit_/leave_ methods for a node type.
 
-    def __init__(self, rules: Iterable["Rule"], context: FileContext) -> None:
+    A rule that fails is reported (BR000) and sits out the rest of the module-level statement
+    where it failed; it resumes with the next one, so one odd construct never hides what the rule
+    finds elsewhere in the file.
+    """
+
+    def __init__(self, rules: Iterable["Rule"], context: FileContext, deep: bool) -> None:
         self.context = context
-        self.failures: list[tuple["Rule", BaseException]] = []
+        self.deep = deep
+        self.failures: dict[str, tuple["Rule", BaseException]] = {}
+        self.suspended: set[int] = set()
         self.visits: dict[str, list[tuple["Rule", Callable[[Any], Any]]]] = defaultdict(list)
         self.leaves: dict[str, list[tuple["Rule", Callable[[Any], Any]]]] = defaultdict(list)
         for rule in rules:
@@ -178,17 +295,21 @@ class _Dispatcher:
         handlers = table.get(type(node).__name__)
         if not handlers:
             return
-        for rule, handler in list(handlers):
+        for rule, handler in handlers:
+            if id(rule) in self.suspended:
+                continue
             try:
                 handler(node)
+            except RecursionError:
+                if not self.deep:
+                    raise _TooDeep from None
+                self._fail(rule, RecursionError("nested too deeply"))
             except Exception as exc:  # a bug in one rule must not hide the others' findings
-                self.failures.append((rule, exc))
-                self._disable(rule)
+                self._fail(rule, exc)
 
-    def _disable(self, rule: "Rule") -> None:
-        for table in (self.visits, self.leaves):
-            for key, handlers in table.items():
-                table[key] = [(r, h) for r, h in handlers if r is not rule]
+    def _fail(self, rule: "Rule", exc: BaseException) -> None:
+        self.failures.setdefault(rule.CODE, (rule, exc))
+        self.suspended.add(id(rule))
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, (cst.Import, cst.ImportFrom)):
@@ -200,36 +321,48 @@ class _Dispatcher:
     def on_leave(self, node: cst.CSTNode) -> None:
         self.context.stack.pop()
         self._call(self.leaves, node)
+        if len(self.context.stack) == 1:  # back at module level: failed rules resume
+            self.suspended.clear()
 
 
-def _run_rules(rule_classes: list[type["Rule"]], context: FileContext, selected: set[str]) -> list[Finding]:
+def _run_rules(rule_classes: list[type["Rule"]], context: FileContext, deep: bool = False) -> list[Finding]:
     rules = [cls(context) for cls in rule_classes]
-    dispatcher = _Dispatcher(rules, context)
+    dispatcher = _Dispatcher(rules, context, deep)
     findings: list[Finding] = []
-    try:
-        walk(context.module, dispatcher.on_visit, dispatcher.on_leave)
-    except RecursionError:
-        findings += _tool_finding(
-            "BR001", context.path, 1, 1, "file is nested too deeply to analyse", selected
-        )
-    for rule, exc in dispatcher.failures:
+    walk(context.module, dispatcher.on_visit, dispatcher.on_leave)
+    for code, (rule, exc) in sorted(dispatcher.failures.items()):
+        line = _failure_line(exc)
         findings += _tool_finding(
             "BR000", context.path, 1, 1,
-            f"internal error in {rule.CODE}: {type(exc).__name__}: {exc}; please report it", selected,
+            f"internal error in {code}: {type(exc).__name__}: {str(exc)[:200]}{line}; "
+            "its other findings in this file are still reported; please report it",
         )
     for rule, node, message in context.reports:
         try:
             where = context.position(node)
-        except Exception:  # pragma: no cover - every visited node has a position
+        except RecursionError:
+            if not deep:
+                raise _TooDeep from None
             continue
         findings.append(
             Finding(
                 path=context.path, line=where.start.line, column=where.start.column + 1,
                 code=rule.CODE, message=message, name=rule.NAME, severity=rule.SEVERITY,
-                confidence=rule.CONFIDENCE, end_line=where.end.line, end_column=where.end.column + 1,
+                confidence=rule.CONFIDENCE,
+                end_line=where.end.line, end_column=where.end.column + 1,
             )
         )
     return findings
+
+
+def _failure_line(exc: BaseException) -> str:
+    """Where in backend-rules the failure happened, for the bug report (no traceback printed)."""
+    frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
+    ours = [frame for frame in frames if "backend_rules" in frame.filename]
+    if not ours:
+        return ""
+    frame = ours[-1]
+    return f" (at {frame.filename.rsplit('backend_rules', 1)[-1].lstrip('/')}:{frame.lineno})"
 
 
 def noqa_codes(line: str) -> set[str] | None:

@@ -68,4 +68,5 @@ def all_rules() -> dict[str, type[Rule]]:
 
     for info in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}."):
         importlib.import_module(info.name)
-    return validate([rule for rule in _subclasses(Rule) if rule.CODE])
+    shipped = f"{package.__name__}."
+    return validate([rule for rule in _subclasses(Rule) if rule.CODE and rule.__module__.startswith(shipped)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -12,11 +12,13 @@ from typing import Any
 
 from backend_rules.version import __version__
 from backend_rules.engine.config import Config
-from backend_rules.engine.discovery import iter_python_files
+from backend_rules.engine.discovery import Skipped, UnreadableFile, iter_python_files, read_python_file
 from backend_rules.engine.checker import check_source_detailed
 from backend_rules.engine.findings import FileError, Finding
 from backend_rules.analysis.project_facts import ProjectIndex
-from backend_rules.engine.project_index import cache_folder, find_project_root, index_for
+from backend_rules.engine import cache_store
+from backend_rules.engine.cache_store import cache_folder
+from backend_rules.engine.project_index import find_project_root, index_for
 
 PARALLEL_THRESHOLD = 8  # below this many files to parse, a process pool costs more than it saves
 
@@ -33,20 +35,24 @@ class ResultsCache:
     """Findings by (file content, path, config, tool version); reused only while still valid.
 
     A result that consulted the project index also records the index fingerprint, so editing a
-    model elsewhere invalidates the files whose findings depended on it.
+    model elsewhere invalidates the files whose findings depended on it. Stored as authenticated
+    JSON (:mod:`backend_rules.engine.cache_store`): a forged or foreign cache is ignored. Entries
+    unused for ``MAX_AGE`` seconds, and the oldest beyond ``MAX_ENTRIES``, are dropped on save.
     """
 
+    KIND = "results"
+    MAX_AGE = 14 * 24 * 3600
+    MAX_ENTRIES = 50_000
+
     def __init__(self, folder: Any, config: Config) -> None:
-        self.file = folder / f"results-{__version__}.pickle" if folder else None
+        self.file = folder / "results.json" if folder else None
         self.salt = f"{__version__}|{config.fingerprint()}"
-        self.entries: dict[str, tuple[list[tuple], str | None]] = {}
+        self.now = int(time.time())
+        self.entries: dict[str, Any] = {}
         self.dirty = False
-        if self.file is not None and self.file.exists():
-            try:
-                with open(self.file, "rb") as handle:
-                    self.entries = pickle.load(handle)
-            except Exception:  # a corrupt cache is just a cold cache
-                self.entries = {}
+        stored = cache_store.read(self.file, self.KIND) if self.file is not None else None
+        if isinstance(stored, dict):
+            self.entries = stored
 
     def key(self, path: str, content: bytes) -> str:
         digest = hashlib.sha256(content)
@@ -57,32 +63,31 @@ class ResultsCache:
         entry = self.entries.get(key)
         if entry is None:
             return None
-        rows, needed_fingerprint = entry
-        if needed_fingerprint is not None and needed_fingerprint != index_fingerprint():
+        try:
+            rows, needed_fingerprint = entry["findings"], entry["index"]
+            if needed_fingerprint is not None and needed_fingerprint != index_fingerprint():
+                return None
+            findings = [Finding.from_dict(row) for row in rows]
+        except (TypeError, KeyError, ValueError):  # a valid file of the wrong shape: a miss
+            del self.entries[key]
             return None
-        return [Finding(*row) for row in rows]
+        entry["used"] = self.now
+        self.dirty = True
+        return findings
 
     def put(self, key: str, findings: list[Finding], fingerprint: str | None) -> None:
-        self.entries[key] = ([_row(f) for f in findings], fingerprint)
+        self.entries[key] = {"findings": [f.to_dict() for f in findings], "index": fingerprint, "used": self.now}
         self.dirty = True
 
     def save(self) -> None:
         if not self.dirty or self.file is None:
             return
-        try:
-            tmp = self.file.with_suffix(f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as handle:
-                pickle.dump(self.entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.file)
-        except OSError:
-            pass
-
-
-def _row(finding: Finding) -> tuple:
-    return (
-        finding.path, finding.line, finding.column, finding.code, finding.message, finding.name,
-        finding.severity, finding.confidence, finding.end_line, finding.end_column,
-    )
+        def last_used(item: tuple[str, Any]) -> int:
+            used = item[1].get("used") if isinstance(item[1], dict) else None
+            return used if isinstance(used, int) else 0
+        fresh = [item for item in self.entries.items() if self.now - last_used(item) <= self.MAX_AGE]
+        fresh.sort(key=last_used, reverse=True)
+        cache_store.write(self.file, self.KIND, dict(fresh[: self.MAX_ENTRIES]))
 
 
 # State handed to worker processes once, at fork.
@@ -143,13 +148,13 @@ def check_paths(
             return fingerprints[root]
         return compute
 
-    for path in iter_python_files(paths, config, force_exclude):
+    skipped: list[Skipped] = []
+    for path in iter_python_files(paths, config, force_exclude, skipped):
         report.files += 1
         try:
-            with open(path, "rb") as handle:
-                content = handle.read()
-        except OSError as exc:
-            report.errors.append(FileError(path, f"cannot read file: {exc.strerror or exc}"))
+            content = read_python_file(path)
+        except UnreadableFile as exc:
+            report.errors.append(FileError(path, str(exc)))
             continue
         cache = None
         if use_cache:
@@ -183,6 +188,7 @@ def check_paths(
             caches[find_project_root(path)].put(keys[path], findings, fingerprint)
     for cache in caches.values():
         cache.save()
+    report.errors.extend(FileError(item.path, item.reason) for item in skipped)
     report.findings.sort()
     report.errors.sort()
     return report
