@@ -114,7 +114,16 @@ class Rule:
     def summary(cls) -> str:
         return cls.documentation().splitlines()[0] if cls.__doc__ else cls.NAME
 
-    def report(self, node: "cst.CSTNode", message: str | None = None, **fields: Any) -> None:
-        """Report a finding at ``node``; ``message`` defaults to MESSAGE formatted with ``fields``."""
+    def report(
+        self, node: "cst.CSTNode", message: str | None = None, *, confidence: str | None = None, **fields: Any
+    ) -> None:
+        """Report a finding at ``node``; ``message`` defaults to MESSAGE formatted with ``fields``.
+
+        ``confidence`` (LOW, MEDIUM, HIGH) says how sure this finding is, where the rule can tell
+        (a value traced to request data, an N+1 in a view versus a management command); it
+        defaults to the rule's ``CONFIDENCE``.
+        """
         text = message if message is not None else self.MESSAGE.format(**fields)
-        self.context.add_finding(self, node, text)
+        if confidence is not None and confidence not in CONFIDENCES:
+            raise ValueError(f"confidence must be one of {', '.join(CONFIDENCES)}, not {confidence!r}")
+        self.context.add_finding(self, node, text, confidence or self.CONFIDENCE)

@@ -179,6 +179,7 @@ def _check(
     findings = _run_rules(triggered, context, deep)
     if apply_noqa:
         findings = _without_suppressed(findings, physical_lines(text))
+    findings = [f for f in findings if f.code in TOOL_RULES or config.is_confident(f.confidence)]
     return _unique(findings), "index" in loaded
 
 
@@ -337,7 +338,7 @@ def _run_rules(rule_classes: list[type["Rule"]], context: FileContext, deep: boo
             f"internal error in {code}: {type(exc).__name__}: {str(exc)[:200]}{line}; "
             "its other findings in this file are still reported; please report it",
         )
-    for rule, node, message in context.reports:
+    for rule, node, message, confidence in context.reports:
         try:
             where = context.position(node)
         except RecursionError:
@@ -348,7 +349,7 @@ def _run_rules(rule_classes: list[type["Rule"]], context: FileContext, deep: boo
             Finding(
                 path=context.path, line=where.start.line, column=where.start.column + 1,
                 code=rule.CODE, message=message, name=rule.NAME, severity=rule.SEVERITY,
-                confidence=rule.CONFIDENCE,
+                confidence=confidence,
                 end_line=where.end.line, end_column=where.end.column + 1,
             )
         )

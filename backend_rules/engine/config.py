@@ -25,7 +25,9 @@ DEFAULT_EXCLUDE = (
     "node_modules/", "site-packages/", "__pypackages__/", "build/", "dist/", "_build/", "buck-out/",
     ".direnv/", ".ipynb_checkpoints/",
 )
-BASE_KEYS = {"select", "ignore", "exclude", "extend-exclude", "per-file-ignores"}
+BASE_KEYS = {"select", "ignore", "exclude", "extend-exclude", "per-file-ignores", "min-confidence"}
+CONFIDENCE_ORDER = ("LOW", "MEDIUM", "HIGH")
+DEFAULT_MIN_CONFIDENCE = "MEDIUM"
 
 
 class ConfigError(Exception):
@@ -57,14 +59,23 @@ class Config:
     options: tuple[tuple[str, Any], ...] = ()
     root: str = field(default_factory=os.getcwd)
     source: str | None = None  # the pyproject.toml it came from
+    min_confidence: str = DEFAULT_MIN_CONFIDENCE  # findings less sure than this are not shown
 
-    def with_overrides(self, select: list[str] | None, ignore: list[str] | None) -> "Config":
+    def with_overrides(
+        self, select: list[str] | None, ignore: list[str] | None, min_confidence: str | None = None
+    ) -> "Config":
         config = self
         if select:
             config = replace(config, select=check_codes(tuple(select), "--select"))
         if ignore:
             config = replace(config, ignore=config.ignore + check_codes(tuple(ignore), "--ignore"))
+        if min_confidence:
+            config = replace(config, min_confidence=check_confidence(min_confidence, "--min-confidence"))
         return config
+
+    def is_confident(self, confidence: str) -> bool:
+        """Whether a finding of this confidence is shown (``min-confidence``, default MEDIUM)."""
+        return CONFIDENCE_ORDER.index(confidence) >= CONFIDENCE_ORDER.index(self.min_confidence)
 
     @cached_property
     def _exclude_spec(self) -> pathspec.GitIgnoreSpec:
@@ -76,6 +87,14 @@ class Config:
             (pathspec.GitIgnoreSpec.from_lines([pattern]), codes)
             for pattern, codes in self.per_file_ignores
         ]
+
+    def check_patterns(self, origin: str) -> None:
+        """Compile every pattern now, so a bad one is a config error, not a crash mid-run."""
+        try:
+            self._exclude_spec
+            self._per_file
+        except Exception as exc:  # pathspec raises several types for malformed patterns
+            raise ConfigError(f"{origin}: invalid pattern in exclude or per-file-ignores: {exc}") from None
 
     def relative(self, path: str) -> str:
         """``path`` relative to the config root, with forward slashes, for pattern matching."""
@@ -113,7 +132,14 @@ class Config:
 
     def fingerprint(self) -> str:
         """Identifies everything in the config that can change a file's findings."""
-        return repr((self.select, self.ignore, self.per_file_ignores, self.options))
+        return repr((self.select, self.ignore, self.per_file_ignores, self.options, self.min_confidence,
+                     self.source, self.root))
+
+
+def check_confidence(value: Any, origin: str) -> str:
+    if not isinstance(value, str) or value.upper() not in CONFIDENCE_ORDER:
+        raise ConfigError(f"{origin}: confidence must be one of low, medium, high (got {value!r})")
+    return value.upper()
 
 
 @lru_cache(maxsize=1)
@@ -135,7 +161,8 @@ def find_pyproject(start: Path) -> Path | None:
                 data = tomllib.loads(candidate.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
                 raise ConfigError(f"{candidate}: invalid TOML: {exc}") from None
-            if "backend-rules" in data.get("tool", {}):
+            tool = data.get("tool", {})
+            if isinstance(tool, dict) and "backend-rules" in tool:
                 return candidate
     return None
 
@@ -149,7 +176,10 @@ def load_config(path: Path | None) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{origin}: invalid TOML: {exc}") from None
-    table = data.get("tool", {}).get("backend-rules", {})
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{origin}: 'tool' must be a table")
+    table = tool.get("backend-rules", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{origin}: [tool.backend-rules] must be a table")
     defaults = option_defaults()
@@ -173,6 +203,8 @@ def load_config(path: Path | None) -> Config:
             (pattern, check_codes(_string_list(codes, f"per-file-ignores.{pattern}", origin), origin))
             for pattern, codes in mapping.items()
         )
+    if "min-confidence" in table:
+        kwargs["min_confidence"] = check_confidence(table["min-confidence"], f"{origin}: 'min-confidence'")
     options = []
     for key in sorted(set(table) & set(defaults)):
         default = defaults[key]
@@ -183,7 +215,9 @@ def load_config(path: Path | None) -> Config:
             raise ConfigError(f"{origin}: '{key}' must be a {type(default).__name__}")
         options.append((key, tuple(value) if isinstance(value, list) else value))
     kwargs["options"] = tuple(options)
-    return Config(**kwargs)
+    config = Config(**kwargs)
+    config.check_patterns(origin)
+    return config
 
 
 def discover_config(paths: list[str]) -> Config:

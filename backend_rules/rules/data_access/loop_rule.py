@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import ast
-import re
 from typing import Any
 
 import libcst as cst
 
+from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS, is_migration, is_test_code
 from backend_rules.rule import Rule
 from backend_rules.rules.data_access.file_gate import may_fire_data_access
 from backend_rules.rules.data_access.relation_access import analyse_loop
 
-FILE_SKIP = re.compile(r"(^|[\\/])(test_[^\\/]*|[^\\/]*_tests?|tests|conftest)\.py$|(^|[\\/])migrations[\\/]")
 
 # Every alternative starts with a literal "." so the regex engine scans for it quickly.
 TRIGGER_RE = (
@@ -21,14 +20,15 @@ TRIGGER_RE = (
 )
 
 
-def _skip_path(options: dict, path: str = "") -> bool:
+def _skip_path(options: dict) -> bool:
     """Tests and migrations run queries per item on purpose, unless ``queries-in-tests``."""
-    where = options.get("relative_path") or path
-    return bool(FILE_SKIP.search(str(where))) and not options.get("queries-in-tests", False)
+    if options.get("queries-in-tests", False):
+        return False
+    return is_test_code(options) or is_migration(options)
 
 
 def _skip_file(context: Any) -> bool:
-    return _skip_path(context.options, context.path)
+    return _skip_path(context.options)
 
 
 class LoopRule(Rule):
@@ -38,7 +38,7 @@ class LoopRule(Rule):
     SEVERITY = "MEDIUM"
     TRIGGER = TRIGGER_RE
     USES_PROJECT_INDEX = True
-    OPTIONS = {"queries-in-tests": False}
+    OPTIONS = {"queries-in-tests": False, "test-paths": DEFAULT_TEST_PATHS}
 
     @classmethod
     def applies_to(cls, options: dict) -> bool:

@@ -15,19 +15,16 @@ only its first characters (:func:`backend_rules.rules.secrets.secret_words.mask`
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Iterator
 
 import libcst as cst
-import pathspec
 
+from backend_rules.analysis.code_kinds import is_test_code
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.rules.secrets.secret_words import (
     HOLE, contextual_format, is_secret_value, judge_name, known_format, looks_random, mask, url_credentials,
 )
 
-DEFAULT_TEST_PATHS = ["tests/", "test/", "testing/", "**/test_*.py", "**/*_test.py", "**/tests.py",
-                      "**/conftest.py"]
 QUIET_IN_TESTS = {"BR401", "BR403", "BR404", "BR405"}
 STRING_NODES = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
 
@@ -49,11 +46,6 @@ SIGNERS = {
     "itsdangerous.Signer": (0, "secret_key"), "itsdangerous.TimestampSigner": (0, "secret_key"),
     "cryptography.fernet.Fernet": (0, "key"), "authlib.jose.jwt.encode": (2, "key"),
 }
-
-
-@lru_cache(maxsize=32)
-def _test_spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
 def literal_of(node: cst.BaseExpression | None) -> str | None:
@@ -127,8 +119,7 @@ def quiet_in_tests(options: dict) -> bool:
     """The file is test code (``test-paths``) and ``secrets-in-tests`` is off."""
     if options.get("secrets-in-tests", False):
         return False
-    patterns = tuple(options.get("test-paths", DEFAULT_TEST_PATHS))
-    return bool(patterns) and _test_spec(patterns).match_file(options.get("relative_path", ""))
+    return is_test_code(options)
 
 
 class SecretAnalysis:

@@ -7,7 +7,8 @@ import ast
 import libcst as cst
 
 from backend_rules.rule import Rule
-from backend_rules.rules.secrets.secret_analysis import DEFAULT_TEST_PATHS, QUIET_IN_TESTS, SecretAnalysis, quiet_in_tests
+from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS
+from backend_rules.rules.secrets.secret_analysis import QUIET_IN_TESTS, SecretAnalysis, quiet_in_tests
 from backend_rules.rules.secrets.secret_prefilter import possible_codes
 
 

@@ -1,0 +1,3 @@
+"""BR5xx: JSON Web Tokens accepted without checking who signed them, with what, or until when."""
+
+FAMILY = "BR5"
