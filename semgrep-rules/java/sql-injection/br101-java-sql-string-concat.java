@@ -6,14 +6,17 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import javax.persistence.EntityManager;
+import javax.sql.DataSource;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.PreparedStatementCreatorFactory;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 public class UserDao {
     private static final String TABLE = "users";
     private JdbcTemplate jdbcTemplate;
-    private EntityManager em;
+    private NamedParameterJdbcTemplate namedJdbc;
     private Connection connection;
+    private DataSource dataSource;
 
     public User findUserByEmail(String email) {
         String query = "SELECT * FROM users WHERE email = '" + email + "'";
@@ -39,21 +42,45 @@ public class UserDao {
         return connection.prepareStatement("SELECT * FROM orders ORDER BY " + sort);
     }
 
-    public List<User> jpql(String role) {
-        // ruleid: br101-java-sql-string-concat
-        return em.createQuery("SELECT u FROM User u WHERE u.role = '" + role + "'", User.class).getResultList();
-    }
-
-    public List<?> nativeQuery(String tenant) {
-        StringBuilder sb = new StringBuilder("SELECT * FROM invoices WHERE tenant = '");
-        sb.append(tenant).append("'");
-        // ruleid: br101-java-sql-string-concat
-        return em.createNativeQuery(sb.toString()).getResultList();
-    }
-
     public int delete(String id) {
         // ruleid: br101-java-sql-string-concat
         return jdbcTemplate.update("DELETE FROM sessions WHERE user_id = " + id);
+    }
+
+    public List<User> named(String status) {
+        String sql = "SELECT * FROM users WHERE status = '".concat(status).concat("'");
+        // ruleid: br101-java-sql-string-concat
+        return namedJdbc.query(sql, userRowMapper);
+    }
+
+    public void builder(String tenant) throws SQLException {
+        StringBuilder sb = new StringBuilder("SELECT * FROM invoices WHERE tenant = '");
+        sb.append(tenant).append("'");
+        // ruleid: br101-java-sql-string-concat
+        connection.createStatement().execute(sb.toString());
+    }
+
+    public void compound(String field, String id) throws SQLException {
+        String sql = "SELECT ";
+        sql += field;
+        sql += " FROM accounts WHERE id = 1";
+        // ruleid: br101-java-sql-string-concat
+        dataSource.getConnection().prepareStatement(sql);
+    }
+
+    public void storedProc(String name) throws SQLException {
+        // ruleid: br101-java-sql-string-concat
+        connection.prepareCall("{call " + name + "}");
+    }
+
+    public void batch(String name) {
+        // ruleid: br101-java-sql-string-concat
+        jdbcTemplate.batchUpdate("DELETE FROM audit", "INSERT INTO audit(name) VALUES ('" + name + "')");
+    }
+
+    public void factory(String name) {
+        // ruleid: br101-java-sql-string-concat
+        new PreparedStatementCreatorFactory("SELECT * FROM users WHERE name = '" + name + "'");
     }
 
     // ------------------------------------------------------------ negatives
@@ -71,12 +98,6 @@ public class UserDao {
         return ps.executeQuery();
     }
 
-    public List<User> jpqlParam(String role) {
-        // ok: br101-java-sql-string-concat
-        return em.createQuery("SELECT u FROM User u WHERE u.role = :role", User.class)
-                .setParameter("role", role).getResultList();
-    }
-
     public int constantTable(String id) {
         // ok: br101-java-sql-string-concat
         return jdbcTemplate.update("DELETE FROM " + TABLE + " WHERE id = ?", id);
@@ -87,8 +108,42 @@ public class UserDao {
         return jdbcTemplate.queryForObject("SELECT * FROM users WHERE id = " + id, userRowMapper);
     }
 
+    public void boxedNumber(Integer limit) throws SQLException {
+        String sql = "SELECT * FROM users LIMIT ";
+        sql += limit + " ";
+        // ok: br101-java-sql-string-concat
+        connection.createStatement().executeQuery(sql);
+    }
+
+    public void comparison(String name) throws SQLException {
+        // ok: br101-java-sql-string-concat
+        connection.createStatement().executeQuery("SELECT " + (name != null) + " FROM dual");
+    }
+
+    public void parsed(String raw) {
+        // ok: br101-java-sql-string-concat
+        jdbcTemplate.update("DELETE FROM sessions WHERE user_id = " + Integer.parseInt(raw));
+    }
+
+    public void literalBuilder() throws SQLException {
+        StringBuilder sb = new StringBuilder("SELECT * FROM users");
+        sb.append(" WHERE active = 1");
+        // ok: br101-java-sql-string-concat
+        connection.createStatement().execute(sb.toString());
+    }
+
     public void notSql(java.util.concurrent.Executor executor, Runnable task) {
         // ok: br101-java-sql-string-concat
         executor.execute(task);
+    }
+
+    public void notADatabase(HttpClient client, String name) {
+        // ok: br101-java-sql-string-concat
+        client.execute("select the user " + name);
+    }
+
+    public void jpaIsBr102(javax.persistence.EntityManager em, String role) {
+        // ok: br101-java-sql-string-concat
+        em.createQuery("SELECT u FROM User u WHERE u.role = '" + role + "'");
     }
 }
