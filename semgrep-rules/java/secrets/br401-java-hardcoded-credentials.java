@@ -1,5 +1,7 @@
 package com.example.config;
 
+import com.amazonaws.auth.BasicAWSCredentials;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import com.zaxxer.hikari.HikariConfig;
 import java.net.PasswordAuthentication;
 import java.sql.Connection;
@@ -52,4 +54,19 @@ public class DbConfig {
     private String secret = "${APP_SECRET}";
     // ok: br401-java-hardcoded-credentials
     private String token = "changeme";
+
+    public Object aws() {
+        // ruleid: br401-java-hardcoded-credentials
+        return new BasicAWSCredentials("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+    }
+
+    public Object awsV2() {
+        // ruleid: br401-java-hardcoded-credentials
+        return AwsBasicCredentials.create("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+    }
+
+    public Object awsEnv() {
+        // ok: br401-java-hardcoded-credentials
+        return new BasicAWSCredentials(System.getenv("AWS_ACCESS_KEY_ID"), System.getenv("AWS_SECRET_ACCESS_KEY"));
+    }
 }
