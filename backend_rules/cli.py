@@ -16,13 +16,30 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 too; keep its one-line form
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"backend-rules: error: {message}\n")
+    def error(self, message: str) -> None:  # one line on stderr, exit 2 (no usage dump)
+        self.exit(EXIT_USAGE, f"backend-rules: error: {message} (see 'backend-rules {self._command()} --help')\n")
+
+    def _command(self) -> str:
+        return self.prog.split(" ", 1)[1] if " " in self.prog else ""
 
 
 def _codes(value: str) -> list[str]:
     return [code.strip() for code in value.split(",") if code.strip()]
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--jobs must be a whole number, not {value!r}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError("--jobs must be at least 1")
+    return min(jobs, os.cpu_count() or 1)
+
+
+def _flatten(groups: list[list[str]] | None) -> list[str] | None:
+    """Repeated ``--select``/``--ignore`` accumulate, as in ruff."""
+    return [code for group in groups for code in group] if groups else None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,11 +50,19 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check Python files and folders (default: .)")
     check.add_argument("paths", nargs="*", default=["."], help="files or folders; '-' reads stdin")
     _add_output_options(check)
-    check.add_argument("--select", type=_codes, help="codes or prefixes to run (replaces config)")
-    check.add_argument("--ignore", type=_codes, help="codes or prefixes to skip (added to config)")
-    check.add_argument("--stdin-filename", help="path to report (and configure) for stdin input")
+    check.add_argument(
+        "--select", type=_codes, action="append", help="codes or prefixes to run (replaces config; repeatable)"
+    )
+    check.add_argument(
+        "--ignore", type=_codes, action="append", help="codes or prefixes to skip (added to config; repeatable)"
+    )
+    check.add_argument(
+        "--min-confidence", type=str.upper, choices=("LOW", "MEDIUM", "HIGH"),
+        help="show findings at least this sure (default: config's min-confidence, else MEDIUM)",
+    )
+    check.add_argument("--stdin-filename", help="path to report (and configure) for stdin input ('-')")
     check.add_argument("--config", help="pyproject.toml to read instead of searching upwards")
-    check.add_argument("--jobs", "-j", type=int, help="worker processes (default: CPU count)")
+    check.add_argument("--jobs", "-j", type=_jobs, help="worker processes (default and maximum: CPU count)")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
     check.add_argument(
         "--force-exclude", action="store_true",
@@ -61,10 +86,26 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", "-o", help="write the report to this file instead of stdout")
 
 
+def _check_output(output: str | None) -> None:
+    """Refuse an ``--output`` that cannot be written before spending time on the analysis."""
+    if not output:
+        return
+    if os.path.isdir(output):
+        raise ConfigError(f"--output: {output} is a folder, not a file")
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        raise ConfigError(f"--output: no such folder: {os.path.dirname(output) or folder}")
+    if not os.access(folder, os.W_OK) or (os.path.exists(output) and not os.access(output, os.W_OK)):
+        raise ConfigError(f"--output: cannot write {output}")
+
+
 def _write(text: str, output: str | None) -> None:
     if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        try:
+            with open(output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise ConfigError(f"--output: cannot write {output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)
 
@@ -77,6 +118,9 @@ def run_check(args: argparse.Namespace) -> int:
     from backend_rules.engine.project_index import index_for
     from backend_rules.engine.runner import Report, check_paths
 
+    _check_output(args.output)
+    if args.stdin_filename and "-" not in args.paths:
+        raise ConfigError("--stdin-filename needs '-' among the paths (stdin is what it names)")
     if args.config:
         if not os.path.isfile(args.config):
             raise ConfigError(f"--config: no such file: {args.config}")
@@ -84,21 +128,22 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         anchor = [args.stdin_filename] if "-" in args.paths and args.stdin_filename else args.paths
         config = discover_config(anchor)
-    config = config.with_overrides(args.select, args.ignore)
+    config = config.with_overrides(_flatten(args.select), _flatten(args.ignore), args.min_confidence)
 
-    if args.jobs is not None and args.jobs < 1:
-        raise ConfigError("--jobs must be at least 1")
-    missing = [p for p in args.paths if p != "-" and not os.path.exists(p)]
+    missing = [p for p in args.paths if p != "-" and not os.path.lexists(p)]
     if missing:
         raise ConfigError(f"no such file or directory: {missing[0]}")
 
     if args.paths == ["-"]:
         path = args.stdin_filename or "<stdin>"
-        content = sys.stdin.buffer.read()
-        findings, _ = check_source_detailed(
-            content, path, config, project_loader=lambda: index_for(path, not args.no_cache)
-        )
-        report = Report(findings=findings, files=1)
+        if args.force_exclude and args.stdin_filename and config.is_excluded(path):
+            report = Report(files=0, paths=[path])
+        else:
+            content = sys.stdin.buffer.read()
+            findings, _ = check_source_detailed(
+                content, path, config, project_loader=lambda: index_for(path, not args.no_cache)
+            )
+            report = Report(findings=findings, files=1, paths=[path])
     elif "-" in args.paths:
         raise ConfigError("'-' (stdin) cannot be combined with other paths")
     else:
@@ -106,6 +151,8 @@ def run_check(args: argparse.Namespace) -> int:
             args.paths, config, jobs=args.jobs, use_cache=not args.no_cache,
             force_exclude=args.force_exclude,
         )
+        if not report.files and not report.errors:
+            sys.stderr.write("backend-rules: warning: no Python files found\n")
     _write(render(report, args.format), args.output)
     if args.exit_zero:
         return EXIT_CLEAN
@@ -158,6 +205,7 @@ def run_explain(args: argparse.Namespace) -> int:
 def run_semgrep(args: argparse.Namespace) -> int:
     from backend_rules.semgrep_runner import run_semgrep_pack
 
+    _check_output(args.output)
     report = run_semgrep_pack(args.paths)
     _write(render(report, args.format), args.output)
     return EXIT_FINDINGS if report.findings or report.errors else EXIT_CLEAN
@@ -175,7 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:  # pragma: no cover - e.g. piped into head
         return EXIT_CLEAN
-    except KeyboardInterrupt:  # pragma: no cover
+    except KeyboardInterrupt:
+        sys.stderr.write("backend-rules: interrupted\n")
         return 130
 
 

@@ -18,13 +18,14 @@ from backend_rules.version import __version__
 
 
 @lru_cache(maxsize=64)
-def _config_for_folder(folder: str) -> Any:
-    from backend_rules.engine.config import ConfigError, Config, find_pyproject, load_config
+def _config_for_folder(folder: str) -> tuple[Any, str | None]:
+    """The folder's configuration, or the defaults plus what is wrong with it."""
+    from backend_rules.engine.config import Config, ConfigError, find_pyproject, load_config
 
     try:
-        return load_config(find_pyproject(Path(folder)))
-    except ConfigError:
-        return Config()  # flake8 has no channel for config errors; the CLI reports them
+        return load_config(find_pyproject(Path(folder))), None
+    except ConfigError as exc:
+        return Config(), str(exc)
 
 
 class Flake8Plugin:
@@ -41,7 +42,9 @@ class Flake8Plugin:
 
         path = self.filename
         folder = os.path.dirname(os.path.abspath(path)) if path not in {"-", "stdin"} else os.getcwd()
-        config = _config_for_folder(folder)
+        config, problem = _config_for_folder(folder)
+        if problem is not None:  # flake8 keeps running; the user learns why the defaults apply
+            yield 1, 0, f"BR000 invalid [tool.backend-rules] configuration, defaults used: {problem}", type(self)
         try:
             findings = check_source(
                 "".join(self.lines), path, config,

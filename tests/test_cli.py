@@ -38,7 +38,7 @@ def test_exit_codes_and_text_output(project, capsys, monkeypatch):
     assert "All checks passed" in capsys.readouterr().out
     assert main(["check", "app"]) == 1
     out = capsys.readouterr().out
-    assert "app/bad.py:2:5: BR101" in out and "Found 1 problem in 2 files." in out
+    assert "app/bad.py:2:5: BR101" in out and "Found 1 problem in 1 file (2 files checked)." in out
     assert main(["check", "app", "--exit-zero"]) == 0
 
 
@@ -222,3 +222,134 @@ def test_rules_and_explain(capsys):
 def test_version():
     result = run_cli("--version")
     assert result.returncode == 0 and b"backend-rules" in result.stdout
+
+
+# --- front doors that do what they say -------------------------------------------------------
+
+def test_output_into_a_missing_folder_or_onto_a_folder_is_a_usage_error_before_analysis(project, capsys, monkeypatch):
+    monkeypatch.chdir(project)
+    assert main(["check", "app", "--output", "nowhere/report.json"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such folder" in err
+    assert main(["check", "app", "--output", "app"]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert not (project / ".backend_rules_cache").exists()  # nothing was analysed
+
+
+def test_repeated_select_and_ignore_accumulate(project, capsys, monkeypatch):
+    monkeypatch.chdir(project)
+    (project / "app" / "secret.py").write_text('API_KEY = "sk_live_51HqLyjWDarjtT1zdp7dcXYZabc123"\n')
+    assert main(["check", "app", "--no-cache", "--format", "json", "--select", "BR1", "--select", "BR4"]) == 1
+    found = {f["code"][:3] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert found == {"BR1", "BR4"}
+    assert main(["check", "app", "--no-cache", "--format", "json", "--ignore", "BR1", "--ignore", "BR4"]) == 0
+    assert json.loads(capsys.readouterr().out)["findings"] == []
+
+
+def test_stdin_filename_without_dash_is_a_usage_error(project, capsys, monkeypatch):
+    monkeypatch.chdir(project)
+    assert main(["check", "--stdin-filename", "app/x.py"]) == 2
+    assert "needs '-'" in capsys.readouterr().err
+
+
+def test_force_exclude_applies_to_the_stdin_filename(project):
+    (project / "pyproject.toml").write_text('[tool.backend-rules]\nextend-exclude = ["generated/"]\n')
+    args = ("check", "-", "--stdin-filename", "generated/q.py", "--no-cache")
+    assert run_cli(*args, cwd=project, stdin=BAD.encode()).returncode == 1
+    assert run_cli(*args, "--force-exclude", cwd=project, stdin=BAD.encode()).returncode == 0
+
+
+@pytest.mark.parametrize("bad", [["--format", "xml"], ["--jobs", "abc"], ["--jobs", "0"], ["--select", "BR9x"]])
+def test_usage_errors_are_one_line_on_stderr(project, bad):
+    result = run_cli("check", "app", *bad, cwd=project)
+    assert result.returncode == 2
+    assert result.stderr.decode().count("\n") == 1 and b"Traceback" not in result.stderr
+
+
+def test_no_python_files_found_warns_and_exits_zero(tmp_path):
+    (tmp_path / "notes.txt").write_text("hi\n")
+    result = run_cli("check", str(tmp_path), "--no-cache", cwd=tmp_path)
+    assert result.returncode == 0 and b"no Python files found" in result.stderr
+
+
+def test_jobs_are_bounded_by_the_cpu_count():
+    from backend_rules.cli import _jobs
+
+    assert _jobs("100000") == (os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def find(cur, name):\n    cur.execute(\n        \"SELECT * FROM t WHERE n = '\" + name + \"'\"\n    )  # noqa: BR101\n",
+        "def find(cur, name):\n    cur.execute(f\"\"\"\n        SELECT * FROM t WHERE n = '{name}'\n    \"\"\")  # noqa: BR101\n",
+        "def find(cur, name):\n    cur.execute(f\"\"\"\n        SELECT * FROM t WHERE n = '{name}'\n    \"\"\")\n",
+    ],
+    ids=["noqa-after-bracket", "noqa-after-string", "no-noqa"],
+)
+def test_noqa_on_multiline_statements_and_strings_matches_flake8(tmp_path, source):
+    (tmp_path / "multi.py").write_text(source)
+    cli = run_cli("check", str(tmp_path / "multi.py"), "--no-cache", "--format", "json", cwd=tmp_path)
+    flake8 = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "BR", str(tmp_path / "multi.py")], capture_output=True, text=True
+    )
+    cli_lines = sorted(f["line"] for f in json.loads(cli.stdout)["findings"])
+    flake8_lines = sorted(int(line.split(":")[1]) for line in flake8.stdout.splitlines())
+    assert cli_lines == flake8_lines
+
+
+def test_min_confidence_filters_and_is_configurable(project, capsys, monkeypatch):
+    monkeypatch.chdir(project)
+    assert main(["check", "app", "--no-cache", "--min-confidence", "high"]) == 1
+    capsys.readouterr()
+    (project / "pyproject.toml").write_text('[tool.backend-rules]\nmin-confidence = "sometimes"\n')
+    assert main(["check", "app", "--no-cache"]) == 2
+    assert "confidence must be one of" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "toml",
+    ['tool = "x"\n', '[tool.backend-rules]\nexclude = ["!"]\n', '[tool.backend-rules]\nper-file-ignores = { "\\\\" = ["BR1"] }\n'],
+)
+def test_wrong_config_shapes_are_one_line_and_exit_2(project, toml):
+    (project / "pyproject.toml").write_text(toml)
+    result = run_cli("check", "app", cwd=project)
+    assert result.returncode == 2 and result.stderr.decode().count("\n") == 1, result.stderr
+    assert b"Traceback" not in result.stderr
+
+
+def test_select_nothing_still_reports_broken_files(project, monkeypatch, capsys):
+    monkeypatch.chdir(project)
+    (project / "app" / "broken.py").write_text("def f(:\n")
+    (project / "pyproject.toml").write_text("[tool.backend-rules]\nselect = []\n")
+    assert main(["check", "app", "--no-cache"]) == 1
+    assert "BR001" in capsys.readouterr().out
+
+
+def test_second_interrupt_leaves_no_worker_behind(project):
+    import signal
+    import time
+
+    for number in range(200):
+        (project / "app" / f"m{number:03}.py").write_text(BAD * 30)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backend_rules", "check", "app", "--no-cache", "--jobs", "2"],
+        cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    time.sleep(1.5)
+    os.killpg(process.pid, signal.SIGINT)
+    time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        _, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:  # pragma: no cover - the failure this test exists for
+        os.killpg(process.pid, signal.SIGKILL)
+        raise
+    assert b"Traceback" not in err
+    time.sleep(0.3)
+    try:
+        os.killpg(process.pid, 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    assert not alive, "worker processes outlived the interrupted run"

@@ -43,3 +43,14 @@ def test_flake8_noqa_and_extend_ignore(tmp_path: Path):
         [sys.executable, "-m", "flake8", "--select", "BR", str(tmp_path)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0 and result.stdout == ""
+
+
+def test_broken_configuration_is_reported_and_flake8_keeps_running(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text("[tool.backend-rules]\nselect = 3\n")
+    (tmp_path / "bad.py").write_text(BAD)
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "BR", str(tmp_path / "bad.py")],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )
+    assert "BR000 invalid [tool.backend-rules] configuration" in result.stdout
+    assert "BR101" in result.stdout and "Traceback" not in result.stderr

@@ -376,13 +376,44 @@ def noqa_codes(line: str) -> set[str] | None:
 
 
 def _without_suppressed(findings: list[Finding], lines: list[str]) -> list[Finding]:
-    """flake8's semantics: bare ``# noqa`` silences the line, ``# noqa: X1,Y`` silences by prefix."""
+    """flake8's semantics: bare ``# noqa`` silences the line, ``# noqa: X1,Y`` silences by prefix.
+
+    As in flake8, a string spanning several lines is one unit with the line that closes it: a
+    ``# noqa`` there covers a finding reported on its first line.
+    """
+    if not any("noqa" in line.lower() for line in lines):
+        return findings
+    statement_text = _statement_text(lines)
     kept = []
     for finding in findings:
-        line = lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
-        codes = noqa_codes(line) if "noqa" in line.lower() else None
+        text = statement_text.get(finding.line)
+        if text is None:
+            text = lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
+        codes = noqa_codes(text) if "noqa" in text.lower() else None
         if finding.code in TOOL_RULES or codes is None:
             kept.append(finding)
         elif codes and not any(finding.code.startswith(code) for code in codes):
             kept.append(finding)
     return kept
+
+
+def _statement_text(lines: list[str]) -> dict[int, str]:
+    """Line number -> the text searched for ``noqa``, exactly as flake8 maps it: the lines of each
+    run of tokens up to a newline token, so a multi-line string is one unit with the line that
+    closes it (brackets are not joined: flake8 breaks at their inner newlines too)."""
+    mapping: dict[int, str] = {}
+    first, last = len(lines) + 2, -1
+    try:
+        source = iter(line + "\n" for line in lines)
+        for token in tokenize.generate_tokens(lambda: next(source, "")):
+            if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+                continue
+            first, last = min(first, token.start[0]), max(last, token.end[0])
+            if token.type in (tokenize.NL, tokenize.NEWLINE):
+                joined = "\n".join(lines[first - 1:last])
+                for number in range(first, last + 1):
+                    mapping[number] = joined
+                first, last = len(lines) + 2, -1
+    except (tokenize.TokenError, SyntaxError):
+        return {}  # syntax newer than this Python's tokenizer: line by line (flake8 does the same)
+    return mapping

@@ -162,7 +162,9 @@ def find_pyproject(start: Path) -> Path | None:
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
                 raise ConfigError(f"{candidate}: invalid TOML: {exc}") from None
             tool = data.get("tool", {})
-            if isinstance(tool, dict) and "backend-rules" in tool:
+            if not isinstance(tool, dict):
+                raise ConfigError(f"{candidate}: 'tool' must be a table")
+            if "backend-rules" in tool:
                 return candidate
     return None
 

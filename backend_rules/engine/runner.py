@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
+import sys
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from concurrent.futures import InvalidStateError, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any
 
@@ -29,6 +33,7 @@ class Report:
     errors: list[FileError] = field(default_factory=list)
     files: int = 0
     cached: int = 0
+    paths: list[str] = field(default_factory=list)  # as given; SARIF finds the repository root from them
 
 
 class ResultsCache:
@@ -113,6 +118,63 @@ def _check_one(job: tuple[str, bytes]) -> tuple[str, list[Finding], str | None, 
     return path, findings, fingerprint, None
 
 
+def _quiet_worker() -> None:
+    """Workers leave Ctrl-C to the parent (no wall of worker tracebacks) and die with TERM."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _interrupted(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _run_in_workers(jobs_to_run: list[tuple[str, bytes]], workers: int) -> list | None:
+    """Check files in forked workers; None when no worker could be started (then run serially).
+
+    An interrupt (Ctrl-C, or TERM from ``timeout``) terminates every worker before it propagates,
+    so nothing is left running and nothing but one line is printed.
+    """
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupted) if in_main else None
+    try:
+        try:
+            pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_quiet_worker)
+            return list(pool.map(_check_one, jobs_to_run, chunksize=8))
+        except OSError as exc:  # pragma: no cover - fork refused by the system
+            sys.stderr.write(f"backend-rules: warning: cannot start worker processes ({exc}); checking serially\n")
+            return None
+        except BrokenProcessPool:  # pragma: no cover - a worker killed from outside
+            sys.stderr.write("backend-rules: warning: a worker process died; checking serially\n")
+            return None
+        except BaseException:
+            _stop(pool)
+            raise
+        finally:
+            if "pool" in locals():
+                pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Kill the workers now; the executor's own thread then trips over the futures it had
+    cancelled (a CPython quirk), which must not print a traceback over the user's Ctrl-C."""
+    hook = threading.excepthook
+
+    def quiet(args: threading.ExceptHookArgs) -> None:
+        if not isinstance(args.exc_value, InvalidStateError):  # pragma: no cover
+            hook(args)
+
+    threading.excepthook = quiet
+    try:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        threading.excepthook = hook
+
+
 def _prepare_indexes(jobs: list[tuple[str, bytes]], config: Config, use_cache: bool) -> None:
     """Build each needed project index once, before forking, so workers inherit it."""
     needy = [rule for rule in config.rules_for("") if rule.USES_PROJECT_INDEX and rule.trigger()]
@@ -134,7 +196,7 @@ def check_paths(
 ) -> Report:
     """Check every Python file under ``paths``; findings come back sorted, whatever the workers."""
     config = config or Config()
-    report = Report()
+    report = Report(paths=list(paths))
     jobs_to_run: list[tuple[str, bytes]] = []
     keys: dict[str, str] = {}
     caches: dict[str, ResultsCache] = {}
@@ -172,11 +234,12 @@ def check_paths(
 
     _prepare_indexes(jobs_to_run, config, use_cache)
     _WORKER.update(config=config, use_cache=use_cache)
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    cpus = os.cpu_count() or 1
+    workers = min(jobs, cpus) if jobs is not None else cpus
+    results = None
     if workers > 1 and len(jobs_to_run) >= PARALLEL_THRESHOLD:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-            results = list(pool.map(_check_one, jobs_to_run, chunksize=8))
-    else:
+        results = _run_in_workers(jobs_to_run, workers)
+    if results is None:
         results = [_check_one(job) for job in jobs_to_run]
 
     for path, findings, fingerprint, error in results:
