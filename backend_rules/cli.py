@@ -192,12 +192,32 @@ def run_explain(args: argparse.Namespace) -> int:
     wanted = args.code.upper()
     rule = rules.get(wanted) or next((r for r in rules.values() if r.NAME == args.code), None)
     if rule is None:
-        raise ConfigError(f"unknown rule {args.code!r}; 'backend-rules rules' lists them")
+        return _explain_pack_rule(args.code)
     cwe = f"CWE-{rule.CWE}" if rule.CWE else "-"
     sys.stdout.write(
         f"{rule.CODE} {rule.NAME}\n"
         f"category: {rule.CATEGORY}  severity: {rule.SEVERITY}  confidence: {rule.CONFIDENCE}  cwe: {cwe}\n\n"
         f"{rule.documentation()}\n"
+    )
+    return EXIT_CLEAN
+
+
+def _explain_pack_rule(wanted: str) -> int:
+    """Codes only the semgrep pack has (e.g. a TypeScript-only rule) are documented by the pack."""
+    try:
+        from backend_rules.semgrep_runner import pack_rules
+
+        rules = pack_rules()
+    except Exception:  # no pack, or no YAML reader: the code is simply unknown here
+        rules = {}
+    info = rules.get(wanted.upper()) or next((r for r in rules.values() if r.get("name") == wanted), None)
+    if info is None:
+        raise ConfigError(f"unknown rule {wanted!r}; 'backend-rules rules' lists them")
+    cwe = f"CWE-{info['cwe']}" if info.get("cwe") else "-"
+    sys.stdout.write(
+        f"{info['code']} {info.get('name', '')} (semgrep pack: {', '.join(info.get('languages', []))})\n"
+        f"severity: {info.get('severity', '-')}  confidence: {info.get('confidence', '-')}  cwe: {cwe}\n\n"
+        f"{info.get('docs', info.get('summary', ''))}\n"
     )
     return EXIT_CLEAN
 
