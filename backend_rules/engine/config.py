@@ -111,16 +111,24 @@ class Config:
     def is_selected(self, code: str, path: str | None = None) -> bool:
         if not any(code.startswith(prefix) for prefix in self.select):
             return False
-        ignored = self.ignore
-        if path is not None:
-            rel = self.relative(path)
-            for spec, codes in self._per_file:
-                if spec.match_file(rel):
-                    ignored = ignored + codes
+        ignored = self.ignore + (self._ignored_here(path) if path is not None else ())
         return not any(code.startswith(prefix) for prefix in ignored)
 
+    def _ignored_here(self, path: str) -> tuple[str, ...]:
+        """Codes ``per-file-ignores`` switches off for ``path``: each pattern is matched once per
+        file (with its compiled spec), not once per file and rule."""
+        if not self._per_file:
+            return ()
+        rel = self.relative(path)
+        return tuple(code for spec, codes in self._per_file if spec.match_file(rel) for code in codes)
+
     def rules_for(self, path: str) -> list:
-        return [rule for code, rule in all_rules().items() if self.is_selected(code, path)]
+        ignored = self.ignore + self._ignored_here(path)
+        return [
+            rule for code, rule in all_rules().items()
+            if any(code.startswith(prefix) for prefix in self.select)
+            and not any(code.startswith(prefix) for prefix in ignored)
+        ]
 
     @cached_property
     def _options(self) -> dict[str, Any]:
