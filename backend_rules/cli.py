@@ -13,6 +13,8 @@ from backend_rules.output import FORMATS, render
 from backend_rules.engine.registry import all_rules
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+DEFAULT_BASELINE = ".backend-rules-baseline.json"
+SEVERITY_ORDER = ("LOW", "MEDIUM", "HIGH")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,6 +71,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="apply excludes to paths named on the command line too (for pre-commit)",
     )
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--baseline", help="report only findings not in this baseline file (see 'baseline')")
+    check.add_argument("--baseline-prune", action="store_true", help="drop fixed findings from the baseline")
+    _add_report_options(check)
+
+    baseline = sub.add_parser("baseline", help="write the current findings to a baseline file")
+    baseline.add_argument("paths", nargs="*", default=["."], help="files or folders")
+    baseline.add_argument("--output", "-o", default=DEFAULT_BASELINE, help=f"default: {DEFAULT_BASELINE}")
+    for flag in ("--select", "--ignore"):
+        baseline.add_argument(flag, type=_codes, action="append")
+    baseline.add_argument("--min-confidence", type=str.upper, choices=("LOW", "MEDIUM", "HIGH"))
+    baseline.add_argument("--config")
+    baseline.add_argument("--jobs", "-j", type=_jobs)
+    baseline.add_argument("--no-cache", action="store_true")
 
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
@@ -79,6 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
     semgrep.add_argument("paths", nargs="*", default=["."])
     _add_output_options(semgrep)
     return parser
+
+
+def _add_report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--statistics", action="store_true", help="print the number of findings per code")
+    parser.add_argument(
+        "--min-severity", type=str.upper, choices=("LOW", "MEDIUM", "HIGH"), help="show findings at least this severe"
+    )
+    parser.add_argument("--show-source", action="store_true", help="show the offending line under each finding")
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -110,10 +133,83 @@ def _write(text: str, output: str | None) -> None:
         sys.stdout.write(text)
 
 
-def run_check(args: argparse.Namespace) -> int:
+def _config(args: argparse.Namespace):
+    """The configuration for this run: --config or the nearest pyproject.toml, then the flags."""
     from pathlib import Path
 
     from backend_rules.engine.config import load_config
+
+    if args.config:
+        if not os.path.isfile(args.config):
+            raise ConfigError(f"--config: no such file: {args.config}")
+        config = load_config(Path(args.config))
+    else:
+        stdin_name = getattr(args, "stdin_filename", None)
+        anchor = [stdin_name] if "-" in args.paths and stdin_name else args.paths
+        config = discover_config(anchor)
+    return config.with_overrides(_flatten(args.select), _flatten(args.ignore), args.min_confidence)
+
+
+def _baseline_root(config, paths: list[str]) -> str:
+    """Baseline paths are relative to the configured project, else to the first path's project."""
+    from backend_rules.engine.project_index import find_project_root
+
+    if config.source:
+        return os.path.dirname(os.path.abspath(config.source))
+    first = paths[0] if paths and paths[0] != "-" else "."
+    return find_project_root(os.path.join(first, "x") if os.path.isdir(first) else first)
+
+
+def run_baseline(args: argparse.Namespace) -> int:
+    from backend_rules.engine import baseline
+    from backend_rules.engine.runner import check_paths
+
+    config = _config(args)
+    missing = [p for p in args.paths if not os.path.lexists(p)]
+    if missing:
+        raise ConfigError(f"no such file or directory: {missing[0]}")
+    _check_output(args.output)
+    report = check_paths(args.paths, config, jobs=args.jobs, use_cache=not args.no_cache)
+    try:
+        count = baseline.write(args.output, report.findings, _baseline_root(config, args.paths))
+    except baseline.BaselineError as exc:
+        raise ConfigError(str(exc)) from None
+    sys.stderr.write(f"backend-rules: wrote {count} finding{'s' if count != 1 else ''} to {args.output}\n")
+    return EXIT_CLEAN
+
+
+def _apply_baseline(args: argparse.Namespace, config, report) -> None:
+    from backend_rules.engine import baseline
+
+    path = args.baseline or config.baseline
+    if not path:
+        if args.baseline_prune:
+            raise ConfigError("--baseline-prune needs --baseline FILE (or 'baseline' in the config)")
+        return
+    try:
+        known = baseline.Baseline.load(path, _baseline_root(config, args.paths))
+    except baseline.BaselineError as exc:
+        raise ConfigError(str(exc)) from None
+    everything = report.findings
+    report.findings, stale = known.filter(everything)
+    if args.baseline_prune:
+        removed = known.prune(everything)
+        sys.stderr.write(f"backend-rules: removed {removed} fixed finding{'s' if removed != 1 else ''} from {path}\n")
+    elif stale:
+        sys.stderr.write(
+            f"backend-rules: {stale} finding{'s' if stale != 1 else ''} in the baseline no longer occur "
+            f"(fixed?); --baseline-prune drops them\n"
+        )
+
+
+def _statistics(report) -> str:
+    counts: dict[tuple[str, str], int] = {}
+    for f in report.findings:
+        counts[(f.code, f.name)] = counts.get((f.code, f.name), 0) + 1
+    return "".join(f"{count:6d}  {code}  {name}\n" for (code, name), count in sorted(counts.items()))
+
+
+def run_check(args: argparse.Namespace) -> int:
     from backend_rules.engine.checker import check_source_detailed
     from backend_rules.engine.project_index import index_for
     from backend_rules.engine.runner import Report, check_paths
@@ -121,14 +217,7 @@ def run_check(args: argparse.Namespace) -> int:
     _check_output(args.output)
     if args.stdin_filename and "-" not in args.paths:
         raise ConfigError("--stdin-filename needs '-' among the paths (stdin is what it names)")
-    if args.config:
-        if not os.path.isfile(args.config):
-            raise ConfigError(f"--config: no such file: {args.config}")
-        config = load_config(Path(args.config))
-    else:
-        anchor = [args.stdin_filename] if "-" in args.paths and args.stdin_filename else args.paths
-        config = discover_config(anchor)
-    config = config.with_overrides(_flatten(args.select), _flatten(args.ignore), args.min_confidence)
+    config = _config(args)
 
     missing = [p for p in args.paths if p != "-" and not os.path.lexists(p)]
     if missing:
@@ -153,7 +242,14 @@ def run_check(args: argparse.Namespace) -> int:
         )
         if not report.files and not report.errors:
             sys.stderr.write("backend-rules: warning: no Python files found\n")
-    _write(render(report, args.format), args.output)
+    if args.min_severity:
+        floor = SEVERITY_ORDER.index(args.min_severity)
+        report.findings = [f for f in report.findings if f.code.startswith("BR0") or SEVERITY_ORDER.index(f.severity) >= floor]
+    _apply_baseline(args, config, report)
+    text = render(report, args.format, show_source=args.show_source)
+    if args.statistics and args.format == "text":
+        text += _statistics(report)
+    _write(text, args.output)
     if args.exit_zero:
         return EXIT_CLEAN
     return EXIT_FINDINGS if report.findings or report.errors else EXIT_CLEAN
@@ -231,7 +327,9 @@ def run_semgrep(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if report.findings or report.errors else EXIT_CLEAN
 
 
-COMMANDS = {"check": run_check, "rules": run_rules, "explain": run_explain, "semgrep": run_semgrep}
+COMMANDS = {
+    "check": run_check, "baseline": run_baseline, "rules": run_rules, "explain": run_explain, "semgrep": run_semgrep,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

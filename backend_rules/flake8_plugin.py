@@ -53,5 +53,26 @@ class Flake8Plugin:
         except Exception as exc:  # never abort the user's whole flake8 run
             yield 1, 0, f"BR000 internal error: {type(exc).__name__}: {exc}; please report it", type(self)
             return
+        if config.baseline:
+            findings = _without_baseline(config, findings)
         for finding in findings:
             yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)
+
+
+def _without_baseline(config: Any, findings: list) -> list:
+    """The project's ``baseline`` applies here too; an unreadable one is a BR000 line."""
+    from backend_rules.engine.baseline import Baseline, BaselineError
+    from backend_rules.engine.findings import Finding
+
+    try:
+        known = _baseline(config.baseline, os.path.dirname(os.path.abspath(config.source)))
+    except BaselineError as exc:
+        return [Finding(path="", line=1, column=1, code="BR000", message=f"baseline ignored: {exc}")] + findings
+    return known.filter(findings)[0]
+
+
+@lru_cache(maxsize=8)
+def _baseline(path: str, root: str) -> Any:
+    from backend_rules.engine.baseline import Baseline
+
+    return Baseline.load(path, root)

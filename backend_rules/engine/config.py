@@ -25,7 +25,7 @@ DEFAULT_EXCLUDE = (
     "node_modules/", "site-packages/", "__pypackages__/", "build/", "dist/", "_build/", "buck-out/",
     ".direnv/", ".ipynb_checkpoints/",
 )
-BASE_KEYS = {"select", "ignore", "exclude", "extend-exclude", "per-file-ignores", "min-confidence"}
+BASE_KEYS = {"select", "ignore", "exclude", "extend-exclude", "per-file-ignores", "min-confidence", "baseline"}
 CONFIDENCE_ORDER = ("LOW", "MEDIUM", "HIGH")
 DEFAULT_MIN_CONFIDENCE = "MEDIUM"
 
@@ -60,6 +60,7 @@ class Config:
     root: str = field(default_factory=os.getcwd)
     source: str | None = None  # the pyproject.toml it came from
     min_confidence: str = DEFAULT_MIN_CONFIDENCE  # findings less sure than this are not shown
+    baseline: str | None = None  # accepted findings (absolute path), reported only when new
 
     def with_overrides(
         self, select: list[str] | None, ignore: list[str] | None, min_confidence: str | None = None
@@ -213,6 +214,10 @@ def load_config(path: Path | None) -> Config:
             (pattern, check_codes(_string_list(codes, f"per-file-ignores.{pattern}", origin), origin))
             for pattern, codes in mapping.items()
         )
+    if "baseline" in table:
+        if not isinstance(table["baseline"], str) or not table["baseline"]:
+            raise ConfigError(f"{origin}: 'baseline' must be a path (string)")
+        kwargs["baseline"] = str(path.parent.resolve() / table["baseline"])
     if "min-confidence" in table:
         kwargs["min_confidence"] = check_confidence(table["min-confidence"], f"{origin}: 'min-confidence'")
     options = []

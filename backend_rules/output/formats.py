@@ -46,12 +46,31 @@ def summary_line(report: Report) -> str:
     return line
 
 
-def render_text(report: Report) -> str:
-    lines = [
-        f"{display(f.path)}:{f.line}:{f.column}: {f.code} {display(f.message)} [{f.name}]" for f in report.findings
-    ]
+def render_text(report: Report, show_source: bool = False) -> str:
+    lines = []
+    sources: dict[str, list[str]] = {}
+    for f in report.findings:
+        lines.append(f"{display(f.path)}:{f.line}:{f.column}: {f.code} {display(f.message)} [{f.name}]")
+        if show_source:
+            lines.extend(_source_excerpt(f, sources))
     lines += [f"{display(e.path)}: error: {display(e.message)}" for e in report.errors]
     return "\n".join(lines + [summary_line(report)]) + "\n"
+
+
+def _source_excerpt(finding, sources: dict[str, list[str]]) -> list[str]:
+    """The offending line with a caret under the finding's column (ruff's --show-source)."""
+    if finding.path not in sources:
+        try:
+            with open(finding.path, encoding="utf-8", errors="replace", newline="") as handle:
+                sources[finding.path] = physical_lines(handle.read())
+        except OSError:
+            sources[finding.path] = []
+    lines = sources[finding.path]
+    if not 0 < finding.line <= len(lines):
+        return []
+    text = display(lines[finding.line - 1].expandtabs(1))
+    width = max((finding.end_column - finding.column) if finding.end_line == finding.line else 1, 1)
+    return [f"  {finding.line:>5} | {text}", f"        | {' ' * (finding.column - 1)}{'^' * min(width, max(len(text) - finding.column + 1, 1))}"]
 
 
 def render_json(report: Report) -> str:
@@ -245,5 +264,7 @@ FORMATS: dict[str, Callable[[Report], str]] = {
 }
 
 
-def render(report: Report, fmt: str) -> str:
+def render(report: Report, fmt: str, show_source: bool = False) -> str:
+    if fmt == "text":
+        return render_text(report, show_source)
     return FORMATS[fmt](report)
