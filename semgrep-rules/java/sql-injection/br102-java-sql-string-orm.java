@@ -50,6 +50,13 @@ public class OrderRepository {
         return criteria.list();
     }
 
+    public List<?> fragment(String column) {
+        Criteria criteria = session.createCriteria(Order.class);
+        // ruleid: br102-java-sql-string-orm
+        criteria.add(Restrictions.sqlRestriction(column + " = 1"));
+        return criteria.list();
+    }
+
     // ------------------------------------------------------------ negatives
 
     public List<Order> jpqlParam(String status) {

@@ -1,13 +1,12 @@
-import { PrismaClient, Prisma } from '@prisma/client';
 import { Pool } from 'pg';
 import mysql from 'mysql2/promise';
-import knex from 'knex';
-import { DataSource } from 'typeorm';
+import Database from 'better-sqlite3';
+import sqlServer from 'mssql';
+import util from 'util';
 import { sql } from 'slonik';
 
 const pool = new Pool();
-const prisma = new PrismaClient();
-const db = knex({ client: 'pg' });
+const db = new Database('app.db');
 const TABLE = 'users';
 
 export async function pgTemplate(req: any) {
@@ -28,34 +27,39 @@ export async function builtBefore(conn: mysql.Connection, name: string, sort: st
   return rows;
 }
 
-export async function knexRaw(status: string) {
+export async function compound(conn: mysql.Connection, age: string) {
+  let q = "SELECT name FROM users WHERE age = ";
+  q += age;
   // ruleid: br101-typescript-sql-string-query
-  return db.raw(`UPDATE orders SET status = '${status}'`);
+  return conn.query(q);
 }
 
-export async function knexWhereRaw(col: string) {
+export async function concatMethod(userInput: string) {
   // ruleid: br101-typescript-sql-string-query
-  return db('users').whereRaw("deleted_at IS NULL AND " + col + " = 1");
+  return pool.query('SELECT * FROM users WHERE id = '.concat(userInput));
 }
 
-export async function prismaUnsafe(email: string) {
+export async function formatted(req: any) {
+  const q = util.format("UPDATE users SET name = '%s' WHERE id = 1", req.body.name);
   // ruleid: br101-typescript-sql-string-query
-  return prisma.$queryRawUnsafe(`SELECT * FROM "User" WHERE email = '${email}'`);
+  return pool.query(q);
 }
 
-export async function prismaExecUnsafe(id: string) {
+export async function queryObject(conn: mysql.Connection, table: string) {
+  const stmt = 'SELECT * FROM ' + table;
   // ruleid: br101-typescript-sql-string-query
-  return prisma.$executeRawUnsafe("DELETE FROM sessions WHERE user_id = " + id);
+  return conn.query({ sql: stmt, rowsAsArray: true });
 }
 
-export async function typeorm(ds: DataSource, tenant: string) {
+export function sqlite(name: string) {
   // ruleid: br101-typescript-sql-string-query
-  return ds.query(`SELECT * FROM invoices WHERE tenant = '${tenant}'`);
+  return db.prepare(`SELECT * FROM users WHERE name = '${name}'`).all();
 }
 
-export async function sequelizeQuery(sequelize: any, term: string) {
+export async function mssql(id: string) {
+  const request = new sqlServer.Request();
   // ruleid: br101-typescript-sql-string-query
-  return sequelize.query(`SELECT * FROM posts WHERE title LIKE '%${term}%'`, { type: 'SELECT' });
+  return request.query(`SELECT * FROM users WHERE id = ${id}`);
 }
 
 // ---------------------------------------------------------------- negatives
@@ -70,14 +74,9 @@ export async function pgTemplateNoInterpolation(email: string) {
   return pool.query(`SELECT * FROM users WHERE email = $1`, [email]);
 }
 
-export async function prismaTagged(email: string) {
+export async function pgQueryConfig(id: string) {
   // ok: br101-typescript-sql-string-query
-  return prisma.$queryRaw`SELECT * FROM "User" WHERE email = ${email}`;
-}
-
-export async function prismaSql(email: string) {
-  // ok: br101-typescript-sql-string-query
-  return prisma.$queryRaw(Prisma.sql`SELECT * FROM "User" WHERE email = ${email}`);
+  return pool.query({ text: 'SELECT * FROM users WHERE id = $1', values: [id] });
 }
 
 export async function slonikTagged(conn: any, id: number) {
@@ -85,14 +84,15 @@ export async function slonikTagged(conn: any, id: number) {
   return conn.query(sql`SELECT * FROM users WHERE id = ${id}`);
 }
 
-export async function knexBindings(status: string) {
-  // ok: br101-typescript-sql-string-query
-  return db.raw('UPDATE orders SET status = ?', [status]);
-}
-
 export async function constantTable(id: string) {
   // ok: br101-typescript-sql-string-query
   return pool.query(`SELECT * FROM ${TABLE} WHERE id = $1`, [id]);
+}
+
+export async function localConstant(id: string) {
+  const table = 'projects';
+  // ok: br101-typescript-sql-string-query
+  return pool.query(`SELECT * FROM ${table} WHERE id = $1`, [id]);
 }
 
 export async function numericOnly(limit: string) {
@@ -100,7 +100,27 @@ export async function numericOnly(limit: string) {
   return pool.query(`SELECT * FROM users LIMIT ${Number(limit)}`);
 }
 
+export async function escaped(conn: any, name: string) {
+  // ok: br101-typescript-sql-string-query
+  return conn.query('SELECT * FROM users WHERE name = ' + conn.escape(name));
+}
+
+export function sqliteBound(name: string) {
+  // ok: br101-typescript-sql-string-query
+  return db.prepare('SELECT * FROM users WHERE name = ?').all(name);
+}
+
 export function notSql(router: any, path: string) {
   // ok: br101-typescript-sql-string-query
   return router.query(`/api/${path}`);
+}
+
+export function regexExec(text: string) {
+  // ok: br101-typescript-sql-string-query
+  return /select (\w+)/.exec('select ' + text);
+}
+
+export async function ormIsBr102(sequelize: any, term: string) {
+  // ok: br101-typescript-sql-string-query
+  return sequelize.query(`SELECT * FROM posts WHERE title LIKE '%${term}%'`);
 }
