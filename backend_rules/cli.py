@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="apply excludes to paths named on the command line too (for pre-commit)",
     )
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes, then report what remains")
+    check.add_argument("--unsafe-fixes", action="store_true", help="with --fix/--diff: unsafe fixes too")
+    check.add_argument("--diff", action="store_true", help="print the fixes as a diff; write nothing")
     check.add_argument("--baseline", help="report only findings not in this baseline file (see 'baseline')")
     check.add_argument("--baseline-prune", action="store_true", help="drop fixed findings from the baseline")
     _add_report_options(check)
@@ -202,6 +205,37 @@ def _apply_baseline(args: argparse.Namespace, config, report) -> None:
         )
 
 
+def _apply_fixes(report, args: argparse.Namespace) -> int:
+    """Fix (or, with --diff, show the fixes for) each file; returns how many findings were fixed."""
+    from backend_rules.engine.fixer import apply_fixes, unified_diff
+
+    by_path: dict[str, list] = {}
+    for finding in report.findings:
+        if finding.fix is not None:
+            by_path.setdefault(finding.path, []).append(finding)
+    fixed = 0
+    for path, findings in sorted(by_path.items()):
+        try:
+            with open(path, encoding="utf-8", newline="") as handle:
+                before = handle.read()
+        except (OSError, UnicodeDecodeError):
+            continue
+        after, applied = apply_fixes(before, findings, args.unsafe_fixes)
+        if not applied:
+            continue
+        fixed += len(applied)
+        if args.diff:
+            sys.stdout.write(unified_diff(path, before, after))
+        else:
+            with open(path, "w", encoding="utf-8", newline="") as handle:
+                handle.write(after)
+    unfixable = sum(1 for f in report.findings if f.fix is not None and f.fix[0] == "unsafe" and not args.unsafe_fixes)
+    verb = "Would fix" if args.diff else "Fixed"
+    note = f" ({unfixable} more with --unsafe-fixes)" if unfixable else ""
+    sys.stderr.write(f"backend-rules: {verb} {fixed} problem{'s' if fixed != 1 else ''}{note}.\n")
+    return fixed
+
+
 def _statistics(report) -> str:
     counts: dict[tuple[str, str], int] = {}
     for f in report.findings:
@@ -246,6 +280,13 @@ def run_check(args: argparse.Namespace) -> int:
         floor = SEVERITY_ORDER.index(args.min_severity)
         report.findings = [f for f in report.findings if f.code.startswith("BR0") or SEVERITY_ORDER.index(f.severity) >= floor]
     _apply_baseline(args, config, report)
+    if args.fix or args.diff:
+        if "-" in args.paths:
+            raise ConfigError("--fix and --diff work on files, not on stdin")
+        if _apply_fixes(report, args):
+            if args.diff:
+                return EXIT_FINDINGS if not args.exit_zero else EXIT_CLEAN
+            return run_check(argparse.Namespace(**{**vars(args), "fix": False, "diff": False}))
     text = render(report, args.format, show_source=args.show_source)
     if args.statistics and args.format == "text":
         text += _statistics(report)

@@ -37,8 +37,8 @@ class FileContext:
         self.imports = ImportMap()
         # Ancestors of the node being visited, outermost first (maintained by the engine).
         self.stack: list[cst.CSTNode] = []
-        # (rule, node, message, confidence); the rule is a backend_rules.rule.Rule (not imported: rule.py imports us)
-        self.reports: list[tuple[Any, cst.CSTNode, str, str]] = []
+        # (rule, node, message, confidence, fix); the rule is a backend_rules.rule.Rule (not imported: rule.py imports us)
+        self.reports: list[tuple[Any, cst.CSTNode, str, str, Any]] = []
         self._project_loader = project_loader
         self._scopes: dict[int, ScopeFacts] = {}
         self.tree = tree  # the stdlib AST of the same source
@@ -66,5 +66,5 @@ class FileContext:
     def line_of(self, node: cst.CSTNode) -> int:
         return self.position(node).start.line
 
-    def add_finding(self, rule: Any, node: cst.CSTNode, message: str, confidence: str) -> None:
-        self.reports.append((rule, node, message, confidence))
+    def add_finding(self, rule: Any, node: cst.CSTNode, message: str, confidence: str, fix: Any = None) -> None:
+        self.reports.append((rule, node, message, confidence, fix))

@@ -39,6 +39,23 @@ class Invalid:
     column: int | None = None
     message: str | None = None
     path: str = "example.py"
+    expected: str | None = None  # the whole snippet after ``--fix --unsafe-fixes``, when the rule fixes it
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A rewrite that removes a finding: replace ``node`` (any node of the file) by ``replacement``.
+
+    ``safe`` fixes keep behaviour and are applied by ``--fix``; unsafe ones (behaviour may change,
+    or a human must finish them) only with ``--unsafe-fixes``. ``prepend`` are module-level
+    statements added after the imports (e.g. a set that keeps task references).
+    """
+
+    node: Any
+    replacement: Any
+    description: str
+    safe: bool = True
+    prepend: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,15 +132,16 @@ class Rule:
         return cls.documentation().splitlines()[0] if cls.__doc__ else cls.NAME
 
     def report(
-        self, node: "cst.CSTNode", message: str | None = None, *, confidence: str | None = None, **fields: Any
+        self, node: "cst.CSTNode", message: str | None = None, *, confidence: str | None = None,
+        fix: Fix | None = None, **fields: Any,
     ) -> None:
         """Report a finding at ``node``; ``message`` defaults to MESSAGE formatted with ``fields``.
 
         ``confidence`` (LOW, MEDIUM, HIGH) says how sure this finding is, where the rule can tell
         (a value traced to request data, an N+1 in a view versus a management command); it
-        defaults to the rule's ``CONFIDENCE``.
+        defaults to the rule's ``CONFIDENCE``. ``fix`` offers a rewrite (see :class:`Fix`).
         """
         text = message if message is not None else self.MESSAGE.format(**fields)
         if confidence is not None and confidence not in CONFIDENCES:
             raise ValueError(f"confidence must be one of {', '.join(CONFIDENCES)}, not {confidence!r}")
-        self.context.add_finding(self, node, text, confidence or self.CONFIDENCE)
+        self.context.add_finding(self, node, text, confidence or self.CONFIDENCE, fix)

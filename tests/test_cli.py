@@ -57,7 +57,7 @@ def test_json_output_shape_and_relative_paths(project, capsys, monkeypatch):
     assert finding["path"] == "app/bad.py"
     assert (finding["line"], finding["column"], finding["code"]) == (2, 5, "BR101")
     assert set(finding) == {"path", "line", "column", "end_line", "end_column", "code", "name",
-                            "message", "severity", "confidence"}
+                            "message", "severity", "confidence", "fix"}
 
 
 def test_output_file(project, monkeypatch):

@@ -14,8 +14,9 @@ from backend_rules.rule import Invalid, Valid
 RULES = [rule for code, rule in all_rules().items() if code not in TOOL_RULES]
 
 
-def _check(rule, code: str, path: str):
-    config = Config(select=(rule.CODE,))
+def _check(rule, code: str, path: str, min_confidence: str = "MEDIUM"):
+    """VALID examples must stay clean at the default confidence; INVALID ones may be LOW findings."""
+    config = Config(select=(rule.CODE,), min_confidence=min_confidence)
     return check_source(textwrap.dedent(code).removeprefix("\n"), path, config, project_loader=lambda: None)
 
 
@@ -33,7 +34,7 @@ def test_valid_examples_are_clean(rule, example):
 
 @pytest.mark.parametrize("rule,example", list(_cases("INVALID")))
 def test_invalid_examples_fire(rule, example: Invalid):
-    findings = _check(rule, example.code, example.path)
+    findings = _check(rule, example.code, example.path, min_confidence="LOW")
     assert [(f.code, f.line) for f in findings] == [(rule.CODE, example.line)], findings
     if example.column is not None:
         assert findings[0].column == example.column
@@ -56,3 +57,23 @@ def test_trigger_matches_every_invalid_example(rule):
     """The cheap file filter must never hide a true positive."""
     for example in rule.INVALID:
         assert rule.trigger().search(textwrap.dedent(example.code)), (rule.CODE, example.code)
+
+
+def _fix_cases():
+    for rule in RULES:
+        for number, example in enumerate(rule.INVALID):
+            if example.expected is not None:
+                yield pytest.param(rule, example, id=f"{rule.CODE}-fix-{number}")
+
+
+@pytest.mark.parametrize("rule,example", list(_fix_cases()))
+def test_fixes_produce_the_expected_source_and_remove_the_finding(rule, example: Invalid):
+    from backend_rules.engine.fixer import apply_fixes
+
+    source = textwrap.dedent(example.code).removeprefix("\n")
+    findings = _check(rule, source, example.path, min_confidence="LOW")
+    fixed, applied = apply_fixes(source, findings, unsafe=True)
+    assert applied, f"{rule.CODE}: no fix applied"
+    assert fixed == textwrap.dedent(example.expected).removeprefix("\n")
+    compile(fixed, example.path, "exec")
+    assert _check(rule, fixed, example.path, min_confidence="LOW") == []

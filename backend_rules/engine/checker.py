@@ -338,7 +338,7 @@ def _run_rules(rule_classes: list[type["Rule"]], context: FileContext, deep: boo
             f"internal error in {code}: {type(exc).__name__}: {str(exc)[:200]}{line}; "
             "its other findings in this file are still reported; please report it",
         )
-    for rule, node, message, confidence in context.reports:
+    for rule, node, message, confidence, fix in context.reports:
         try:
             where = context.position(node)
         except RecursionError:
@@ -351,9 +351,41 @@ def _run_rules(rule_classes: list[type["Rule"]], context: FileContext, deep: boo
                 code=rule.CODE, message=message, name=rule.NAME, severity=rule.SEVERITY,
                 confidence=confidence,
                 end_line=where.end.line, end_column=where.end.column + 1,
+                fix=_fix_edits(context, fix) if fix is not None else None,
             )
         )
     return findings
+
+
+def _fix_edits(context: FileContext, fix: Any) -> tuple | None:
+    """A rule's :class:`~backend_rules.rule.Fix` as text edits (1-based, end exclusive)."""
+    try:
+        where = context.position(fix.node)
+        new_text = context.module.code_for_node(fix.replacement)
+        edits = [(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1, new_text)]
+        if fix.prepend:
+            line = _after_imports(context.module, context)
+            edits.append((line, 1, line, 1, "".join(stmt.rstrip("\n") + "\n" for stmt in fix.prepend)))
+    except Exception:  # a fix that cannot be placed is no fix; the finding stays
+        return None
+    return ("safe" if fix.safe else "unsafe", fix.description, tuple(edits))
+
+
+def _after_imports(module: cst.Module, context: FileContext) -> int:
+    """The line after the module docstring and the last top-level import."""
+    line = 1
+    for index, statement in enumerate(module.body):
+        is_import = isinstance(statement, cst.SimpleStatementLine) and any(
+            isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
+        )
+        is_docstring = index == 0 and isinstance(statement, cst.SimpleStatementLine) and isinstance(
+            statement.body[0], cst.Expr) and isinstance(statement.body[0].value, cst.SimpleString)
+        if is_import or is_docstring:
+            line = context.position(statement).end.line + 1
+        elif line > 1 or not is_docstring:
+            if not is_import:
+                break
+    return line
 
 
 def _failure_line(exc: BaseException) -> str:

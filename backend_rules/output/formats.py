@@ -204,6 +204,23 @@ def _fingerprints(findings: list) -> list[str]:
     return out
 
 
+def _sarif_fix(finding, root: str) -> dict:
+    safety, description, edits = finding.fix
+    return {
+        "description": {"text": f"{description} ({safety} fix)"},
+        "artifactChanges": [{
+            "artifactLocation": {"uri": _uri(finding.path, root), "uriBaseId": "%SRCROOT%"},
+            "replacements": [
+                {
+                    "deletedRegion": {"startLine": a, "startColumn": b, "endLine": c, "endColumn": d},
+                    "insertedContent": {"text": text},
+                }
+                for a, b, c, d, text in edits
+            ],
+        }],
+    }
+
+
 def render_sarif(report: Report) -> str:
     descriptors = {code: _engine_rule(rule) for code, rule in all_rules().items()}
     if any(f.code not in descriptors for f in report.findings):
@@ -232,6 +249,7 @@ def render_sarif(report: Report) -> str:
             "partialFingerprints": {"primaryLocationLineHash": fingerprint},
             "rank": {"HIGH": 90.0, "MEDIUM": 60.0, "LOW": 30.0}.get(f.confidence, 60.0),
             "properties": {"confidence": f.confidence, "severity": f.severity},
+            **({"fixes": [_sarif_fix(f, root)]} if f.fix is not None else {}),
         }
         for f, fingerprint in zip(report.findings, _fingerprints(report.findings))
     ]
