@@ -8,7 +8,7 @@ import libcst as cst
 
 from backend_rules.analysis.dataflow import enclosing_scope
 from backend_rules.analysis.imports import dotted_name
-from backend_rules.rule import Invalid, Rule
+from backend_rules.rule import Fix, Invalid, Rule
 from backend_rules.analysis.walk import find, walk
 
 CACHE_METHODS = {
@@ -78,11 +78,29 @@ class UnstableCacheKey(Rule):
             return  # an imported hash() is not the builtin
         consumer, key_root = self._consumer(node)
         if consumer is not None and _is_cache_call(consumer):
-            self.report(node)
+            self.report(node, fix=self._digest_fix(node))
         elif isinstance(consumer, (cst.Assign, cst.AnnAssign)):
             names = self._assigned_names(consumer)
             if any(KEY_NAME.search(name) for name in names) or self._flows_into_cache(names):
-                self.report(node)
+                self.report(node, fix=self._digest_fix(node))
+
+    def _digest_fix(self, node: cst.Call) -> Fix | None:
+        """``hash(x)`` -> ``hashlib.sha256(<text of x>.encode()).hexdigest()``: the same key text,
+        hashed the same way in every process (safe: the value only ever becomes part of a key)."""
+        if len(node.args) != 1 or node.args[0].keyword is not None or node.args[0].star:
+            return None
+        value = node.args[0].value
+        is_text = isinstance(value, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)) or (
+            isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ("str", "repr")
+        )
+        text = value if is_text else cst.Call(cst.Name("repr"), [cst.Arg(value)])
+        digest = cst.parse_expression("hashlib.sha256(x.encode()).hexdigest()")
+        encoded = cst.Call(cst.Attribute(text, cst.Name("encode")))
+        replacement = digest.with_changes(func=digest.func.with_changes(value=digest.func.value.with_changes(
+            args=[cst.Arg(encoded)])))
+        needs_import = "hashlib" not in self.context.imports.names
+        return Fix(node, replacement, "hash the key text with hashlib.sha256", safe=True,
+                   prepend=("import hashlib",) if needs_import else ())
 
     def _consumer(self, node: cst.Call) -> tuple[cst.CSTNode | None, cst.CSTNode]:
         """The first ancestor that is not part of building the key, and the key expression."""
@@ -153,6 +171,12 @@ class UnstableCacheKey(Rule):
                 return redis_client.get(cache_key)
             """,
             line=2, column=25,
+            expected="""
+            import hashlib
+            def get(redis_client, args):
+                cache_key = f"user:{hashlib.sha256(str(args).encode()).hexdigest()}"
+                return redis_client.get(cache_key)
+            """,
         ),
         Invalid(
             """
@@ -169,6 +193,12 @@ class UnstableCacheKey(Rule):
                 r.setex(key, 60, rows)
             """,
             line=2,
+            expected="""
+            import hashlib
+            def store(r, query, rows):
+                key = "q:" + str(hashlib.sha256(repr(query).encode()).hexdigest())
+                r.setex(key, 60, rows)
+            """,
         ),
     ]
 
