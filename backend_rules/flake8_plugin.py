@@ -31,12 +31,27 @@ def _config_for_folder(folder: str) -> tuple[Any, str | None]:
 class Flake8Plugin:
     name = "backend-rules"
     version = __version__
+    # Whether flake8's own selection lets any BR code through; when it does not (``--select E``),
+    # run() returns at once, so the plugin costs nothing: not even importing libcst and the rules.
+    selected = True
+
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        try:
+            from flake8.style_guide import Decision, DecisionEngine
+
+            engine = DecisionEngine(options)
+            cls.selected = any(engine.decision_for(f"BR{number:03d}") is Decision.Selected for number in range(1000))
+        except Exception:  # another flake8 version: keep running, flake8 still filters the output
+            cls.selected = True
 
     def __init__(self, tree: ast.AST, lines: list[str], filename: str) -> None:
         self.lines = lines
         self.filename = filename
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
+        if not self.selected:
+            return
         from backend_rules.engine.checker import check_source
         from backend_rules.engine.project_index import index_for
 

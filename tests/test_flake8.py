@@ -54,3 +54,24 @@ def test_broken_configuration_is_reported_and_flake8_keeps_running(tmp_path: Pat
     )
     assert "BR000 invalid [tool.backend-rules] configuration" in result.stdout
     assert "BR101" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_unselected_plugin_never_imports_the_engine(tmp_path: Path):
+    """``flake8 --select E`` must not pay for libcst and the rules (work, not time, is asserted)."""
+    (tmp_path / "ok.py").write_text("x = 1\n")
+    probe = (
+        "import sys\n"
+        "from flake8.main.cli import main\n"
+        "try:\n"
+        "    main(['--select', 'E', sys.argv[1]])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('LIBCST' if 'libcst' in sys.modules else 'NO-LIBCST')\n"
+        "print('ENGINE' if 'backend_rules.engine.checker' in sys.modules else 'NO-ENGINE')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "ok.py")], capture_output=True, text=True)
+    assert "NO-ENGINE" in done.stdout and "NO-LIBCST" in done.stdout, done.stdout + done.stderr
+    selected = subprocess.run(
+        [sys.executable, "-c", probe.replace("'E'", "'BR'"), str(tmp_path / "ok.py")], capture_output=True, text=True
+    )
+    assert "ENGINE" in selected.stdout.split() and "NO-ENGINE" not in selected.stdout
