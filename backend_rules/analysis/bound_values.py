@@ -10,7 +10,7 @@ assignment) and read environment look-ups as their default: the value when nobod
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 import libcst as cst
 
@@ -18,8 +18,8 @@ from backend_rules.analysis.dataflow import UNKNOWN, constant_value, enclosing_s
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.walk import find
 
-if TYPE_CHECKING:  # pragma: no cover
-    from backend_rules.context import FileContext
+# The rule's FileContext (module, imports, scope_facts); analysis does not import the rule layer.
+FileContext = Any
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Bound:
     where: str
 
 
-def bound_value(name: cst.Name, stack: list[cst.CSTNode], context: "FileContext") -> Bound | None:
+def bound_value(name: cst.Name, stack: list[cst.CSTNode], context: FileContext) -> Bound | None:
     """The one expression ``name`` holds at the statement on ``stack``, or None when it has
     several (branches, loops, reassignment) or none that can be seen (imports, unpacking)."""
     scope = enclosing_scope(stack) if stack else context.module
@@ -58,7 +58,7 @@ def bound_value(name: cst.Name, stack: list[cst.CSTNode], context: "FileContext"
 
 
 def follow(
-    expr: cst.BaseExpression, stack: list[cst.CSTNode], context: "FileContext", depth: int = 4
+    expr: cst.BaseExpression, stack: list[cst.CSTNode], context: FileContext, depth: int = 4
 ) -> tuple[cst.BaseExpression, str]:
     """``expr`` with names followed to what they were bound to, and how: "here" when ``expr``
     is not a name, else the ``where`` of the last step ("local", "module", "default")."""
@@ -131,7 +131,7 @@ def default_when_unset(expr: cst.BaseExpression, depth: int = 0) -> object:
         return value
     if isinstance(expr, cst.Call):
         name = dotted_name(expr.func) or ""
-        last = name.split(".")[-1]
+        last = expr.func.attr.value if isinstance(expr.func, cst.Attribute) else name
         if last in {"bool", "strtobool", "str2bool", "to_bool", "as_bool", "parse_bool", "int"} and len(expr.args) == 1:
             inner = default_when_unset(expr.args[0].value, depth + 1)
             return UNKNOWN if inner is UNKNOWN else _truth_of_text(inner)
@@ -145,7 +145,7 @@ def default_when_unset(expr: cst.BaseExpression, depth: int = 0) -> object:
                 default = positional[1] if len(positional) > 1 else None
             if default is None:
                 return None if name in ENV_GETTERS else UNKNOWN
-            return _truth_of_text(constant_value(default))
+            return constant_value(default)
         return UNKNOWN
     if isinstance(expr, cst.Comparison) and len(expr.comparisons) == 1:
         left = default_when_unset(expr.left, depth + 1)
@@ -176,7 +176,7 @@ def truth_when_unset(expr: cst.BaseExpression) -> object:
     return UNKNOWN if value is UNKNOWN else bool(value)
 
 
-def flag_value(expr: cst.BaseExpression, stack: list[cst.CSTNode], context: "FileContext") -> tuple[object, str]:
+def flag_value(expr: cst.BaseExpression, stack: list[cst.CSTNode], context: FileContext) -> tuple[object, str]:
     """The literal a flag holds (followed through locals and constants) and where it came from;
     an environment read counts by its default, with ``where`` "environment"."""
     resolved, where = follow(expr, stack, context)

@@ -1,0 +1,268 @@
+"""BR703: a web framework's debug mode (or the auto-reloader) is switched on outside development."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import libcst as cst
+
+from backend_rules.analysis.bound_values import flag_value, follow, literal
+from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS, is_test_code
+from backend_rules.analysis.dataflow import enclosing_scope
+from backend_rules.analysis.imports import dotted_name
+from backend_rules.rule import Invalid, Rule, Valid
+from backend_rules.rules.input_transport.debug_places import (
+    class_debug_place, dev_named, is_app, loopback_host, module_debug_place, named_for_development,
+)
+
+DEBUG_CONSTRUCTORS = {
+    "fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette", "litestar.Litestar",
+    "tornado.web.Application", "sanic.Sanic",
+}
+RUNNERS = {"run", "run_server"}
+FIX = "read it from the environment, off by default"
+LEVELS = ("LOW", "MEDIUM", "HIGH")
+
+
+class DebugModeEnabled(Rule):
+    """A web framework's debug mode is switched on in code that is not for development.
+
+    ## What it does
+    Finds debug mode hard-wired on, through import aliases and flags held in constants:
+    - Flask/Quart/Dash `app.run(debug=True)`, `app.debug = True`, `app.config["DEBUG"] = True`,
+      `app.config.update(DEBUG=True)`, flask-socketio `socketio.run(app, debug=True)`;
+    - `FastAPI(debug=True)`, `Starlette(debug=True)`, Litestar, Tornado `Application(debug=True)`;
+    - Werkzeug `run_simple(..., use_debugger=True)`, `DebuggedApplication(app, evalex=True)`;
+    - Django/Flask settings: `DEBUG = True` in a settings or config module (or config class) not
+      named for development (`dev`, `local`, `test`), `DEBUG = env.bool("DEBUG", default=True)`
+      and other environment reads that default to on;
+    - `uvicorn.run(..., reload=True)` in an entry point not named for development.
+
+    ## Why is this bad?
+    Debug pages show stack traces, settings, SQL and source to every visitor; the Werkzeug
+    debugger runs any Python code typed into the browser (CWE-489, CWE-215). A setting that
+    defaults to on is on in every deployment that forgot to set it.
+
+    ## Example
+    ```python
+    if __name__ == "__main__":
+        app.run(host="0.0.0.0", port=8000, debug=True)
+    ```
+
+    ## Use instead
+    ```python
+    if __name__ == "__main__":
+        app.run(host="0.0.0.0", port=8000, debug=os.environ.get("FLASK_DEBUG") == "1")
+    ```
+    Reported with LOW confidence: a server bound to 127.0.0.1, base/common settings and base
+    config classes that subclasses override, docs. Not reported: settings or entry points named
+    for development or tests (`settings/dev.py`, `local_settings.py`, `DevelopmentConfig`, a
+    `develop` command), and tests.
+    """
+
+    CODE = "BR703"
+    NAME = "debug-mode-enabled"
+    MESSAGE = "{what} turns debug mode on; {remedy}"
+    CATEGORY = "security"
+    SEVERITY = "MEDIUM"
+    CONFIDENCE = "HIGH"
+    CWE = 489
+    TRIGGER = r"(?i)debug|reload|evalex"
+    OPTIONS = {"test-paths": DEFAULT_TEST_PATHS}
+
+    @classmethod
+    def applies_to(cls, options: dict) -> bool:
+        return not is_test_code(options)
+
+    @classmethod
+    def may_fire(cls, tree: ast.Module) -> bool:
+        words = {"debug", "DEBUG", "reload", "use_debugger", "evalex"}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg in words | {None}:
+                return True
+            if isinstance(node, ast.Name) and node.id in words or isinstance(node, ast.Attribute) and node.attr in words:
+                return True
+            if isinstance(node, ast.Constant) and node.value == "DEBUG":
+                return True
+        return False
+
+    def _relative_path(self) -> str:
+        return self.context.options.get("relative_path", "") or self.context.path
+
+    def _on(self, node: cst.CSTNode, expr: cst.BaseExpression, what: str, remedy: str = FIX, at_most: str = "HIGH") -> None:
+        """Report when ``expr`` is on; confidence is the lowest of ``at_most``, where the value
+        came from (an environment default: MEDIUM, a parameter default: LOW) and docs (LOW)."""
+        value, where = flag_value(expr, self.context.stack, self.context)
+        if value is not True and not (isinstance(value, (int, str)) and str(value).lower() in {"1", "true", "yes", "on"}):
+            return
+        levels = [at_most]
+        if where == "environment":
+            what = f"{what} (the environment default)"
+            levels.append("MEDIUM")
+        elif where == "default":
+            levels.append("LOW")
+        if self._relative_path().startswith(("docs/", "doc/")):
+            levels.append("LOW")
+        self.report(node, what=what, remedy=remedy, confidence=min(levels, key=LEVELS.index))
+
+    # ------------------------------------------------------------------------------------ calls
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self.context.imports.qualify(node.func) or ""
+        func = node.func
+        last = qualified.split(".")[-1] if qualified else (func.attr.value if isinstance(func, cst.Attribute) else "")
+        keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        if qualified in DEBUG_CONSTRUCTORS and "debug" in keywords:
+            self._on(node, keywords["debug"], f"{last}(debug=True)")
+        elif qualified == "uvicorn.run":
+            self._uvicorn(node, keywords)
+        elif last in RUNNERS and "debug" in keywords and (
+            qualified in {"bottle.run", "flask_socketio.SocketIO.run"}
+            or isinstance(func, cst.Attribute) and is_app(func.value, self.context.stack, self.context)
+        ):
+            if not named_for_development(self._relative_path(), self.context.stack):
+                self._on(node, keywords["debug"], f"{dotted_name(func) or last}(debug=True)",
+                         at_most="LOW" if loopback_host(node, keywords) else "HIGH")
+        elif qualified.endswith("run_simple") and "use_debugger" in keywords:
+            if not named_for_development(self._relative_path(), self.context.stack):
+                self._on(node, keywords["use_debugger"], "run_simple(use_debugger=True)")
+        elif qualified.endswith("DebuggedApplication") and "evalex" in keywords:
+            self._on(node, keywords["evalex"], "DebuggedApplication(evalex=True)", "never expose the debugger console")
+        elif qualified == "bottle.debug" and node.args:
+            self._on(node, node.args[0].value, "bottle.debug(True)")
+        elif last in {"update", "from_mapping"} and isinstance(func, cst.Attribute) and func.attr.value == last:
+            self._config_update(node, func, keywords)
+        elif qualified == "environ.Env" and "DEBUG" in keywords:
+            scheme = keywords["DEBUG"]
+            if isinstance(scheme, cst.Tuple) and len(scheme.elements) == 2:
+                self._on(node, scheme.elements[1].value, "environ.Env(DEBUG=(bool, True))")
+
+    def _uvicorn(self, node: cst.Call, keywords: dict[str, cst.BaseExpression]) -> None:
+        if named_for_development(self._relative_path(), self.context.stack):
+            return
+        if "debug" in keywords:
+            self._on(node, keywords["debug"], "uvicorn.run(debug=True)", at_most="LOW" if loopback_host(node, keywords) else "HIGH")
+        elif "reload" in keywords:
+            self._on(node, keywords["reload"], "uvicorn.run(reload=True)", "keep the reloader to development",
+                     at_most="LOW" if loopback_host(node, keywords) else "HIGH")
+
+    def _config_update(self, node: cst.Call, func: cst.Attribute, keywords: dict[str, cst.BaseExpression]) -> None:
+        owner = dotted_name(func.value) or ""
+        if not owner.endswith("config"):
+            return
+        if "DEBUG" in keywords:
+            self._on(node, keywords["DEBUG"], f"{owner}.{func.attr.value}(DEBUG=True)")
+            return
+        for arg in node.args:
+            mapping, _ = follow(arg.value, self.context.stack, self.context)
+            if isinstance(mapping, cst.Call) and dotted_name(mapping.func) == "dict":
+                for inner in mapping.args:
+                    if inner.keyword is not None and inner.keyword.value == "DEBUG":
+                        self._on(node, inner.value, f"{owner}.{func.attr.value}(DEBUG=True)")
+            elif isinstance(mapping, cst.Dict):
+                for element in mapping.elements:
+                    if isinstance(element, cst.DictElement) and literal(element.key) == "DEBUG":
+                        self._on(node, element.value, f"{owner}.{func.attr.value}(DEBUG=True)")
+
+    # ------------------------------------------------------------------------------ assignments
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._assigned(node, target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._assigned(node, node.target, node.value)
+
+    def _assigned(self, node: cst.CSTNode, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        stack, context = self.context.stack, self.context
+        if isinstance(target, cst.Attribute) and target.attr.value == "debug":
+            if is_app(target.value, stack, context):
+                self._on(node, value, f"{dotted_name(target) or 'app.debug'} = True")
+        elif isinstance(target, cst.Subscript) and (dotted_name(target.value) or "").endswith("config"):
+            index = target.slice[0].slice if len(target.slice) == 1 else None
+            if isinstance(index, cst.Index) and literal(index.value) == "DEBUG":
+                self._on(node, value, f'{dotted_name(target.value)}["DEBUG"] = True')
+        elif isinstance(target, cst.Name) and target.value in {"DEBUG", "debug"}:
+            self._debug_setting(node, target.value, value)
+
+    def _debug_setting(self, node: cst.CSTNode, name: str, value: cst.BaseExpression) -> None:
+        stack = self.context.stack
+        if len(stack) >= 3 and isinstance(stack[-3], cst.ClassDef) and isinstance(stack[-2], cst.IndentedBlock):
+            cls = stack[-3]
+            place = class_debug_place(cls, name, self.context)
+            if place is not None:
+                self._on(node, value, f"{cls.name.value}.{name} = True", at_most=place.upper())
+            return
+        if name != "DEBUG" or not (len(stack) >= 2 and isinstance(stack[-2], cst.Module)):
+            return
+        place = module_debug_place(self._relative_path(), self.context)
+        if place is not None and not dev_named(self._relative_path()):
+            self._on(node, value, "DEBUG = True in a settings module", at_most="LOW" if place == "low" else "MEDIUM")
+
+    VALID = [
+        """
+        import os
+        from flask import Flask
+        app = Flask(__name__)
+        if __name__ == "__main__":
+            app.run(debug=os.environ.get("FLASK_DEBUG") == "1")
+        """,
+        # not a web app
+        """
+        def main(parser):
+            parser.run(debug=True)
+            logger_config = {"debug": True}
+        """,
+        Valid("DEBUG = True\nSECRET_KEY = 'x'\nINSTALLED_APPS = []\n", path="mysite/settings/dev.py"),
+        Valid("DEBUG = True\nALLOWED_HOSTS = ['*']\n", path="mysite/local_settings.py"),
+        Valid(
+            """
+            class Config:
+                DEBUG = False
+            class DevelopmentConfig(Config):
+                DEBUG = True
+            """,
+            path="app/config.py",
+        ),
+        # uvicorn's reloader in a development command
+        """
+        import uvicorn
+        def develop():
+            uvicorn.run("app.main:app", reload=True)
+        """,
+    ]
+    INVALID = [
+        Invalid(
+            """
+            from flask import Flask
+            app = Flask(__name__)
+            app.run(host="0.0.0.0", debug=True)
+            """,
+            line=3, column=1,
+        ),
+        Invalid(
+            """
+            from fastapi import FastAPI as API
+            api = API(title="orders", debug=True)
+            """,
+            line=2, column=7,
+        ),
+        Invalid("import environ\nenv = environ.Env()\nDEBUG = env.bool('DEBUG', default=True)\n", line=3,
+                path="shop/settings.py", message="environment default"),
+        Invalid("SECRET_KEY = 'x'\nDEBUG = True\n", line=2, path="shop/settings/production.py"),
+        Invalid(
+            """
+            class ProductionConfig:
+                DEBUG = True
+            """,
+            line=2, path="app/config.py",
+        ),
+        Invalid(
+            """
+            import uvicorn
+            if __name__ == "__main__":
+                uvicorn.run("app.main:app", host="0.0.0.0", port=8000, reload=True)
+            """,
+            line=3, path="app/main.py",
+        ),
+    ]

@@ -1,0 +1,315 @@
+"""BR702: TLS certificate verification is switched off for outgoing connections."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import libcst as cst
+
+from backend_rules.analysis.ast_nodes import nodes
+from backend_rules.analysis.bound_values import flag_value, follow, literal
+from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS, is_test_code
+from backend_rules.analysis.dataflow import UNKNOWN
+from backend_rules.analysis.imports import dotted_name
+from backend_rules.rule import Invalid, Rule, Valid
+from backend_rules.rules.input_transport.transport_flags import (
+    CERT_NONE_NAMES, CERT_REQS_KEYS, FLAG_NAMES, INSECURE_WHEN_TRUE, VERIFY_WHEN_TRUE, cert_reqs_off,
+    is_mapping_table, is_tls_client_call, local_url, opted_in, uses_aiohttp,
+)
+
+UNVERIFIED_CONTEXTS = {"ssl._create_unverified_context", "ssl._create_stdlib_context"}
+SESSION_LIKE = re.compile(r"(?i)(session|sess|client|http|^s$|api|conn|connection|adapter|transport|agent)$")
+WARNING_SILENCERS = {"disable_warnings", "filterwarnings", "simplefilter"}
+FIX_VERIFY = 'keep it on; for a private CA pass verify="/path/to/ca.pem"'
+
+
+class TlsVerificationDisabled(Rule):
+    """TLS certificate verification is switched off for outgoing connections.
+
+    ## What it does
+    Finds the ways Python code stops checking who is on the other end of a TLS connection:
+    - `verify=False` on requests/httpx calls, sessions and clients (`httpx.AsyncClient(verify=
+      False)`, `session.get(url, verify=False)`, `boto3.client(..., verify=False)`), and
+      `session.verify = False`;
+    - aiohttp `ssl=False` / `verify_ssl=False` / `TCPConnector(ssl=False)`;
+    - `ssl._create_unverified_context()`, `ssl.CERT_NONE`, `ctx.check_hostname = False`, urllib3
+      `cert_reqs="CERT_NONE"`, redis/pymongo/elasticsearch switches (`ssl_cert_reqs="none"`,
+      `tlsAllowInvalidCertificates=True`, `verify_certs=False`), also in settings dicts;
+    - `urllib3.disable_warnings(InsecureRequestWarning)` in a module whose `verify=` is configurable.
+    The flag may sit in a local or a module constant (`VERIFY_SSL = False`).
+
+    ## Why is this bad?
+    Anyone on the network path (a Wi-Fi hotspot, a compromised router, a proxy) can present any
+    certificate and read or change the traffic: credentials, tokens, payment data (CWE-295).
+
+    ## Example
+    ```python
+    resp = requests.post(PARTNER_URL, json=order, timeout=10, verify=False)
+    ```
+
+    ## Use instead
+    ```python
+    resp = requests.post(PARTNER_URL, json=order, timeout=10)  # or verify="/etc/ssl/partner-ca.pem"
+    ```
+    Reported with LOW confidence: a parameter or environment setting that defaults to off, an
+    explicit opt-in (`if settings.INSECURE_SKIP_VERIFY:`), a localhost URL, docs. Tests are not checked.
+    """
+
+    CODE = "BR702"
+    NAME = "tls-verification-disabled"
+    MESSAGE = "{what} turns TLS certificate checks off; {remedy}"
+    CATEGORY = "security"
+    SEVERITY = "HIGH"
+    CONFIDENCE = "HIGH"
+    CWE = 295
+    TRIGGER = r"verify|ssl|SSL|CERT_NONE|check_hostname|cert_reqs|unverified|disable_warnings|tls|HTTPSVERIFY|cert_check"
+    OPTIONS = {"test-paths": DEFAULT_TEST_PATHS}
+
+    @classmethod
+    def applies_to(cls, options: dict) -> bool:
+        return not is_test_code(options)
+
+    @classmethod
+    def may_fire(cls, tree: ast.Module) -> bool:
+        if any(k.arg in FLAG_NAMES or k.arg is None for k in nodes(tree, ast.keyword)):
+            return True
+        attributes = {"verify", "check_hostname", "verify_mode", "CERT_NONE", "disable_warnings",
+                      "_create_unverified_context", "_create_stdlib_context"} | FLAG_NAMES
+        if any(a.attr in attributes for a in nodes(tree, ast.Attribute)):
+            return True
+        if any(n.id in CERT_NONE_NAMES | {"_create_unverified_context"} for n in nodes(tree, ast.Name)):
+            return True
+        return any(isinstance(c.value, str) and c.value in FLAG_NAMES | {"PYTHONHTTPSVERIFY"}
+                   for c in nodes(tree, ast.Constant))
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.silencers: list[cst.Call] = []
+        self.configurable_verify = False
+        self.reported_off = False
+
+    # ------------------------------------------------------------------------------- reporting
+    def _off(self, node: cst.CSTNode, what: str, remedy: str, where: str = "here") -> None:
+        low = (
+            where in {"default", "environment"} or opted_in(self.context.stack)
+            or self.context.options.get("relative_path", "").startswith(("docs/", "doc/"))
+        )
+        self.reported_off = True
+        self.report(node, what=what, remedy=remedy, confidence="LOW" if low else None)
+
+    # ------------------------------------------------------------------------------------ calls
+    def visit_Call(self, node: cst.Call) -> None:
+        context, stack = self.context, self.context.stack
+        qualified = context.imports.qualify(node.func) or ""
+        last = qualified.split(".")[-1] if qualified else (node.func.attr.value if isinstance(node.func, cst.Attribute) else "")
+        if last in WARNING_SILENCERS and self._silences_insecure_warning(node, qualified):
+            self.silencers.append(node)
+            return
+        called = f"{qualified or last}()"
+        tls_client = is_tls_client_call(node, context)
+        if tls_client and local_url(node):
+            tls_client = "local"
+        for arg in node.args:
+            if arg.star == "**" and tls_client:
+                self._check_unpacked(node, arg.value, called)
+            if arg.keyword is None:
+                continue
+            keyword = arg.keyword.value
+            value, where = flag_value(arg.value, stack, context)
+            if keyword == "verify" and tls_client:
+                if value is False:
+                    self._off(node, f"verify=False in {called}", FIX_VERIFY, "default" if tls_client == "local" else where)
+                elif (value is UNKNOWN or where == "environment") and not isinstance(arg.value, cst.SimpleString):
+                    self.configurable_verify = True
+            elif keyword == "ssl" and value is False and (qualified.startswith("aiohttp") or (tls_client and uses_aiohttp(context))):
+                self._off(node, f"ssl=False in {called}", "pass ssl=ssl.create_default_context(cafile=...) if needed", where)
+            elif keyword in VERIFY_WHEN_TRUE and value is False:
+                self._off(node, f"{keyword}=False in {called}", "keep it True", where)
+            elif keyword in INSECURE_WHEN_TRUE and value is True:
+                self._off(node, f"{keyword}=True in {called}", "drop it and trust the right CA", where)
+            elif keyword in CERT_REQS_KEYS and cert_reqs_off(arg.value, context, literal_only=True):
+                self._off(node, f"{keyword}={literal(arg.value)!r} in {called}", 'require certificates ("required")', where)
+
+    def _check_unpacked(self, node: cst.Call, value: cst.BaseExpression, called: str) -> None:
+        resolved, where = follow(value, self.context.stack, self.context)
+        if isinstance(resolved, cst.Dict):
+            for element in resolved.elements:
+                if isinstance(element, cst.DictElement) and literal(element.key) == "verify":
+                    if flag_value(element.value, self.context.stack, self.context)[0] is False:
+                        self._off(node, f'"verify": False passed to {called}', FIX_VERIFY, where)
+
+    def _silences_insecure_warning(self, node: cst.Call, qualified: str) -> bool:
+        if qualified.split(".")[-1] == "disable_warnings":
+            return "urllib3" in qualified and (
+                not node.args or any("InsecureRequestWarning" in (dotted_name(a.value) or "") for a in node.args)
+            )
+        return qualified.startswith("warnings.") and any(
+            "InsecureRequestWarning" in (dotted_name(a.value) or "") for a in node.args
+        )
+
+    def leave_Module(self, node: cst.Module) -> None:
+        for call in self.silencers:
+            confident = self.configurable_verify and not self.reported_off
+            self.report(call, "InsecureRequestWarning silenced next to a configurable verify=; "
+                              "fix the certificate setup instead of hiding the warning",
+                        confidence="MEDIUM" if confident else "LOW")
+
+    # ---------------------------------------------------------------------- references and stores
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._reference(node)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        parent = self.context.stack[-1] if self.context.stack else None
+        if not isinstance(parent, (cst.ImportAlias, cst.Attribute)):
+            self._reference(node)
+
+    def _reference(self, node: cst.Attribute | cst.Name) -> None:
+        qualified = self.context.imports.qualify(node) or ""
+        if qualified in UNVERIFIED_CONTEXTS:
+            self._off(node, f"{qualified}()", "use ssl.create_default_context()")
+        elif qualified in {"ssl.CERT_NONE", "ssl.VerifyMode.CERT_NONE"} and self._sets_cert_none():
+            self._off(node, "ssl.CERT_NONE", "require certificates (ssl.CERT_REQUIRED)", self._cert_none_source())
+
+    def _sets_cert_none(self) -> bool:
+        """Not a comparison, nor an entry of a table that maps names to every mode."""
+        stack = self.context.stack
+        for parent in reversed(stack):
+            if isinstance(parent, (cst.Comparison, cst.ComparisonTarget)):
+                return False
+            if isinstance(parent, (cst.Dict, cst.List, cst.Tuple, cst.Set)):
+                return not is_mapping_table(parent, self.context)
+            if not isinstance(parent, (cst.DictElement, cst.Element, cst.Arg, cst.IfExp, cst.Param)):
+                return True
+        return True
+
+    def _cert_none_source(self) -> str:
+        for parent in reversed(self.context.stack):
+            if isinstance(parent, cst.IfExp):
+                return "environment"  # chosen at run time
+            if isinstance(parent, cst.Param):
+                return "default"
+        return "here"
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        context, stack = self.context, self.context.stack
+        value, where = flag_value(node.value, stack, context)
+        for target in node.targets:
+            place = target.target
+            if isinstance(place, cst.Attribute):
+                attribute = place.attr.value
+                owner = dotted_name(place.value) or ""
+                if attribute == "verify" and value is False and SESSION_LIKE.search(owner.split(".")[-1]):
+                    self._off(node, f"{owner}.verify = False", FIX_VERIFY, where)
+                elif attribute == "check_hostname" and value is False:
+                    self._off(node, f"{owner}.check_hostname = False", "keep hostname checks on", where)
+                elif attribute in VERIFY_WHEN_TRUE and value is False:
+                    self._off(node, f"{owner}.{attribute} = False", "keep it True", where)
+            elif isinstance(place, cst.Subscript) and len(place.slice) == 1 and isinstance(place.slice[0].slice, cst.Index):
+                key = literal(place.slice[0].slice.value)
+                if key == "PYTHONHTTPSVERIFY" and literal(node.value) in {"0", 0}:
+                    self._off(node, "PYTHONHTTPSVERIFY=0", "remove it", where)
+                elif key in VERIFY_WHEN_TRUE and value is False or key in INSECURE_WHEN_TRUE and value is True:
+                    self._off(node, f"[{key!r}] = {value}", "keep certificate checks on", where)
+                elif key in CERT_REQS_KEYS and cert_reqs_off(node.value, context, literal_only=True):
+                    self._off(node, f"[{key!r}] = {literal(node.value)!r}", 'require certificates ("required")', where)
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        key = literal(node.key)
+        if not isinstance(key, str):
+            return
+        value, where = flag_value(node.value, self.context.stack, self.context)
+        if key in VERIFY_WHEN_TRUE and value is False or key in INSECURE_WHEN_TRUE and value is True:
+            self._off(node, f'"{key}": {value}', "keep certificate checks on", where)
+        elif key in CERT_REQS_KEYS and cert_reqs_off(node.value, self.context, literal_only=True):
+            self._off(node, f'"{key}": {literal(node.value)!r}', 'require certificates ("required")', where)
+
+    VALID = [
+        """
+        import requests
+        def fetch(url):
+            return requests.get(url, timeout=5, verify="/etc/ssl/private-ca.pem")
+        """,
+        # configurable, and a comparison with CERT_NONE
+        """
+        import ssl
+        import httpx
+        def client(settings, ctx):
+            if ctx.verify_mode == ssl.CERT_NONE:
+                raise RuntimeError("refusing an unverified context")
+            return httpx.Client(verify=settings.CA_BUNDLE)
+        """,
+        # verify=False that is not about TLS
+        """
+        import jwt
+        def claims(token, key):
+            return jwt.decode(token, key, verify=False)
+        """,
+        # a table of every mode, for a config option
+        """
+        import ssl
+        MODES = {"none": ssl.CERT_NONE, "optional": ssl.CERT_OPTIONAL, "required": ssl.CERT_REQUIRED}
+        """,
+        Valid(
+            """
+            import requests
+            def test_fetch(server):
+                assert requests.get(server.url, verify=False).ok
+            """,
+            path="tests/test_client.py",
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import requests as rq
+            def notify(url, body):
+                return rq.post(url, json=body, timeout=5, verify=False)
+            """,
+            line=3, column=12, message="verify=False",
+        ),
+        Invalid(
+            """
+            import requests
+            VERIFY_SSL = False
+            def session():
+                s = requests.Session()
+                s.verify = VERIFY_SSL
+                return s
+            """,
+            line=5,
+        ),
+        Invalid(
+            """
+            import aiohttp
+            async def fetch(url):
+                connector = aiohttp.TCPConnector(ssl=False)
+                async with aiohttp.ClientSession(connector=connector) as session:
+                    return await session.get(url)
+            """,
+            line=3, column=17,
+        ),
+        Invalid(
+            """
+            import ssl
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            """,
+            line=3,
+        ),
+        Invalid(
+            """
+            import urllib.request, ssl
+            def fetch(url):
+                return urllib.request.urlopen(url, context=ssl._create_unverified_context())
+            """,
+            line=3, column=48,
+        ),
+        Invalid(
+            """
+            import celery
+            broker_use_ssl = {"ssl_cert_reqs": "none"}
+            """,
+            line=2,
+        ),
+    ]

@@ -1,0 +1,529 @@
+"""BR702 (TLS checks switched off) and BR703 (debug mode on): realistic shapes and look-alikes."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from backend_rules import check_source
+from backend_rules.engine.config import Config
+
+
+def findings(code: str, path: str = "app/client.py", confidence: str = "MEDIUM", select=("BR702", "BR703")):
+    config = Config(select=select, min_confidence=confidence)
+    return check_source(textwrap.dedent(code).removeprefix("\n"), path, config, project_loader=lambda: None)
+
+
+def fired(code: str, path: str = "app/client.py", confidence: str = "MEDIUM") -> list[tuple[str, int]]:
+    return [(f.code, f.line) for f in findings(code, path, confidence)]
+
+
+def confidences(code: str, path: str = "app/client.py") -> list[tuple[str, str]]:
+    return [(f.code, f.confidence) for f in findings(code, path, "LOW")]
+
+
+def marked(code: str, code_name: str) -> list[tuple[str, int]]:
+    code = textwrap.dedent(code).removeprefix("\n")
+    return [(code_name, i) for i, text in enumerate(code.splitlines(), 1) if "# here" in text]
+
+
+# ------------------------------------------------------------------------------------ BR702
+BR702_FIRES = {
+    "requests call": """
+        import requests
+        def charge(order):
+            return requests.post(PSP_URL, json=order, timeout=10, verify=False)  # here
+        """,
+    "requests alias": """
+        import requests as r
+        def fetch(url):
+            return r.get(url, verify=False)  # here
+        """,
+    "requests.request": """
+        from requests import request
+        def call(method, url):
+            return request(method, url, verify=False)  # here
+        """,
+    "multi-line call reported where it starts": """
+        import requests
+        def fetch(url, token):
+            resp = requests.get(  # here
+                url,
+                headers={"Authorization": f"Bearer {token}"},
+                verify=False,
+            )
+            return resp.json()
+        """,
+    "session attribute": """
+        import requests
+        def partner_session():
+            session = requests.Session()
+            session.verify = False  # here
+            return session
+        """,
+    "self.session attribute": """
+        import requests
+        class PartnerClient:
+            def __init__(self):
+                self.session = requests.Session()
+                self.session.verify = False  # here
+        """,
+    "session method": """
+        def fetch(session, url):
+            return session.get(url, verify=False)  # here
+        """,
+    "module constant": """
+        import requests
+        VERIFY_SSL = False
+        def fetch(url):
+            return requests.get(url, verify=VERIFY_SSL)  # here
+        """,
+    "local variable": """
+        import httpx
+        def fetch(url):
+            verify = False
+            return httpx.get(url, verify=verify)  # here
+        """,
+    "httpx async client": """
+        import httpx
+        client = httpx.AsyncClient(base_url="https://api.partner.example", verify=False)  # here
+        """,
+    "httpx client from-import": """
+        from httpx import Client
+        def make():
+            return Client(timeout=5, verify=False)  # here
+        """,
+    "kwargs dict": """
+        import requests
+        REQUEST_KWARGS = {"timeout": 5, "verify": False}
+        def fetch(url):
+            return requests.get(url, **REQUEST_KWARGS)  # here
+        """,
+    "user helper named like a request": """
+        class Api:
+            def orders(self):
+                return self._request("GET", "/orders", verify=False)  # here
+        """,
+    "boto3": """
+        import boto3
+        s3 = boto3.client("s3", endpoint_url=S3_URL, verify=False)  # here
+        """,
+    "aiohttp connector": """
+        import aiohttp
+        async def fetch(url):
+            connector = aiohttp.TCPConnector(ssl=False)  # here
+            async with aiohttp.ClientSession(connector=connector) as session:
+                async with session.get(url) as resp:
+                    return await resp.json()
+        """,
+    "aiohttp verify_ssl": """
+        from aiohttp import TCPConnector
+        connector = TCPConnector(verify_ssl=False)  # here
+        """,
+    "aiohttp request ssl=False": """
+        import aiohttp
+        async def fetch(session, url):
+            async with session.get(url, ssl=False) as resp:  # here
+                return await resp.text()
+        """,
+    "unverified context": """
+        import ssl, urllib.request
+        def fetch(url):
+            ctx = ssl._create_unverified_context()  # here
+            return urllib.request.urlopen(url, context=ctx).read()
+        """,
+    "global monkeypatch": """
+        import ssl
+        ssl._create_default_https_context = ssl._create_unverified_context  # here
+        """,
+    "check_hostname and CERT_NONE": """
+        import ssl
+        def context():
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False  # here
+            ctx.verify_mode = ssl.CERT_NONE  # here
+            return ctx
+        """,
+    "CERT_NONE from-import": """
+        from ssl import CERT_NONE, wrap_socket
+        def connect(sock):
+            return wrap_socket(sock, cert_reqs=CERT_NONE)  # here
+        """,
+    "urllib3 string": """
+        import urllib3
+        http = urllib3.PoolManager(cert_reqs="CERT_NONE")  # here
+        """,
+    "redis ssl_cert_reqs": """
+        import redis
+        cache = redis.Redis(host=HOST, ssl=True, ssl_cert_reqs="none")  # here
+        """,
+    "django cache settings": """
+        CACHES = {
+            "default": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "OPTIONS": {"CONNECTION_POOL_KWARGS": {"ssl_cert_reqs": None}},  # here
+            }
+        }
+        """,
+    "celery broker": """
+        import ssl
+        broker_use_ssl = {"ssl_cert_reqs": ssl.CERT_NONE}  # here
+        """,
+    "pymongo": """
+        from pymongo import MongoClient
+        client = MongoClient(MONGO_URL, tls=True, tlsAllowInvalidCertificates=True)  # here
+        """,
+    "elasticsearch settings": """
+        ELASTICSEARCH_DSL = {"default": {"hosts": ES_URL, "verify_certs": False}}  # here
+        """,
+    "kubernetes configuration": """
+        from kubernetes import client
+        configuration = client.Configuration()
+        configuration.verify_ssl = False  # here
+        """,
+}
+
+
+@pytest.mark.parametrize("code", BR702_FIRES.values(), ids=BR702_FIRES.keys())
+def test_br702_fires(code):
+    assert fired(code) == marked(code, "BR702")
+
+
+BR702_QUIET = {
+    "verification on": """
+        import requests
+        def fetch(url):
+            return requests.get(url, timeout=5)
+        """,
+    "private CA bundle": """
+        import requests
+        def fetch(url):
+            return requests.get(url, verify="/etc/ssl/private-ca.pem")
+        """,
+    "configurable": """
+        import httpx
+        def client(settings):
+            return httpx.Client(verify=settings.CA_BUNDLE)
+        """,
+    "verify=True": """
+        import requests
+        VERIFY = True
+        def fetch(url):
+            return requests.get(url, verify=VERIFY)
+        """,
+    "jwt verify=False": """
+        import jwt
+        def claims(token, key):
+            return jwt.decode(token, key, verify=False)
+        """,
+    "verify=False about e-mail or signatures": """
+        def register(form):
+            send_email(form.email, verify=False)
+            return check_signature(form.payload, verify=False)
+        """,
+    "ssl=False on a database connection": """
+        import asyncpg
+        async def connect(dsn):
+            return await asyncpg.connect(dsn, ssl=False)
+        """,
+    "CERT_NONE compared": """
+        import ssl
+        def check(ctx):
+            if ctx.verify_mode == ssl.CERT_NONE:
+                raise RuntimeError("unverified")
+        """,
+    "table of modes": """
+        import ssl
+        CERT_MODES = {"none": ssl.CERT_NONE, "optional": ssl.CERT_OPTIONAL, "required": ssl.CERT_REQUIRED}
+        """,
+    "strict context": """
+        import ssl
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = True
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        """,
+    "an unrelated verify attribute": """
+        class Form:
+            def clean(self):
+                self.verify = False
+        """,
+    "verify_certs on": """
+        ELASTICSEARCH = {"hosts": ES_URL, "verify_certs": True}
+        """,
+}
+
+
+@pytest.mark.parametrize("code", BR702_QUIET.values(), ids=BR702_QUIET.keys())
+def test_br702_quiet(code):
+    assert [f for f in fired(code, confidence="LOW") if f[0] == "BR702"] == []
+
+
+BR702_LOW = {
+    "parameter default": """
+        import requests
+        def fetch(url, verify=False):
+            return requests.get(url, verify=verify)
+        """,
+    "environment default off": """
+        import os, requests
+        VERIFY = os.environ.get("API_VERIFY_TLS", "false").lower() == "true"
+        def fetch(url):
+            return requests.get(url, verify=VERIFY)
+        """,
+    "explicit opt-in": """
+        import requests
+        def session(settings):
+            s = requests.Session()
+            if settings.INSECURE_SKIP_VERIFY:
+                s.verify = False
+            return s
+        """,
+    "opt-in in settings": """
+        if CACHING_REDIS_SKIP_TLS_VERIFY:
+            CACHES["default"]["OPTIONS"]["CONNECTION_POOL_KWARGS"]["ssl_cert_reqs"] = False
+        """,
+    "localhost": """
+        import requests
+        def health():
+            return requests.get("https://localhost:8443/health", verify=False)
+        """,
+    "warnings silenced, verification fixed off elsewhere": """
+        import urllib3, requests
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        """,
+}
+
+
+@pytest.mark.parametrize("code", BR702_LOW.values(), ids=BR702_LOW.keys())
+def test_br702_low_confidence(code):
+    assert fired(code) == []
+    assert {c for c in confidences(code)} == {("BR702", "LOW")}
+
+
+def test_br702_silenced_warning_next_to_configurable_verify():
+    code = """
+        import requests
+        from requests.packages.urllib3.exceptions import InsecureRequestWarning
+        requests.packages.urllib3.disable_warnings(InsecureRequestWarning)
+        def fetch(url, config):
+            return requests.get(url, verify=config.get("verify_ssl", True))
+        """
+    assert fired(code) == [("BR702", 3)]
+
+
+def test_br702_quiet_in_tests_and_low_in_docs():
+    code = BR702_FIRES["requests call"]
+    assert fired(code, path="tests/test_payments.py", confidence="LOW") == []
+    assert fired(code, path="docs/examples/payments.py") == []
+
+
+# ------------------------------------------------------------------------------------ BR703
+BR703_FIRES = {
+    "flask run": ("""
+        from flask import Flask
+        app = Flask(__name__)
+        if __name__ == "__main__":
+            app.run(host="0.0.0.0", port=5000, debug=True)  # here
+        """, "app/app.py"),
+    "app factory": ("""
+        from myapp import create_app
+        create_app().run(debug=True)  # here
+        """, "run.py"),
+    "debug from a module constant": ("""
+        from flask import Flask
+        DEBUG = True
+        application = Flask(__name__)
+        application.run(debug=DEBUG)  # here
+        """, "wsgi.py"),
+    "app.debug": ("""
+        from flask import Flask
+        app = Flask(__name__)
+        app.debug = True  # here
+        """, "app/__init__.py"),
+    "app.config item": ("""
+        app.config["DEBUG"] = True  # here
+        """, "app/__init__.py"),
+    "app.config.update": ("""
+        app.config.update(DEBUG=True, SECRET_KEY=os.environ["SECRET_KEY"])  # here
+        """, "app/__init__.py"),
+    "app.config.update(dict(...))": ("""
+        app.config.update(dict(DATABASE="/tmp/flaskr.db", DEBUG=True))  # here
+        """, "flaskr.py"),
+    "from_object(__name__)": ("""
+        from flask import Flask
+        DEBUG = True  # here
+        app = Flask(__name__)
+        app.config.from_object(__name__)
+        """, "flaskr.py"),
+    "socketio": ("""
+        from flask_socketio import SocketIO
+        socketio = SocketIO(app)
+        socketio.run(app, debug=True)  # here
+        """, "server.py"),
+    "FastAPI": ("""
+        import fastapi
+        app = fastapi.FastAPI(title="orders", debug=True)  # here
+        """, "app/main.py"),
+    "Starlette": ("""
+        from starlette.applications import Starlette
+        app = Starlette(debug=True, routes=routes)  # here
+        """, "app/main.py"),
+    "Django settings": ("""
+        SECRET_KEY = os.environ["SECRET_KEY"]
+        DEBUG = True  # here
+        ALLOWED_HOSTS = ["*"]
+        """, "mysite/settings.py"),
+    "production settings": ("""
+        from .base import *
+        DEBUG = True  # here
+        """, "mysite/settings/production.py"),
+    "env.bool default True": ("""
+        import environ
+        env = environ.Env()
+        DEBUG = env.bool("DJANGO_DEBUG", default=True)  # here
+        """, "config/settings.py"),
+    "environ.Env scheme": ("""
+        import environ
+        env = environ.Env(DEBUG=(bool, True))  # here
+        DEBUG = env("DEBUG")
+        """, "config/settings.py"),
+    "os.getenv default True string": ("""
+        import os
+        DEBUG = os.getenv("DEBUG", "True") == "True"  # here
+        """, "project/settings.py"),
+    "decouple config": ("""
+        from decouple import config
+        DEBUG = config("DEBUG", default=True, cast=bool)  # here
+        """, "project/settings.py"),
+    "config class": ("""
+        class ProductionConfig(Config):
+            DEBUG = True  # here
+        """, "app/config.py"),
+    "pydantic settings default": ("""
+        from pydantic_settings import BaseSettings
+        class Settings(BaseSettings):
+            debug: bool = True  # here
+        """, "app/core/config.py"),
+    "uvicorn reload in the entry point": ("""
+        import uvicorn
+        if __name__ == "__main__":
+            uvicorn.run("app.main:app", host="0.0.0.0", port=8000, reload=True)  # here
+        """, "app/main.py"),
+    "werkzeug debugger": ("""
+        from werkzeug.serving import run_simple
+        run_simple("0.0.0.0", 5000, app, use_debugger=True, use_reloader=True)  # here
+        """, "serve.py"),
+}
+
+
+@pytest.mark.parametrize("code,path", BR703_FIRES.values(), ids=BR703_FIRES.keys())
+def test_br703_fires(code, path):
+    assert fired(code, path) == marked(code, "BR703")
+
+
+BR703_QUIET = {
+    "from the environment": ("""
+        import os
+        from flask import Flask
+        app = Flask(__name__)
+        app.run(debug=os.environ.get("FLASK_DEBUG") == "1")
+        """, "app.py"),
+    "debug off": ("""
+        app.run(debug=False)
+        """, "app.py"),
+    "not a web app": ("""
+        pipeline.run(debug=True)
+        logging_config = {"debug": True}
+        """, "app/jobs.py"),
+    "dev settings": ("""
+        from .base import *
+        DEBUG = True
+        """, "mysite/settings/dev.py"),
+    "local settings": ("""
+        DEBUG = True
+        """, "mysite/local_settings.py"),
+    "settings_test": ("""
+        DEBUG = True
+        """, "mysite/settings_test.py"),
+    "environment default off": ("""
+        import os
+        DEBUG = os.environ.get("DJANGO_DEBUG", "False").lower() in ("1", "true")
+        """, "mysite/settings.py"),
+    "DEBUG in a module that is not settings": ("""
+        DEBUG = True
+        def log(message):
+            if DEBUG:
+                print(message)
+        """, "tools/trace.py"),
+    "development config class": ("""
+        class DevelopmentConfig(Config):
+            DEBUG = True
+        class TestingConfig(Config):
+            DEBUG = True
+        """, "app/config.py"),
+    "uvicorn reload in a develop command": ("""
+        import uvicorn
+        @cli.command("develop")
+        def run_server():
+            uvicorn.run("app.main:app", reload=True)
+        """, "app/cli.py"),
+    "uvicorn reload in a dev script": ("""
+        import uvicorn
+        uvicorn.run("app.main:app", reload=True)
+        """, "run_dev.py"),
+    "pydantic settings off": ("""
+        from pydantic_settings import BaseSettings
+        class Settings(BaseSettings):
+            debug: bool = False
+        """, "app/config.py"),
+    "FastAPI debug from settings": ("""
+        from fastapi import FastAPI
+        app = FastAPI(debug=settings.DEBUG)
+        """, "app/main.py"),
+}
+
+
+@pytest.mark.parametrize("code,path", BR703_QUIET.values(), ids=BR703_QUIET.keys())
+def test_br703_quiet(code, path):
+    assert [f for f in fired(code, path, confidence="LOW") if f[0] == "BR703"] == []
+
+
+BR703_LOW = {
+    "bound to loopback": ("""
+        app.run(debug=True, threaded=True, host="127.0.0.1", port=4000)
+        """, "serve.py"),
+    "base settings": ("""
+        DEBUG = True
+        INSTALLED_APPS = []
+        """, "mysite/settings/base.py"),
+    "base config class overridden below": ("""
+        class Config:
+            DEBUG = True
+        class ProductionConfig(Config):
+            DEBUG = False
+        """, "app/config.py"),
+    "settings reassigned later": ("""
+        import os
+        DEBUG = True
+        if os.environ.get("PRODUCTION"):
+            DEBUG = False
+        """, "mysite/settings.py"),
+}
+
+
+@pytest.mark.parametrize("code,path", BR703_LOW.values(), ids=BR703_LOW.keys())
+def test_br703_low_confidence(code, path):
+    assert fired(code, path) == []
+    assert confidences(code, path) == [("BR703", "LOW")]
+
+
+def test_br703_quiet_in_tests():
+    code, _ = BR703_FIRES["flask run"]
+    assert fired(code, "tests/conftest.py", confidence="LOW") == []
+
+
+def test_br703_environment_default_is_medium():
+    code, path = BR703_FIRES["env.bool default True"]
+    assert confidences(code, path) == [("BR703", "MEDIUM")]
+    assert "environment default" in findings(code, path)[0].message
