@@ -66,7 +66,13 @@ def main() -> int:
     parser.add_argument("--corpus", choices=("large", "medium", "one", "all"), default="all")
     parser.add_argument("--with-semgrep", action="store_true", help="also time semgrep with the bundled pack")
     parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument(
+        "--stages", action="store_true",
+        help="also check the medium corpus in this process, serially, and print where the time goes",
+    )
+    parser.add_argument("--compare", action="store_true", help="also time semgrep (alias of --with-semgrep)")
     args = parser.parse_args()
+    args.with_semgrep = args.with_semgrep or args.compare
 
     root = Path(args.corpus_dir)
     if not (root / "src").is_dir():
@@ -120,9 +126,34 @@ def main() -> int:
         print(f"internal errors: {row['internal errors (BR000 + errors)']}")
         if row["stderr"]:
             print(f"stderr: {row['stderr']}")
+    if args.stages:
+        figures["stages"] = stage_split(corpus_paths(root, "medium"))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2, default=list))
     return 0
+
+
+def stage_split(paths: list[str]) -> dict[str, float]:
+    """Seconds per stage (decode, triggers, stdlib parse, gates, index, libcst parse, rules,
+    positions, output) for one serial, uncached, in-process run: the next regression explained."""
+    from backend_rules.engine import checker
+    from backend_rules.engine.config import Config
+    from backend_rules.engine.runner import check_paths
+    from backend_rules.output import render
+
+    checker.CLOCK = clock = checker.StageClock()
+    start = time.perf_counter()
+    report = check_paths(paths, Config(), jobs=1, use_cache=False)
+    with clock.stage("output"):
+        render(report, "sarif")
+    total = time.perf_counter() - start
+    checker.CLOCK = None
+    split = dict(sorted(clock.totals.items(), key=lambda item: -item[1]))
+    split["other (discovery, reading, config)"] = max(total - sum(clock.totals.values()), 0.0)
+    print(f"\n== stages (medium corpus, one process, no cache): {total:.1f} s")
+    for name, seconds in split.items():
+        print(f"{name:<38}{seconds:>8.2f} s{100 * seconds / total:>7.1f} %")
+    return split
 
 
 if __name__ == "__main__":

@@ -13,10 +13,12 @@ import io
 import re
 import sys
 import threading
+import time
 import tokenize
 import traceback
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import libcst as cst
 
@@ -93,6 +95,48 @@ def check_source_detailed(
         return deep_recursion(lambda: _check(source, path, config, project_loader, apply_noqa, deep=True))
 
 
+class StageClock:
+    """Seconds spent per stage of checking a file (``bench/bench.py --stages`` prints the split).
+
+    Nested stages pause the outer one, so the project index built from inside a gate counts as
+    "index", not as "gates". Off unless :data:`CLOCK` is set: each stage then costs two clock reads.
+    """
+
+    def __init__(self) -> None:
+        self.totals: dict[str, float] = {}
+        self._stack: list[str] = []
+        self._mark = time.perf_counter()
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        self._switch()
+        self._stack.append(name)
+        try:
+            yield
+        finally:
+            self._switch()
+            self._stack.pop()
+
+    def _switch(self) -> None:
+        now = time.perf_counter()
+        if self._stack:
+            self.totals[self._stack[-1]] = self.totals.get(self._stack[-1], 0.0) + now - self._mark
+        self._mark = now
+
+
+CLOCK: StageClock | None = None
+
+
+@contextmanager
+def stage(name: str) -> Iterator[None]:
+    """Time a stage into :data:`CLOCK` when it is set (benchmarks); free otherwise."""
+    if CLOCK is None:
+        yield
+    else:
+        with CLOCK.stage(name):
+            yield
+
+
 class _TooDeep(Exception):
     """Raised on a RecursionError in the normal pass: redo the file with a deeper stack."""
 
@@ -140,17 +184,20 @@ def _check(
     config = config or Config()
     selected = config.rules_for(path)
     try:
-        text = decode_source(source)
+        with stage("decode"):
+            text = decode_source(source)
     except SourceProblem as exc:
         return _tool_finding("BR002", path, 1, 1, str(exc)), False
 
     options = config.options_for(path)
-    triggered = [
-        rule for rule in selected
-        if rule.CODE not in TOOL_RULES and rule.applies_to(options)
-        and (rule.trigger() is None or rule.trigger().search(text))
-    ]
-    tree, syntax_error = _stdlib_parse(text, path, deep)
+    with stage("triggers"):
+        triggered = [
+            rule for rule in selected
+            if rule.CODE not in TOOL_RULES and rule.applies_to(options)
+            and (rule.trigger() is None or rule.trigger().search(text))
+        ]
+    with stage("stdlib parse"):
+        tree, syntax_error = _stdlib_parse(text, path, deep)
     if tree is None and not triggered:
         # Nothing to run: only say whether the file is Python at all (in any version libcst reads).
         module, syntax_findings = _libcst_parse(text, path, syntax_error, deep)
@@ -161,22 +208,26 @@ def _check(
         """The project index, built once, and remembered as used (cached results depend on it)."""
         if "index" not in loaded:
             try:
-                loaded["index"] = project_loader() if project_loader else None
+                with stage("index"):
+                    loaded["index"] = project_loader() if project_loader else None
             except Exception:  # an unreadable project must not stop this file's check
                 loaded["index"] = None
         return loaded["index"]
 
     if tree is not None:  # newer syntax than this Python's: no stdlib tree, so no gate can say no
-        triggered = [rule for rule in triggered if _may_fire(rule, tree, project)]
+        with stage("gates"):
+            triggered = [rule for rule in triggered if _may_fire(rule, tree, project)]
         if not triggered:
             return [], "index" in loaded
 
-    module, syntax_findings = _libcst_parse(text, path, syntax_error, deep)
+    with stage("libcst parse"):
+        module, syntax_findings = _libcst_parse(text, path, syntax_error, deep)
     if module is None:
         return syntax_findings, False
 
     context = FileContext(path, text, module, options, project, tree)
-    findings = _run_rules(triggered, context, deep)
+    with stage("rules"):
+        findings = _run_rules(triggered, context, deep)
     if apply_noqa:
         findings = _without_suppressed(findings, physical_lines(text))
     findings = [f for f in findings if f.code in TOOL_RULES or config.is_confident(f.confidence)]
@@ -338,6 +389,13 @@ def _run_rules(rule_classes: list[type["Rule"]], context: FileContext, deep: boo
             f"internal error in {code}: {type(exc).__name__}: {str(exc)[:200]}{line}; "
             "its other findings in this file are still reported; please report it",
         )
+    with stage("positions"):
+        return findings + _located(context, deep)
+
+
+def _located(context: FileContext, deep: bool) -> list[Finding]:
+    """The rules' reports as findings with positions (computed only for files that report)."""
+    findings: list[Finding] = []
     for rule, node, message, confidence, fix in context.reports:
         try:
             where = context.position(node)

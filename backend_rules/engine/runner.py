@@ -17,7 +17,7 @@ from typing import Any
 from backend_rules.version import __version__
 from backend_rules.engine.config import Config
 from backend_rules.engine.discovery import Skipped, UnreadableFile, iter_python_files, read_python_file
-from backend_rules.engine.checker import check_source_detailed
+from backend_rules.engine.checker import check_source_detailed, stage
 from backend_rules.engine.findings import FileError, Finding
 from backend_rules.analysis.project_facts import ProjectIndex
 from backend_rules.engine import cache_store
@@ -180,10 +180,11 @@ def _prepare_indexes(jobs: list[tuple[str, bytes]], config: Config, use_cache: b
     needy = [rule for rule in config.rules_for("") if rule.USES_PROJECT_INDEX and rule.trigger()]
     if not needy:
         return
-    for path, content in jobs:
-        text = content.decode("utf-8", errors="replace")
-        if any(rule.trigger().search(text) for rule in needy):
-            index_for(path, use_cache)
+    with stage("index"):
+        for path, content in jobs:
+            text = content.decode("utf-8", errors="replace")
+            if any(rule.trigger().search(text) for rule in needy):
+                index_for(path, use_cache)
 
 
 def check_paths(
