@@ -1,0 +1,641 @@
+"""BR204 commit-in-loop: commits, flushes, saves and transactions per item of a loop over data."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from backend_rules import check_source
+from backend_rules.engine.config import Config
+
+
+def found(code: str, path: str = "app/services.py", min_confidence: str = "LOW") -> list[tuple[int, str]]:
+    """(line, confidence) of every BR204 finding, LOW included."""
+    config = Config(select=("BR204",), min_confidence=min_confidence)
+    source = textwrap.dedent(code).removeprefix("\n")
+    return [(f.line, f.confidence) for f in check_source(source, path, config, project_loader=lambda: None)]
+
+
+def lines(code: str, path: str = "app/services.py") -> list[int]:
+    """Lines reported at the default confidence (MEDIUM and up)."""
+    return [line for line, _ in found(code, path, min_confidence="MEDIUM")]
+
+
+POSITIVES = {
+    "flask-sqlalchemy": """
+        from app import db
+
+        def import_users(rows):
+            for row in rows:
+                user = User(email=row["email"])
+                db.session.add(user)
+                db.session.commit()  # here
+        """,
+    "session-param": """
+        def close_all(session: Session, tickets):
+            for ticket in tickets:
+                ticket.closed = True
+                session.commit()  # here
+        """,
+    "async-session": """
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        async def credit(db: AsyncSession, accounts):
+            for account in accounts:
+                account.balance += 10
+                await db.commit()  # here
+        """,
+    "self-session": """
+        class Importer:
+            def run(self, items):
+                for item in items:
+                    self.session.add(Item(**item))
+                    self.session.commit()  # here
+        """,
+    "dbapi-connection": """
+        import psycopg2
+
+        def store(rows):
+            conn = psycopg2.connect(DSN)
+            cur = conn.cursor()
+            for row in rows:
+                cur.execute("INSERT INTO t (a) VALUES (%s)", (row,))
+                conn.commit()  # here
+        """,
+    "cursor-connection": """
+        def store(cursor, rows):
+            for row in rows:
+                cursor.execute("UPDATE t SET a = %s", (row,))
+                cursor.connection.commit()  # here
+        """,
+    "django-save": """
+        from django.utils import timezone
+        from .models import Order
+
+        def ship(orders):
+            for order in orders:
+                order.shipped_at = timezone.now()
+                order.save()  # here
+        """,
+    "django-save-queryset-loop": """
+        from shop.models import Product
+
+        def reprice():
+            for product in Product.objects.filter(active=True):
+                product.price = product.price * 2
+                product.save(update_fields=["price"])  # here
+        """,
+    "django-save-related": """
+        from django.db import models
+
+        def touch(orders):
+            for order in orders:
+                order.customer.last_order = order
+                order.customer.save()  # here
+        """,
+    "django-atomic-per-item": """
+        from django.db import transaction
+
+        def pay(invoices):
+            for invoice in invoices:
+                with transaction.atomic():  # here
+                    invoice.pay()
+                    invoice.save()
+        """,
+    "atomic-imported": """
+        from django.db.transaction import atomic
+
+        def pay(invoices):
+            for invoice in invoices:
+                with atomic():  # here
+                    invoice.pay()
+        """,
+    "sqlalchemy-begin-per-item": """
+        def transfer_all(Session, transfers):
+            for transfer in transfers:
+                with Session.begin() as session:  # here
+                    session.add(Transfer(**transfer))
+        """,
+    "async-begin-per-item": """
+        async def bump(session, posts):
+            for post in posts:
+                async with session.begin():  # here
+                    post.views += 1
+        """,
+    "flush": """
+        def add_lines(session, order, items):
+            for item in items:
+                session.add(OrderLine(order=order, sku=item.sku))
+                session.flush()  # here
+        """,
+    "comprehension": """
+        from django.db import models
+
+        def save_all(objs):
+            return [obj.save() for obj in objs]  # here
+        """,
+    "helper-that-commits": """
+        def save_user(user):
+            db.session.add(user)
+            db.session.commit()
+
+        def import_all(users):
+            for user in users:
+                save_user(user)  # here
+        """,
+    "method-helper-that-commits": """
+        class Sync:
+            def _store(self, record):
+                self.session.merge(Record(**record))
+                self.session.commit()
+
+            def run(self, records):
+                for record in records:
+                    self._store(record)  # here
+        """,
+    "conditional-per-item": """
+        def publish(session, posts):
+            for post in posts:
+                if post.ready:
+                    post.published = True
+                    session.commit()  # here
+        """,
+    "range-len": """
+        def renumber(session, rows):
+            for i in range(len(rows)):
+                rows[i].position = i
+                session.commit()  # here
+        """,
+    "zope-transaction": """
+        import transaction
+
+        def migrate(items):
+            for item in items:
+                item.upgrade()
+                transaction.commit()  # here
+        """,
+    "django-transaction-commit-alias": """
+        from django.db import transaction as t
+
+        def sync(rows):
+            for row in rows:
+                row.save()  # here
+        """,
+    "enumerate": """
+        def rank(session, players):
+            for position, player in enumerate(players, 1):
+                player.rank = position
+                session.commit()  # here
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(POSITIVES))
+def test_reports_per_item_transactions(name):
+    code = textwrap.dedent(POSITIVES[name]).removeprefix("\n")
+    expected = [i for i, text in enumerate(code.splitlines(), 1) if text.endswith("# here")]
+    assert lines(code) == expected
+
+
+NEGATIVES = {
+    "commit-after-loop": """
+        def import_users(rows):
+            for row in rows:
+                db.session.add(User(**row))
+            db.session.commit()
+        """,
+    "batched": """
+        from more_itertools import chunked
+
+        def import_users(rows):
+            for chunk in chunked(rows, 1000):
+                db.session.bulk_insert_mappings(User, chunk)
+                db.session.commit()
+        """,
+    "batch-loop-name": """
+        def import_users(session, batches):
+            for batch in batches:
+                session.add_all(batch)
+                session.commit()
+        """,
+    "every-nth": """
+        def import_users(session, rows):
+            for i, row in enumerate(rows):
+                session.add(User(**row))
+                if i % 1000 == 0:
+                    session.commit()
+        """,
+    "pending-threshold": """
+        def import_users(session, rows):
+            pending = []
+            for row in rows:
+                pending.append(User(**row))
+                if len(pending) >= BATCH_SIZE:
+                    session.add_all(pending)
+                    session.commit()
+                    pending.clear()
+        """,
+    "retry": """
+        def store(session, order):
+            for attempt in range(5):
+                try:
+                    session.add(order)
+                    session.commit()
+                    break
+                except Exception:
+                    session.rollback()
+        """,
+    "retries-underscore": """
+        def store(session, order):
+            for _ in range(3):
+                session.commit()
+        """,
+    "constants": """
+        def seed(session):
+            for name in ("admin", "staff", "user"):
+                session.add(Role(name=name))
+                session.commit()
+        """,
+    "while-true-worker": """
+        def worker(session, queue):
+            while True:
+                job = queue.get()
+                job.run()
+                session.commit()
+        """,
+    "while-loop": """
+        def drain(session, jobs):
+            while jobs:
+                job = jobs.pop()
+                job.done = True
+                session.commit()
+        """,
+    "consumer": """
+        def consume(session, consumer):
+            for message in consumer:
+                session.add(Event(body=message.value))
+                session.commit()
+                consumer.commit()
+        """,
+    "commit-then-return": """
+        def claim(session, tickets, user):
+            for ticket in tickets:
+                if ticket.free:
+                    ticket.owner = user
+                    session.commit()
+                    return ticket
+        """,
+    "save-in-atomic": """
+        from django.db import transaction
+
+        def publish(posts):
+            with transaction.atomic():
+                for post in posts:
+                    post.published = True
+                    post.save()
+        """,
+    "save-in-atomic-decorator": """
+        from django.db import transaction
+
+        @transaction.atomic
+        def publish(posts):
+            for post in posts:
+                post.published = True
+                post.save()
+        """,
+    "forms-and-serializers": """
+        from django.forms import formset_factory
+
+        def save_forms(formset, serializers):
+            for form in formset.forms:
+                form.save()
+            for serializer in serializers:
+                serializer.save()
+            for f in formset:
+                f.instance.session.save()
+        """,
+    "pil-and-excel": """
+        from django.conf import settings
+
+        def thumbs(images, books):
+            for image in images:
+                image.thumbnail((64, 64))
+                image.save(settings.MEDIA_ROOT + image.filename)
+            for book in books:
+                book.save(book.path)
+        """,
+    "save-without-django": """
+        def export(reports):
+            for report in reports:
+                report.save()
+        """,
+    "git-and-kafka": """
+        def tag_all(repo, consumer, items):
+            for item in items:
+                repo.index.add([item])
+                repo.index.commit("add")
+                consumer.commit()
+        """,
+    "file-flush": """
+        import sys
+
+        def dump(rows, out):
+            for row in rows:
+                out.write(row)
+                out.flush()
+                sys.stdout.flush()
+        """,
+    "decorator-reference": """
+        from django.db import transaction
+
+        def wrap(funcs):
+            return [transaction.atomic(f) for f in funcs]
+        """,
+    "nested-function": """
+        def make(session, items):
+            for item in items:
+                def later():
+                    session.commit()
+                schedule(later)
+        """,
+    "helper-without-commit": """
+        def add_user(user):
+            db.session.add(user)
+
+        def import_all(users):
+            for user in users:
+                add_user(user)
+            db.session.commit()
+        """,
+    "helper-that-queries-is-br201": """
+        def upsert(session, row):
+            user = session.query(User).filter_by(email=row["email"]).first()
+            user.name = row["name"]
+            session.commit()
+
+        def sync(session, rows):
+            for row in rows:
+                upsert(session, row)
+        """,
+    "per-item-commit-in-test": """
+        def test_import(session, rows):
+            for row in rows:
+                session.add(Row(**row))
+                session.commit()
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEGATIVES))
+def test_does_not_report_batches_retries_and_look_alikes(name):
+    path = "tests/test_import.py" if name.endswith("in-test") else "app/services.py"
+    assert found(NEGATIVES[name], path) == []
+
+
+def test_save_inside_per_item_atomic_is_one_finding_at_the_with():
+    code = """
+        from django.db import transaction
+
+        def publish(posts):
+            for post in posts:
+                with transaction.atomic():
+                    post.save()
+        """
+    assert found(code) == [(5, "MEDIUM")]
+
+
+def test_helper_that_also_queries_is_left_to_br201():
+    config = Config(select=("BR201", "BR204"))
+    source = textwrap.dedent(NEGATIVES["helper-that-queries-is-br201"]).removeprefix("\n")
+    findings = check_source(source, "app/services.py", config, project_loader=lambda: None)
+    assert [(f.line, f.code) for f in findings] == [(8, "BR201")]
+
+
+def test_flush_for_new_keys_is_low_confidence():
+    code = """
+        def add_orders(session, carts):
+            for cart in carts:
+                order = Order(cart=cart)
+                session.add(order)
+                session.flush()
+                session.add(Receipt(order_id=order.id))
+        """
+    assert found(code) == [(5, "LOW")]
+
+
+def test_per_item_transaction_isolated_by_try_is_low_confidence():
+    code = """
+        from django.db import transaction
+
+        def process(items):
+            for item in items:
+                try:
+                    with transaction.atomic():
+                        item.process()
+                except ProcessingError:
+                    log.exception("item %s failed", item.pk)
+        """
+    assert found(code) == [(6, "LOW")]
+
+
+def test_scripts_are_low_confidence():
+    code = """
+        def handle(session, rows):
+            for row in rows:
+                session.add(Row(**row))
+                session.commit()
+        """
+    assert found(code, "scripts/load.py") == [(4, "LOW")]
+    assert found(code, "app/services.py") == [(4, "MEDIUM")]
+
+
+def test_tests_can_be_included():
+    code = NEGATIVES["per-item-commit-in-test"]
+    config = Config(select=("BR204",), options=(("queries-in-tests", True),))
+    source = textwrap.dedent(code).removeprefix("\n")
+    assert [f.line for f in check_source(source, "tests/test_x.py", config, project_loader=lambda: None)] == [4]
+
+
+def test_no_double_report_with_br201_on_the_same_line():
+    code = """
+        from .models import Order
+
+        def ship(ids):
+            for order_id in ids:
+                order = Order.objects.get(id=order_id)
+                order.shipped = True
+                order.save()
+        """
+    config = Config(select=("BR201", "BR204"))
+    source = textwrap.dedent(code).removeprefix("\n")
+    findings = check_source(source, "app/services.py", config, project_loader=lambda: None)
+    assert sorted((f.line, f.code) for f in findings) == [(5, "BR201"), (7, "BR204")]
+
+
+MORE_NEGATIVES = {
+    "form-from-binding": """
+        from django.forms import modelform_factory
+
+        def bulk_edit(request, objects):
+            for obj in objects:
+                f = modelform_factory(type(obj))(request.POST, instance=obj)
+                if f.is_valid():
+                    f.save()
+        """,
+    "forms-collection": """
+        from django.views import View
+
+        class Groups(View):
+            def post(self, request):
+                for panel in self.permission_panel_forms:
+                    panel.save()
+        """,
+    "caller-holds-transaction": """
+        from django.db import transaction
+
+        class BulkEdit:
+            def _update_objects(self, objects):
+                for obj in objects:
+                    obj.name = obj.name.strip()
+                    obj.save()
+
+            def post(self, request):
+                with transaction.atomic():
+                    self._update_objects(self.queryset)
+        """,
+    "project-transaction-wrapper": """
+        from .models import Rule
+        from ..core.tracing import traced_atomic_transaction
+
+        def update_rules(rules):
+            with traced_atomic_transaction():
+                for rule in rules:
+                    rule.save()
+        """,
+    "per-schema": """
+        def migrate_tenants(connection, schemas):
+            for schema in schemas:
+                connection.execute(text(f"SET search_path TO {schema}"))
+                connection.commit()
+        """,
+    "stepped-range": """
+        def expire(session, ids):
+            for start in range(0, len(ids), 1000):
+                session.execute(update(Key).where(Key.id.in_(ids[start:start + 1000])))
+                session.commit()
+        """,
+    "alembic-revision-elsewhere": """
+        revision = "3b0f5b81376f"
+
+        def upgrade():
+            session = Session(bind=op.get_bind())
+            for incident in session.query(Incident).all():
+                incident.severity = default
+                session.commit()
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_NEGATIVES))
+def test_more_look_alikes_stay_quiet(name):
+    assert found(MORE_NEGATIVES[name]) == []
+
+
+def test_profile_is_a_model_word_not_a_file():
+    code = """
+        from .models import Profile
+
+        def remove_totp(profiles):
+            for profile in profiles:
+                profile.totp = None
+                profile.save()
+        """
+    assert lines(code) == [6]
+
+
+def test_a_caller_outside_a_transaction_keeps_the_finding():
+    code = """
+        from django.db import transaction
+
+        class Sync:
+            def _touch(self, objects):
+                for obj in objects:
+                    obj.save()
+
+            def post(self, request):
+                self._touch(self.queryset)
+        """
+    assert lines(code) == [6]
+
+
+def test_commit_isolated_by_try_is_low():
+    code = """
+        def recalc(db_session, cases):
+            for case in cases:
+                try:
+                    case.cost = compute(case)
+                    db_session.add(case)
+                    db_session.commit()
+                except Exception:
+                    db_session.rollback()
+        """
+    assert found(code) == [(6, "LOW")]
+
+
+def test_flush_followed_by_work_in_the_loop_is_low():
+    code = """
+        def clone(session, forms, new_event):
+            for old in forms:
+                new = Form(title=old.title)
+                new_event.forms.append(new)
+                session.flush()
+                form_map[old] = new
+        """
+    assert found(code) == [(5, "LOW")]
+
+
+class _Settings:
+    """A project index holding one settings module."""
+
+    root = "/nowhere"
+
+    def __init__(self, facts):
+        self._facts = facts
+
+    def facts(self, name):
+        return {"app.settings": self._facts} if name == "django_settings" else {}
+
+
+def test_atomic_requests_lowers_saves_in_request_code():
+    code = """
+        from .models import Point
+
+        def update(request, points):
+            for point in points:
+                point.value = 1
+                point.save()
+        """
+    source = textwrap.dedent(code).removeprefix("\n")
+    config = Config(select=("BR204",), min_confidence="LOW")
+    atomic = check_source(source, "app/views.py", config, project_loader=lambda: _Settings({"atomic_requests": True}))
+    plain = check_source(source, "app/views.py", config, project_loader=lambda: _Settings({"installed_apps": True}))
+    assert [(f.line, f.confidence) for f in atomic] == [(6, "LOW")]
+    assert [(f.line, f.confidence) for f in plain] == [(6, "MEDIUM")]
+
+
+def test_settings_collector_reads_the_usual_spellings():
+    import ast
+
+    from backend_rules.rules.data_access.django_settings import collect_settings
+
+    text = '''
+INSTALLED_APPS = ["rest_framework"]
+REST_FRAMEWORK = {"DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination", "PAGE_SIZE": 50}
+DATABASES = {"default": {"ENGINE": "x", "ATOMIC_REQUESTS": True}}
+'''
+    facts = collect_settings(ast.parse(text), "app.settings")
+    assert facts == {"installed_apps": True, "rest_framework": True,
+                     "pagination": "rest_framework.pagination.PageNumberPagination", "atomic_requests": True}
+    off = collect_settings(ast.parse('REST_FRAMEWORK = {"DEFAULT_PAGINATION_CLASS": None}\nATOMIC_REQUESTS = False'), "s")
+    assert off == {"rest_framework": True}
