@@ -61,7 +61,22 @@ app.put('/profile', async (req, res) => {
   res.json(user);
 });
 
+export function restore(settings: object, untrusted: string) {
+  // ruleid: br701-typescript-mass-assignment
+  return Object.assign(settings, { restored: true }, JSON.parse(untrusted));
+}
+
 // ---------------------------------------------------------------- negatives
+
+export function defaults(settings: object) {
+  // ok: br701-typescript-mass-assignment
+  return Object.assign(settings, JSON.parse('{"theme": "dark"}'));
+}
+
+export function parsedIntoNewObject(untrusted: string) {
+  // ok: br701-typescript-mass-assignment
+  return Object.assign({}, JSON.parse(untrusted));
+}
 
 app.post('/users/safe', async (req, res) => {
   const validated = schema.parse(req.body);
