@@ -584,3 +584,25 @@ def test_br503_home_made_expiry_is_low_confidence():
 
 def test_br503_quiet_in_tests():
     assert fired(BR503_FIRES["literal payload"], path="tests/test_login.py", confidence="LOW") == []
+
+
+# ------------------------------------------------------------------- regressions from real code
+def test_br501_routing_claim_read_from_a_constant_is_a_peek():
+    code = """
+        import jwt
+        OWNER_FIELD = "owner"
+        def is_our_token(token):
+            payload = jwt.decode(token, options={"verify_signature": False})
+            return payload.get(OWNER_FIELD) == "us"
+        """
+    assert confidences(code) == [("BR501", "LOW")]
+
+
+def test_br501_stand_in_service_for_development_is_low():
+    code = """
+        import jwt
+        class NullPublisherService(PublisherService):
+            def verify(self, token):
+                return Claims(jwt.decode(token, options={"verify_signature": False}, audience=self.audience))
+        """
+    assert confidences(code) == [("BR501", "LOW")]

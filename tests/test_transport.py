@@ -527,3 +527,24 @@ def test_br703_environment_default_is_medium():
     code, path = BR703_FIRES["env.bool default True"]
     assert confidences(code, path) == [("BR703", "MEDIUM")]
     assert "environment default" in findings(code, path)[0].message
+
+
+# ------------------------------------------------------------------- regressions from real code
+def test_br703_settings_under_docs_are_low():
+    assert confidences("DEBUG = True\nSECRET_KEY = 'x'\n", "project/docs/django_settings.py") == [("BR703", "LOW")]
+
+
+def test_br703_config_class_in_shared_base_settings_is_low():
+    code = "class CommunityBaseSettings(Settings):\n    DEBUG = True\n"
+    assert confidences(code, "project/settings/base.py") == [("BR703", "LOW")]
+    code = "class CommunitySettings(Settings):\n    DEBUG = True\n"
+    assert confidences(code, "project/settings/base.py") == [("BR703", "LOW")]
+
+
+def test_br703_uvicorn_config_with_reload_is_medium():
+    code = """
+        import uvicorn
+        config = uvicorn.Config("shop.asgi:application", port=8000, reload=True)
+        uvicorn.Server(config).run()
+        """
+    assert confidences(code, "shop/__main__.py") == [("BR703", "MEDIUM")]

@@ -13,7 +13,7 @@ from backend_rules.analysis.dataflow import enclosing_scope
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.rule import Invalid, Rule, Valid
 from backend_rules.rules.input_transport.debug_places import (
-    class_debug_place, dev_named, is_app, loopback_host, module_debug_place, named_for_development,
+    class_debug_place, dev_named, in_documentation, is_app, loopback_host, module_debug_place, named_for_development,
 )
 
 DEBUG_CONSTRUCTORS = {
@@ -102,7 +102,7 @@ class DebugModeEnabled(Rule):
             levels.append("MEDIUM")
         elif where == "default":
             levels.append("LOW")
-        if self._relative_path().startswith(("docs/", "doc/")):
+        if in_documentation(self._relative_path()):
             levels.append("LOW")
         self.report(node, what=what, remedy=remedy, confidence=min(levels, key=LEVELS.index))
 
@@ -114,8 +114,8 @@ class DebugModeEnabled(Rule):
         keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
         if qualified in DEBUG_CONSTRUCTORS and "debug" in keywords:
             self._on(node, keywords["debug"], f"{last}(debug=True)")
-        elif qualified == "uvicorn.run":
-            self._uvicorn(node, keywords)
+        elif qualified in {"uvicorn.run", "uvicorn.Config"}:
+            self._uvicorn(node, qualified, keywords)
         elif last in RUNNERS and "debug" in keywords and (
             qualified in {"bottle.run", "flask_socketio.SocketIO.run"}
             or isinstance(func, cst.Attribute) and is_app(func.value, self.context.stack, self.context)
@@ -137,14 +137,14 @@ class DebugModeEnabled(Rule):
             if isinstance(scheme, cst.Tuple) and len(scheme.elements) == 2:
                 self._on(node, scheme.elements[1].value, "environ.Env(DEBUG=(bool, True))")
 
-    def _uvicorn(self, node: cst.Call, keywords: dict[str, cst.BaseExpression]) -> None:
+    def _uvicorn(self, node: cst.Call, qualified: str, keywords: dict[str, cst.BaseExpression]) -> None:
         if named_for_development(self._relative_path(), self.context.stack):
             return
         if "debug" in keywords:
-            self._on(node, keywords["debug"], "uvicorn.run(debug=True)", at_most="LOW" if loopback_host(node, keywords) else "HIGH")
+            self._on(node, keywords["debug"], f"{qualified}(debug=True)", at_most="LOW" if loopback_host(node, keywords) else "HIGH")
         elif "reload" in keywords:
-            self._on(node, keywords["reload"], "uvicorn.run(reload=True)", "keep the reloader to development",
-                     at_most="LOW" if loopback_host(node, keywords) else "HIGH")
+            self._on(node, keywords["reload"], f"{qualified}(reload=True)", "keep the reloader to development",
+                     at_most="LOW" if loopback_host(node, keywords) else "MEDIUM")
 
     def _config_update(self, node: cst.Call, func: cst.Attribute, keywords: dict[str, cst.BaseExpression]) -> None:
         owner = dotted_name(func.value) or ""

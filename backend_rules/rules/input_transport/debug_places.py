@@ -36,7 +36,7 @@ SETTINGS_NAMES = {
     "DATABASES", "WSGI_APPLICATION", "TEMPLATES", "STATIC_URL",
 }
 # Shared defaults that a per-environment module or class is expected to override.
-SHARED_DEFAULTS = re.compile(r"(?i)^_?(base|common|default|defaults|global|shared)|base$|common$")
+SHARED_DEFAULTS = re.compile(r"(?i)(^|_)(base|common|default|defaults|global|shared)(_|$)")
 CONFIG_CLASS = re.compile(r"(?i)config|settings|conf$|options$")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -109,7 +109,7 @@ def module_debug_place(path: str, context: "FileContext") -> str | None:
     )
     if not settings_like:
         return None
-    if SHARED_DEFAULTS.search(pure.stem) or len(facts.bindings.get("DEBUG", ())) > 1:
+    if SHARED_DEFAULTS.search(_words(pure.stem)) or len(facts.bindings.get("DEBUG", ())) > 1:
         return "low"
     return "report"
 
@@ -137,7 +137,8 @@ def class_debug_place(cls: cst.ClassDef, name: str, context: "FileContext") -> s
         return "medium" if any(b.split(".")[-1] == "BaseSettings" for b in bases) else None
     if not (CONFIG_CLASS.search(cls.name.value) or any(CONFIG_CLASS.search(b.split(".")[-1]) for b in bases)):
         return None
-    if SHARED_DEFAULTS.search(cls.name.value) or _overridden_below(cls, context.module):
+    shared_module = SHARED_DEFAULTS.search(_words(PurePosixPath(context.options.get("relative_path", "")).stem))
+    if SHARED_DEFAULTS.search(_words(cls.name.value)) or shared_module or _overridden_below(cls, context.module):
         return "low"
     return "high"
 
@@ -153,3 +154,8 @@ def _overridden_below(cls: cst.ClassDef, module: cst.Module) -> bool:
         return find(node.body, lambda n: isinstance(n, cst.AssignTarget) and dotted_name(n.target) == "DEBUG") is not None
 
     return find(module, overrides, skip=()) is not None
+
+
+def in_documentation(path: str) -> bool:
+    """Code under ``docs/`` (at any depth): samples a reader copies, not a deployment."""
+    return any(part in {"docs", "doc"} for part in PurePosixPath(path).parts[:-1])

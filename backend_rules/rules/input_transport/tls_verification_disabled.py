@@ -13,6 +13,7 @@ from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS, is_test_code
 from backend_rules.analysis.dataflow import UNKNOWN
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.rule import Invalid, Rule, Valid
+from backend_rules.rules.input_transport.debug_places import in_documentation
 from backend_rules.rules.input_transport.transport_flags import (
     CERT_NONE_NAMES, CERT_REQS_KEYS, FLAG_NAMES, INSECURE_WHEN_TRUE, VERIFY_WHEN_TRUE, cert_reqs_off,
     is_mapping_table, is_tls_client_call, local_url, opted_in, uses_aiohttp,
@@ -93,7 +94,7 @@ class TlsVerificationDisabled(Rule):
     def _off(self, node: cst.CSTNode, what: str, remedy: str, where: str = "here") -> None:
         low = (
             where in {"default", "environment"} or opted_in(self.context.stack)
-            or self.context.options.get("relative_path", "").startswith(("docs/", "doc/"))
+            or in_documentation(self.context.options.get("relative_path", "") or self.context.path)
         )
         self.reported_off = True
         self.report(node, what=what, remedy=remedy, confidence="LOW" if low else None)

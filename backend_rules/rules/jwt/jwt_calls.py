@@ -33,7 +33,10 @@ UNVERIFIED_CLAIMS = {"get_unverified_claims"}
 UNVERIFIED_HEADER = {"get_unverified_header", "get_unverified_headers"}
 # Claims that route a token (which issuer, which key) or check a token one holds oneself: reading
 # only these from an unverified token is the "peek, then verify" idiom.
-PEEK_CLAIMS = {"iss", "kid", "alg", "typ", "aud", "azp", "tid", "exp", "iat", "nbf", "client_id", "cid", "x5t", "jku"}
+PEEK_CLAIMS = {
+    "iss", "kid", "alg", "typ", "aud", "azp", "tid", "exp", "iat", "nbf", "client_id", "cid", "x5t", "jku",
+    "issuer", "owner", "tenant", "tenant_id", "provider", "realm",
+}
 LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "msg"}
 LOG_FUNCTIONS = {"print", "pprint", "capture_message", "add_breadcrumb", "set_extra", "set_context"}
 

@@ -9,7 +9,7 @@ import libcst as cst
 
 from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS, is_test_code
 from backend_rules.analysis.bound_values import follow, literal
-from backend_rules.analysis.dataflow import enclosing_scope
+from backend_rules.analysis.dataflow import enclosing_class, enclosing_scope
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.walk import walk
 from backend_rules.rule import Invalid, Rule, Valid
@@ -20,6 +20,8 @@ from backend_rules.rules.jwt.jwt_calls import (
 
 # A helper named like this says what it returns; the trust decision is its caller's.
 UNVERIFIED_HELPER = re.compile(r"(?i)unverified|insecure|unsafe|peek|without_verif|no_verif|debug|inspect")
+# A class named as a stand-in (a null or fake service for development) skips checks on purpose.
+STAND_IN_CLASS = re.compile(r"(^|_)(Null|Fake|Dummy|Mock|Stub|Insecure|Unsafe|Dev|Development|Noop|NoOp)(_|$)")
 # Decoding an expired token to revoke it is what logout does.
 ENDING_A_SESSION = re.compile(r"(?i)logout|log_out|sign_out|revoke|blacklist|blocklist|invalidate|expired")
 
@@ -56,7 +58,8 @@ class JwtVerificationDisabled(Rule):
     payload = jwt.decode(token, SECRET_KEY, algorithms=["HS256"])
     ```
     Peeking at `iss`/`kid` to choose the key, then verifying, is reported with LOW confidence;
-    so is a helper named for what it does (`decode_unverified`). Tests are not checked.
+    so is a helper named for what it does (`decode_unverified`) and a stand-in class
+    (`NullPublisherService`, `FakeAuth`). Tests are not checked.
     """
 
     CODE = "BR501"
@@ -97,6 +100,10 @@ class JwtVerificationDisabled(Rule):
         scope = enclosing_scope(self.context.stack)
         return scope.name.value if isinstance(scope, cst.FunctionDef) else ""
 
+    def _in_stand_in_class(self) -> bool:
+        cls = enclosing_class(self.context.stack)
+        return cls is not None and bool(STAND_IN_CLASS.search(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", cls.name.value)))
+
     def _check_unsigned(self, jc: JwtCall) -> None:
         algorithm = argument(jc.node, 2, "algorithm")
         if algorithm is None:
@@ -112,6 +119,7 @@ class JwtVerificationDisabled(Rule):
             return
         quiet = (
             use == "peek" or where == "default" or UNVERIFIED_HELPER.search(self._function_name())
+            or self._in_stand_in_class()
             or verified_decode_nearby(jc, self.context.stack, self.context)
         )
         problem = f"trusts claims whose signature is not checked ({how})" if jc.kind != "unverified-claims" else how
