@@ -606,3 +606,93 @@ def test_br501_stand_in_service_for_development_is_low():
                 return Claims(jwt.decode(token, options={"verify_signature": False}, audience=self.audience))
         """
     assert confidences(code) == [("BR501", "LOW")]
+
+
+def test_br502_explicit_none_and_every_algorithm():
+    code = """
+        import jwt
+        from jwt.algorithms import get_default_algorithms
+        def claims(token, key):
+            jwt.decode(token, key, algorithms=None)
+            return jwt.decode(token, key, algorithms=list(get_default_algorithms()))
+        """
+    assert fired(code) == [("BR502", 4), ("BR502", 5)]
+    assert "every algorithm" in findings(code)[1].message
+
+
+BR503_HELPERS_FIRE = {
+    "FastAPI-style create_access_token without exp": """
+        from jose import jwt
+        def create_access_token(data: dict):
+            to_encode = data.copy()
+            return jwt.encode(to_encode, SECRET_KEY, algorithm=ALGORITHM)
+        async def login(form):
+            return {"access_token": create_access_token(data={"sub": form.username})}  # here
+        """,
+    "spread of a parameter with iat added": """
+        import jwt
+        def token_for(claims, now):
+            return jwt.encode({**claims, "iat": now}, SECRET, algorithm="HS256")
+        def login(user):
+            return token_for({"sub": user.id}, now())  # here
+        """,
+    "claims built by a function of the module": """
+        import jwt
+        def claims_for(user):
+            return {"sub": user.id, "scope": "api"}
+        def login(user):
+            return jwt.encode(claims_for(user), SECRET, algorithm="HS256")  # here
+        """,
+}
+
+
+@pytest.mark.parametrize("code", BR503_HELPERS_FIRE.values(), ids=BR503_HELPERS_FIRE.keys())
+def test_br503_follows_helpers_of_the_module(code):
+    code = textwrap.dedent(code).removeprefix("\n")
+    line = next(i for i, text in enumerate(code.splitlines(), 1) if "# here" in text)
+    assert fired(code) == [("BR503", line)]
+
+
+BR503_HELPERS_QUIET = {
+    "FastAPI tutorial: exp added by update": """
+        from datetime import datetime, timedelta, timezone
+        from jose import jwt
+        def create_access_token(data: dict, expires_delta: timedelta | None = None):
+            to_encode = data.copy()
+            expire = datetime.now(timezone.utc) + (expires_delta or timedelta(minutes=15))
+            to_encode.update({"exp": expire})
+            return jwt.encode(to_encode, SECRET_KEY, algorithm=ALGORITHM)
+        def login(form):
+            return create_access_token(data={"sub": form.username})
+        """,
+    "exp stored into the copy": """
+        import jwt
+        def create_token(data, ttl):
+            to_encode = dict(data)
+            to_encode["exp"] = now() + ttl
+            return jwt.encode(to_encode, SECRET, algorithm="HS256")
+        def login(user):
+            return create_token({"sub": user.id}, 900)
+        """,
+    "callers pass exp": """
+        import jwt
+        def create_token(data):
+            return jwt.encode(data.copy(), SECRET, algorithm="HS256")
+        def login(user):
+            return create_token({"sub": user.id, "exp": soon()})
+        """,
+    "one of the returned dicts has exp": """
+        import jwt
+        def claims_for(user, remember):
+            if remember:
+                return {"sub": user.id}
+            return {"sub": user.id, "exp": soon()}
+        def login(user):
+            return jwt.encode(claims_for(user, False), SECRET, algorithm="HS256")
+        """,
+}
+
+
+@pytest.mark.parametrize("code", BR503_HELPERS_QUIET.values(), ids=BR503_HELPERS_QUIET.keys())
+def test_br503_helpers_quiet(code):
+    assert fired(code, confidence="LOW") == []

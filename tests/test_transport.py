@@ -548,3 +548,9 @@ def test_br703_uvicorn_config_with_reload_is_medium():
         uvicorn.Server(config).run()
         """
     assert confidences(code, "shop/__main__.py") == [("BR703", "MEDIUM")]
+
+
+def test_br703_flask_run_positional_debug_and_gunicorn_reload():
+    assert fired('app.run("0.0.0.0", 8000, True)\n', "app/wsgi.py") == [("BR703", 1)]
+    assert fired('bind = "0.0.0.0:8000"\nworkers = 4\nreload = True\n', "deploy/gunicorn.conf.py") == [("BR703", 3)]
+    assert fired('reload = True\n', "app/reloading.py", confidence="LOW") == []

@@ -7,6 +7,7 @@ import re
 
 import libcst as cst
 
+from backend_rules.analysis.ast_nodes import nodes
 from backend_rules.analysis.bound_values import flag_value, follow, literal
 from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS, is_test_code
 from backend_rules.analysis.dataflow import enclosing_scope
@@ -21,6 +22,7 @@ DEBUG_CONSTRUCTORS = {
     "tornado.web.Application", "sanic.Sanic",
 }
 RUNNERS = {"run", "run_server"}
+GUNICORN_CONFIG = re.compile(r"(^|/)gunicorn[\w.]*\.py$|(^|/)gunicorn/[^/]+\.py$")
 FIX = "read it from the environment, off by default"
 LEVELS = ("LOW", "MEDIUM", "HIGH")
 
@@ -37,7 +39,8 @@ class DebugModeEnabled(Rule):
     - Django/Flask settings: `DEBUG = True` in a settings or config module (or config class) not
       named for development (`dev`, `local`, `test`), `DEBUG = env.bool("DEBUG", default=True)`
       and other environment reads that default to on;
-    - `uvicorn.run(..., reload=True)` in an entry point not named for development.
+    - `uvicorn.run(..., reload=True)` (or `uvicorn.Config`) in an entry point not named for
+      development, and `reload = True` in a gunicorn config file.
 
     ## Why is this bad?
     Debug pages show stack traces, settings, SQL and source to every visitor; the Werkzeug
@@ -68,7 +71,7 @@ class DebugModeEnabled(Rule):
     SEVERITY = "MEDIUM"
     CONFIDENCE = "HIGH"
     CWE = 489
-    TRIGGER = r"(?i)debug|reload|evalex"
+    TRIGGER = r"(?i)debug|reload|evalex|\.run\("
     OPTIONS = {"test-paths": DEFAULT_TEST_PATHS}
 
     @classmethod
@@ -78,14 +81,14 @@ class DebugModeEnabled(Rule):
     @classmethod
     def may_fire(cls, tree: ast.Module) -> bool:
         words = {"debug", "DEBUG", "reload", "use_debugger", "evalex"}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.keyword) and node.arg in words | {None}:
-                return True
-            if isinstance(node, ast.Name) and node.id in words or isinstance(node, ast.Attribute) and node.attr in words:
-                return True
-            if isinstance(node, ast.Constant) and node.value == "DEBUG":
-                return True
-        return False
+        return (
+            any(k.arg in words or k.arg is None for k in nodes(tree, ast.keyword))
+            or any(n.id in words for n in nodes(tree, ast.Name))
+            or any(a.attr in words for a in nodes(tree, ast.Attribute))
+            or any(c.value == "DEBUG" for c in nodes(tree, ast.Constant))
+            or any(isinstance(c.func, ast.Attribute) and c.func.attr == "run" and len(c.args) >= 3
+                   for c in nodes(tree, ast.Call))
+        )
 
     def _relative_path(self) -> str:
         return self.context.options.get("relative_path", "") or self.context.path
@@ -112,6 +115,9 @@ class DebugModeEnabled(Rule):
         func = node.func
         last = qualified.split(".")[-1] if qualified else (func.attr.value if isinstance(func, cst.Attribute) else "")
         keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        if last == "run" and len(positional) >= 3 and "debug" not in keywords:
+            keywords["debug"] = positional[2]  # Flask.run(host, port, debug)
         if qualified in DEBUG_CONSTRUCTORS and "debug" in keywords:
             self._on(node, keywords["debug"], f"{last}(debug=True)")
         elif qualified in {"uvicorn.run", "uvicorn.Config"}:
@@ -184,6 +190,10 @@ class DebugModeEnabled(Rule):
                 self._on(node, value, f'{dotted_name(target.value)}["DEBUG"] = True')
         elif isinstance(target, cst.Name) and target.value in {"DEBUG", "debug"}:
             self._debug_setting(node, target.value, value)
+        elif isinstance(target, cst.Name) and target.value == "reload" and GUNICORN_CONFIG.search(self._relative_path()):
+            if isinstance(self.context.stack[-2], cst.Module):
+                self._on(node, value, "reload = True in the gunicorn config", "keep the reloader to development",
+                         at_most="MEDIUM")
 
     def _debug_setting(self, node: cst.CSTNode, name: str, value: cst.BaseExpression) -> None:
         stack = self.context.stack

@@ -6,11 +6,12 @@ import ast
 
 import libcst as cst
 
+from backend_rules.analysis.bound_values import follow, literal
 from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS, is_test_code
 from backend_rules.rule import Invalid, Rule, Valid
 from backend_rules.rules.jwt.jwt_calls import (
-    algorithm_names, classify, decode_algorithms, decode_key, family, from_token_header, has_unpacked_arguments,
-    may_use_jwt, signature_check_off,
+    algorithm_names, classify, decode_algorithms, decode_key, every_algorithm, family, from_token_header,
+    has_unpacked_arguments, may_use_jwt, signature_check_off,
 )
 
 
@@ -20,7 +21,8 @@ class JwtAlgorithmNotPinned(Rule):
     ## What it does
     Finds PyJWT and python-jose `decode` calls that check a signature but do not fix the
     algorithm in code:
-    - no `algorithms=` at all (python-jose and PyJWT 1.x then take the token header's `alg`);
+    - no `algorithms=` at all, or `algorithms=None` (python-jose and PyJWT 1.x then take the
+      token header's `alg`), or every algorithm (`jwt.algorithms.get_default_algorithms()`);
     - `"none"` among the accepted algorithms;
     - algorithms read from the unverified header (`jwt.get_unverified_header(t)["alg"]`), unless
       checked against an allow-list first;
@@ -73,6 +75,8 @@ class JwtAlgorithmNotPinned(Rule):
         if signature_check_off(jc, stack, context) is not None or has_unpacked_arguments(node):
             return
         algorithms = decode_algorithms(jc)
+        if algorithms is not None and literal(follow(algorithms, stack, context)[0]) is None:
+            algorithms = None  # algorithms=None says the same as leaving it out
         if algorithms is None:
             if decode_key(jc) is not None:
                 self.report(node, call=jc.name, problem="lets the token's header choose the algorithm (no algorithms=)",
@@ -80,6 +84,9 @@ class JwtAlgorithmNotPinned(Rule):
             return
         if from_token_header(algorithms, stack, context):
             self.report(node, call=jc.name, problem="takes its algorithms from the unverified token header")
+            return
+        if every_algorithm(algorithms, stack, context):
+            self.report(node, call=jc.name, problem="accepts every algorithm the library knows, \"none\" included")
             return
         names = algorithm_names(algorithms, stack, context) or []
         texts = [n for n in names if isinstance(n, str)]

@@ -276,6 +276,22 @@ def algorithm_names(
     return names
 
 
+def every_algorithm(expr: cst.BaseExpression, stack: list[cst.CSTNode], context: "FileContext") -> bool:
+    """``get_default_algorithms()`` (or a list/keys of it): every algorithm, ``none`` included."""
+    expr, _ = follow(expr, stack, context)
+    while isinstance(expr, cst.Call):
+        name = (dotted_name(expr.func) or (expr.func.attr.value if isinstance(expr.func, cst.Attribute) else ""))
+        if name.split(".")[-1] == "get_default_algorithms":
+            return True
+        if name in {"list", "tuple", "set"} and expr.args:
+            expr = expr.args[0].value
+        elif isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "keys":
+            expr = expr.func.value
+        else:
+            return False
+    return False
+
+
 def family(algorithm: str) -> str:
     upper = algorithm.upper()
     if upper.startswith("HS"):

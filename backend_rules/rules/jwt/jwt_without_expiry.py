@@ -7,19 +7,18 @@ import re
 
 import libcst as cst
 
+from backend_rules.analysis.ast_nodes import nodes
 from backend_rules.analysis.bound_values import follow, literal
 from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS, is_test_code
-from backend_rules.analysis.dataflow import enclosing_scope
 from backend_rules.analysis.imports import dotted_name
-from backend_rules.analysis.walk import walk
 from backend_rules.rule import Invalid, Rule, Valid
-from backend_rules.rules.jwt.jwt_calls import argument, classify, may_use_jwt, subscript_stores
+from backend_rules.rules.jwt.jwt_calls import argument, classify, may_use_jwt
+from backend_rules.rules.jwt.payload_claims import callers_passing, parameter_behind, payload_keys, returned_values
 
 EXPIRY_SETTINGS = {"JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES"}
 NEVER_EXPIRING_TOKENS = {"flask_jwt_extended.create_access_token", "flask_jwt_extended.create_refresh_token"}
 # A claim of the application's own that may be checked by hand after decoding.
 HOME_MADE_EXPIRY = re.compile(r"(?i)expir|expires|valid_until|ttl")
-MUTATORS = {"update", "setdefault", "__setitem__", "pop", "clear"}
 
 
 class JwtWithoutExpiry(Rule):
@@ -71,9 +70,9 @@ class JwtWithoutExpiry(Rule):
     def may_fire(cls, tree: ast.Module) -> bool:
         if may_use_jwt(tree):
             return True
-        return any(isinstance(n, ast.Name) and n.id in EXPIRY_SETTINGS
-                   or isinstance(n, ast.Constant) and n.value in EXPIRY_SETTINGS
-                   for n in ast.walk(tree))
+        return any(n.id in EXPIRY_SETTINGS for n in nodes(tree, ast.Name)) or any(
+            isinstance(c.value, str) and c.value in EXPIRY_SETTINGS for c in nodes(tree, ast.Constant)
+        )
 
     def visit_Call(self, node: cst.Call) -> None:
         stack, context = self.context.stack, self.context
@@ -105,12 +104,21 @@ class JwtWithoutExpiry(Rule):
         if keys is not None:
             self._judge(call, node, keys)
             return
-        # a small helper: def make_token(claims): return jwt.encode(claims, KEY, ...)
-        if isinstance(payload, cst.Name):
-            for caller_stack, argument_value in self._callers_passing(payload.value):
-                caller_keys = payload_keys(argument_value, caller_stack, context, None)
-                if caller_keys is not None:
-                    self._judge(call, argument_value, caller_keys)
+        if isinstance(payload, cst.Call):  # built by a function of this module: make_claims(user)
+            returned = [payload_keys(value, where, context, None) for where, value in returned_values(payload, context)]
+            if returned and all(keys is not None for keys in returned):
+                if not any("exp" in keys for keys in returned):  # type: ignore[operator]
+                    self._judge(call, node, set().union(*returned))  # type: ignore[arg-type]
+                return
+        # a helper: def create_token(data): to_encode = data.copy(); return jwt.encode(to_encode, ...)
+        behind = parameter_behind(payload, stack, context, node)
+        if behind is None:
+            return
+        parameter, added = behind
+        for caller_stack, value in callers_passing(parameter, stack, context):
+            caller_keys = payload_keys(value, caller_stack, context, None)
+            if caller_keys is not None:
+                self._judge(call, value, caller_keys | added)
 
     def _judge(self, call: str, where: cst.CSTNode, keys: set[str]) -> None:
         if "exp" in keys:
@@ -121,37 +129,6 @@ class JwtWithoutExpiry(Rule):
                         confidence="LOW")
         else:
             self.report(where, call=call, problem='with no "exp" claim, valid forever')
-
-    def _callers_passing(self, parameter: str) -> list[tuple[list[cst.CSTNode], cst.BaseExpression]]:
-        """The values callers in this module pass for ``parameter`` of the enclosing function."""
-        function = enclosing_scope(self.context.stack)
-        if not isinstance(function, cst.FunctionDef):
-            return []
-        facts = self.context.scope_facts(function)
-        bindings = facts.bindings.get(parameter, [])
-        if len(bindings) != 1 or bindings[0].kind != "param":
-            return []
-        params = [p.name.value for p in function.params.params]
-        if parameter not in params:
-            return []
-        index = params.index(parameter)
-        name = function.name.value
-        found: list[tuple[list[cst.CSTNode], cst.BaseExpression]] = []
-        ancestors: list[cst.CSTNode] = []
-
-        def enter(node: cst.CSTNode) -> bool:
-            if isinstance(node, cst.Call):
-                called = dotted_name(node.func) or ""
-                bound = called.startswith(("self.", "cls.")) and params[:1] in (["self"], ["cls"])
-                if called.split(".")[-1] == name and (called == name or bound):
-                    value = argument(node, index - (1 if bound else 0), parameter)
-                    if value is not None:
-                        found.append((list(ancestors), value))
-            ancestors.append(node)
-            return True
-
-        walk(self.context.module, enter, lambda node: ancestors.pop())
-        return found
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -240,60 +217,3 @@ class JwtWithoutExpiry(Rule):
         ),
     ]
 
-
-def payload_keys(
-    payload: cst.BaseExpression, stack: list[cst.CSTNode], context, encode: cst.Call | None
-) -> set[str] | None:
-    """The claim names of a payload built as a dict here, in a local or a module constant; None
-    when a key cannot be read or the dict may be changed before ``encode`` (update, passed on)."""
-    name = payload.value if isinstance(payload, cst.Name) else None
-    value, where = follow(payload, stack, context)
-    if where == "default":
-        return None
-    keys = _literal_keys(value, stack, context)
-    if keys is None or name is None:
-        return keys
-    scope = context.module if where == "module" else enclosing_scope(stack)
-    keys |= set(subscript_stores(scope, name, stack))
-    return None if _changed_elsewhere(scope, name, encode) else keys
-
-
-def _literal_keys(value: cst.BaseExpression, stack: list[cst.CSTNode], context) -> set[str] | None:
-    if isinstance(value, cst.Call) and dotted_name(value.func) == "dict":
-        if any(a.keyword is None for a in value.args):
-            return None
-        return {a.keyword.value for a in value.args if a.keyword is not None}
-    if not isinstance(value, cst.Dict):
-        return None
-    keys: set[str] = set()
-    for element in value.elements:
-        if not isinstance(element, cst.DictElement):
-            return None  # **spread
-        key, _ = follow(element.key, [context.module], context) if isinstance(element.key, cst.Name) else (element.key, "")
-        key = literal(key)
-        if not isinstance(key, str):
-            return None
-        keys.add(key)
-    return keys
-
-
-def _changed_elsewhere(scope: cst.CSTNode, name: str, encode: cst.Call | None) -> bool:
-    """``name`` is updated through a method, augmented, or handed to another call than ``encode``."""
-    changed = False
-
-    def enter(node: cst.CSTNode) -> bool:
-        nonlocal changed
-        if changed or node is encode:
-            return False
-        if isinstance(node, cst.Call):
-            func = node.func
-            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == name:
-                changed = changed or func.attr.value in MUTATORS
-            if any(isinstance(a.value, cst.Name) and a.value.value == name for a in node.args):
-                changed = changed or (dotted_name(node.func) or "").split(".")[-1] not in {"print", "debug", "info"}
-        if isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name) and node.target.value == name:
-            changed = True
-        return not changed
-
-    walk(scope, enter)
-    return changed
