@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import os
 import smtplib
+from datetime import datetime, timedelta, timezone
 
 import boto3
 import jwt
@@ -62,12 +63,16 @@ def send_mail(message):
         server.send_message(message)
 
 
+def _claims(user_id):
+    return {"sub": user_id, "exp": datetime.now(timezone.utc) + timedelta(minutes=15)}
+
+
 def issue_token_insecure(user_id):
-    return jwt.encode({"sub": user_id}, "jwt-signing-secret", algorithm="HS256")  # expect: BR405
+    return jwt.encode(_claims(user_id), "jwt-signing-secret", algorithm="HS256")  # expect: BR405
 
 
 def issue_token(user_id):
-    return jwt.encode({"sub": user_id}, os.environ["JWT_SECRET"], algorithm="HS256")
+    return jwt.encode(_claims(user_id), os.environ["JWT_SECRET"], algorithm="HS256")
 
 
 def verify_webhook_insecure(body: bytes, signature: str) -> bool:

@@ -34,7 +34,15 @@ class HardcodedSecret(SecretRule):
     `PASSWORD_MIN_LENGTH` and `secret_name` (a reference to a secret manager) do not hold secrets.
     Values are judged too: empty strings, placeholders (`<...>`, `${VAR}`, `%(name)s`,
     `{{ var }}`, `xxx`, `***`, `your-api-key`), paths, URLs, environment-variable names,
-    header names and auth schemes (`"Bearer"`) are not secrets; `"changeme"` is.
+    header names and auth schemes (`"Bearer"`) are not secrets; `"changeme"` is. Nor are labels:
+    members of an `Enum`/`Choices` class, namespaced keys and message ids
+    (`"account:api_token:added"`), identifier-shaped values that spell their own name
+    (`refresh_token = "acme_refresh_token"`), parser sentinels with control characters, a
+    schema naming the field that holds the secret (`{"secret": "url"}`) and the marker a
+    password field holds for SSO accounts (`"!"`, `"unusable"`).
+
+    Confidence: LOW for visibly dummy values (`"dummy key"`, a token `"123"`), keys of
+    `Test...Config` classes and literals in scripts (seeds, sample data); HIGH otherwise.
 
     Options: `test-paths` (default `["tests/", "test/", "testing/", "**/test_*.py",
     "**/*_test.py", "**/tests.py", "**/conftest.py"]`) lists test code, where this rule stays
@@ -103,6 +111,18 @@ class HardcodedSecret(SecretRule):
             """,
             path="tests/test_views.py",
         ),
+        # labels: an enum of token types, an event tag, the password marker of an SSO account
+        """
+        from enum import StrEnum
+
+        class TokenType(StrEnum):
+            refresh_token = "acme_refresh_token"
+
+        API_TOKEN_ADDED = "account:api_token:added"
+
+        def provision(User, email):
+            return User(email=email, password="!")
+        """,
         # Django settings that name password machinery, not passwords
         """
         PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]

@@ -15,7 +15,10 @@ class HardcodedSecretFallback(SecretRule):
     starlette `config("SECRET_KEY", default=...)`, environs / django-environ
     `env.str("API_KEY", "...")`, and pydantic `BaseSettings` fields with a secret name and a
     literal default (`password: SecretStr = "..."`). The secret is recognised by the variable's
-    name, or the name it is assigned to. Empty, `None` and placeholder defaults are fine.
+    name, or the name it is assigned to (`BaseSettings` also through an alias or a settings
+    class of the same module). Empty, `None` and template defaults (`"<set-me>"`,
+    `"your-key-here"`) are fine; placeholders (`"dummy key"`, `"changeme"`) are reported with
+    LOW confidence: the application would run with them, but nobody meant them.
 
     Stays quiet in test code (`test-paths`, see BR401) unless `secrets-in-tests = true`.
 

@@ -21,11 +21,13 @@ class KnownCredentialFormat(SecretRule):
 
     Each format has checks that keep false positives down: exact prefixes and lengths, a varied
     alphabet (no `xxxx`, `0000` or repeated characters), mixed case and digits where real keys
-    have them. AWS's documented example keys (`AKIAIOSFODNN7EXAMPLE`) and jwt.io's example token
-    are not reported.
+    have them. Tokens published in providers' documentation (AWS's `AKIAIOSFODNN7EXAMPLE`,
+    the installation token of GitHub's REST docs, Stripe's API-reference test key) and jwt.io's
+    example token are not reported.
 
     This rule reports in test code too (`test-paths` does not silence it): a real token in a
-    fixture is as leaked as one in production code.
+    fixture is as leaked as one in production code. JWTs and private keys in test code (fixtures
+    signed with test keys) and expired JWTs anywhere are reported with LOW confidence.
 
     ## Why is this bad?
     A token in a known format is found by scanners within minutes of a push; it grants what its
@@ -65,6 +67,11 @@ class KnownCredentialFormat(SecretRule):
         """
         OPENAI_API_KEY = "sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
         GITHUB_TOKEN = "ghp_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
+        """,
+        # the installation token printed in GitHub's REST documentation
+        """
+        def test_installation_token(client):
+            client.post("/webhook", json={"token": "ghs_16C7e42F292c6912E7710c838347Ae178B4a"})
         """,
         # an unsigned JWT and jwt.io's example token
         """

@@ -15,15 +15,19 @@ only its first characters (:func:`backend_rules.rules.secrets.secret_words.mask`
 
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 import libcst as cst
 
-from backend_rules.analysis.code_kinds import is_test_code
+from backend_rules.analysis.code_kinds import code_kind, is_test_code
 from backend_rules.analysis.imports import dotted_name
+from backend_rules.analysis.walk import find
 from backend_rules.rules.secrets.secret_words import (
-    HOLE, contextual_format, is_secret_value, judge_name, known_format, looks_random, mask, url_credentials,
+    HOLE, contextual_format, find_known_format, is_secret_value, judge_name, known_format, looks_random, mask,
+    url_credentials,
 )
+from backend_rules.rules.secrets.value_kinds import is_dummy, is_no_password_marker, is_placeholder, jwt_expired
 
 QUIET_IN_TESTS = {"BR401", "BR403", "BR404", "BR405"}
 STRING_NODES = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
@@ -35,6 +39,10 @@ ENV_METHODS = {"str", "get", "bool", "int", "json", "url", "db", "db_url", "cach
 BASIC_AUTH = {"HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth", "DigestAuth"}
 USER_FACTORIES = {"create_user", "create_superuser"}
 SECRET_WRAPPERS = {"SecretStr", "SecretBytes", "Secret"}
+TEST_CLASS = re.compile(r"^Test|Test(?:ing)?(?:Config|Settings)$")
+ENUM_BASE = re.compile(r"Enum$|Choices$|^(?:Int)?Flag$")
+SETTINGS_BASES = {"pydantic.BaseSettings", "pydantic_settings.BaseSettings", "pydantic.env_settings.BaseSettings",
+                  "pydantic_settings.main.BaseSettings"}
 JWT_FUNCTIONS = {"jwt.encode", "jwt.decode", "jose.jwt.encode", "jose.jwt.decode", "jwt.api_jwt.encode",
                  "jwt.api_jwt.decode", "jwt.api_jws.encode", "jwt.api_jws.decode", "jwt.jws.sign",
                  "jose.jws.sign", "jose.jws.verify", "jwt.jws.verify"}
@@ -167,7 +175,7 @@ class SecretAnalysis:
                 if isinstance(element, cst.DictElement):
                     key = literal_of(element.key)
                     if key is not None:
-                        yield from self._judge(key, element.value, "dict")
+                        yield from self._judge(key, element.value, "dict", node)
         elif isinstance(node, (cst.FunctionDef, cst.Lambda)):
             params = node.params
             for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
@@ -185,9 +193,15 @@ class SecretAnalysis:
         text = text_with_holes(node)
         if not text or len(text) < 12:
             return
-        label = known_format(text)
-        if label is not None:
-            yield "BR402", node, {"label": label}
+        found = find_known_format(text)
+        if found is not None:
+            label, token = found
+            fields: dict = {"label": label}
+            if label == "signed JWT" and (jwt_expired(token) or is_test_code(self.context.options)):
+                fields["confidence"] = "LOW"  # a test fixture's token, or one that opens nothing any more
+            elif label == "private key" and is_test_code(self.context.options):
+                fields["confidence"] = "LOW"  # a key generated for the tests
+            yield "BR402", node, fields
             return
         if isinstance(parent, cst.Expr):
             return  # a docstring or a bare string: documentation, not configuration
@@ -207,7 +221,7 @@ class SecretAnalysis:
             return
         yield from self._judge(name, value, site)
 
-    def _judge(self, name: str, value: cst.BaseExpression, site: str):
+    def _judge(self, name: str, value: cst.BaseExpression, site: str, literal: cst.Dict | None = None):
         inner = unwrap(value)
         text = literal_of(inner)
         if text is None or inner is None:
@@ -219,29 +233,73 @@ class SecretAnalysis:
             yield "BR402", inner, {"label": label}
             return
         judged = judge_name(name)
-        if judged is None or not is_secret_value(text, name, signing=judged.signing_key):
+        if judged is None:
+            return
+        owner = self._owning_class() if site == "assign" else None
+        if owner is not None and self._class_is(owner, self._enum_base):
+            return  # ``class TokenType(StrEnum): refresh_token = "polar_refresh_token"``: a label
+        settings_field = owner is not None and self._class_is(owner, self._settings_base)
+        if not is_secret_value(text, name, signing=judged.signing_key, default=settings_field):
             return
         if judged.kind == "token" and not looks_random(text):
             return  # ``token = "COLLATE"``: a lexer's token, not a credential
+        if judged.kind == "password" and is_no_password_marker(text):
+            return  # ``password="!"``: an account that logs in through SSO has no password
+        if literal is not None and text in _keys_within(literal):
+            return  # ``{"properties": {"url": ...}, "secret": "url"}``: names the secret field
         fields = {"kind": judged.kind, "masked": mask(text), "name": name}
-        if site == "assign" and self._in_settings_class():
+        if owner is not None and TEST_CLASS.search(owner.name.value):
+            fields["confidence"] = "LOW"  # ``class TestingConfig(Config)``: the test run's own key
+        if settings_field:
+            if is_placeholder(text):
+                fields["confidence"] = "LOW"  # ``"DummyKey"``, ``"changeme"``: a default nobody meant
             yield "BR404", inner, {**fields, "env": f"settings field `{name}`"}
         elif judged.signing_key and site in {"assign", "dict", "keyword"}:
-            yield "BR405", inner, {"what": f"`{name}`", "masked": mask(text)}
+            # the key in use, whatever it says ("This is not a secret, change it")
+            yield "BR405", inner, {"what": f"`{name}`", "masked": mask(text), **_only_confidence(fields)}
         else:
+            if is_dummy(text, judged.kind):
+                fields["confidence"] = "LOW"  # ``"dummy key"``, a token ``"123"``: nobody meant it
+            elif code_kind(self.context.options) == "script":
+                fields["confidence"] = "LOW"  # sample data, seeds and demo accounts of a dev command
             yield "BR401", inner, fields
 
-    def _in_settings_class(self) -> bool:
+    def _owning_class(self) -> cst.ClassDef | None:
         stack = self.context.stack
         # ClassDef > IndentedBlock > SimpleStatementLine > (Ann)Assign
         if len(stack) >= 3 and isinstance(stack[-3], cst.ClassDef):
-            for base in stack[-3].bases:
-                name = dotted_name(base.value) or ""
-                if name.split(".")[-1] == "BaseSettings" or self.context.imports.imported_from(
-                    base.value, "pydantic_settings"
-                ):
-                    return True
+            return stack[-3]
+        return None
+
+    def _class_is(self, cls: cst.ClassDef, base_matches, depth: int = 0) -> bool:
+        """Whether a base of ``cls`` (or of a class of this module it derives from) matches."""
+        for base in cls.bases:
+            if base_matches(base.value):
+                return True
+            parent = self._module_classes().get(dotted_name(base.value) or "")
+            if parent is not None and parent is not cls and depth < 8 and self._class_is(parent, base_matches,
+                                                                                         depth + 1):
+                return True
         return False
+
+    def _enum_base(self, base: cst.BaseExpression) -> bool:
+        name = self.context.imports.qualify(base) or dotted_name(base) or ""
+        return bool(ENUM_BASE.search(name.split(".")[-1]))
+
+    def _settings_base(self, base: cst.BaseExpression) -> bool:
+        """pydantic's ``BaseSettings``, aliases followed (``from pydantic import BaseSettings as Base``).
+        An imported ``CommonSettings`` may be a Django settings class as well as a pydantic one."""
+        qualified = self.context.imports.qualify(base) or ""
+        return qualified in SETTINGS_BASES or qualified.split(".")[-1] == "BaseSettings"
+
+    def _module_classes(self) -> dict[str, cst.ClassDef]:
+        classes = self.__dict__.get("_classes")
+        if classes is None:
+            classes = self._classes = {
+                statement.name.value: statement for statement in self.context.module.body
+                if isinstance(statement, cst.ClassDef)
+            }
+        return classes
 
     # ------------------------------------------------------------------------------- calls
     def _call(self, call: cst.Call):
@@ -326,9 +384,12 @@ class SecretAnalysis:
                     break
                 if isinstance(node, (cst.SimpleStatementLine, cst.FunctionDef, cst.ClassDef)):
                     break
-        if judged is None or not is_secret_value(text, name):
+        if judged is None or not is_secret_value(text, name, default=True):
             return
-        yield "BR404", default, {"kind": judged.kind, "masked": mask(text), "env": f"`{env_name or name}`"}
+        fields = {"kind": judged.kind, "masked": mask(text), "env": f"`{env_name or name}`"}
+        if is_placeholder(text):
+            fields["confidence"] = "LOW"  # ``"changeme"``: a placeholder, though the app would run with it
+        yield "BR404", default, fields
 
     def _signing_key(self, call: cst.Call, key: cst.BaseExpression | None, what: str):
         if key is None:
@@ -369,6 +430,41 @@ class SecretAnalysis:
         names = [n for n in names if n and judge_name(n)]
         if not names:
             return
+        guard = self._in_guard()
         for operand in operands:
-            if literal_of(operand) is not None:
+            text = literal_of(operand)
+            if text is not None and not (guard and is_placeholder(text)):
                 yield from self._judge(names[0], operand, "compare")
+
+    def _in_guard(self) -> bool:
+        """``if SECRET_KEY == "change-me": raise ...``: the code refuses the placeholder."""
+        for node in reversed(self.context.stack):
+            if isinstance(node, cst.Assert):
+                return True
+            if isinstance(node, cst.If):
+                return find(node.body, lambda n: isinstance(n, cst.Raise), skip=(cst.FunctionDef,)) is not None
+            if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+                return False
+        return False
+
+
+def _only_confidence(fields: dict) -> dict:
+    return {"confidence": fields["confidence"]} if "confidence" in fields else {}
+
+
+def _keys_within(literal: cst.Dict) -> set[str]:
+    """The string keys of a dict literal and of the dict literals nested in it."""
+    keys: set[str] = set()
+    pending: list[cst.BaseExpression] = [literal]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Dict):
+            for element in node.elements:
+                if isinstance(element, cst.DictElement):
+                    key = literal_of(element.key)
+                    if key is not None:
+                        keys.add(key)
+                    pending.append(element.value)
+        elif isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            pending.extend(element.value for element in node.elements)
+    return keys

@@ -26,7 +26,8 @@ class SecretRule(Rule):
     def _visit(self, node: cst.CSTNode) -> None:
         for code, where, fields in SecretAnalysis.of(self.context).at(node):
             if code == self.CODE:
-                self.report(where, **fields)
+                fields = dict(fields)
+                self.report(where, confidence=fields.pop("confidence", None), **fields)
 
     @classmethod
     def may_fire(cls, tree: ast.Module) -> bool:

@@ -19,6 +19,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from backend_rules.rules.secrets.value_kinds import (
+    has_control_characters, is_documented_example, is_label, names_a_type,
+)
+
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 # One-word spellings that stand for two words.
@@ -261,14 +265,18 @@ PATH_LIKE = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)|\.(?:pem|key|crt|cer|p1
 LOWER_SEGMENTS = re.compile(r"^[a-z0-9_.-]+(?:/[a-z0-9_.{}-]+)+/?$")
 
 
-def is_secret_value(value: str, name: str | None = None, signing: bool = False) -> bool:
+def is_secret_value(value: str, name: str | None = None, signing: bool = False, default: bool = False) -> bool:
     """Whether a literal bound to a secret-named place looks like a real secret.
 
     ``signing``: the literal is used as a signing key whatever it says, so a sentence such as
-    ``"This is not a secret, change it"`` still counts.
+    ``"This is not a secret, change it"`` still counts. ``default``: the literal is the value the
+    secret takes when the environment does not set it (a fallback, a settings field's default),
+    so it is a secret even when it spells its own name (``SECRET: str = "secret"``).
     """
     text = value.strip()
     if len(text) < 3 or len(text) > 2000:
+        return False
+    if has_control_characters(text) or names_a_type(text) or is_documented_example(text):
         return False
     if PLACEHOLDER_CHARS.match(text) or TEMPLATE.search(text) or PLACEHOLDER_WORDS.match(text):
         return False
@@ -282,17 +290,23 @@ def is_secret_value(value: str, name: str | None = None, signing: bool = False) 
         return False
     if URL_LIKE.match(text) or PATH_LIKE.search(text) or LOWER_SEGMENTS.match(text):
         return False
-    if not signing and " " in text and (len(text.split()) >= 3 or text.endswith((":", "?", ".", "!"))):
+    if not (signing or default) and " " in text and (len(text.split()) >= 3 or text.endswith((":", "?", ".", "!"))):
         return False  # a sentence: a prompt, a label, an error message
     if text.endswith(":") or text.endswith("?"):
         return False
     if text.lower() in FIELD_WORDS or re.fullmatch(r"_[a-z][a-z0-9_]*", text):
         return False  # the name of a field or a session key, not its value
+    if all(part.lower() in FIELD_WORDS for part in text.split(":")):
+        return False  # "bar:bar", "user:pass": stock test credentials
     if IDENTIFIER.match(text.lower()) and re.fullmatch(r"[A-Za-z0-9_.:]+", text):
         parts = [p for p in re.split(r"[_.:]", text.lower()) if p]
         if len(parts) > 1 and all(p in SECRET_VOCABULARY for p in parts):
             return False  # a field/parameter name: "access_token", "Password", "client_secret"
-    if name is not None:
+    if name is not None and not default:
+        if signing and re.search(r"[\s-]", text):
+            return True  # SECRET_KEY = "secret-key": a throwaway key, but the key
+        if is_label(text, name):
+            return False  # APITokenAdded = "account:api_token:added": an event tag, an enum label
         squashed = re.sub(r"[^a-z0-9]", "", text.lower())
         if squashed and squashed == re.sub(r"[^a-z0-9]", "", name.lower()):
             return False  # PASSWORD = "password": an enum-like constant naming itself
@@ -425,21 +439,29 @@ def _pem_ok(text: str, start: int) -> bool:
 
 def known_format(text: str) -> str | None:
     """The kind of credential a string literal holds by its format alone, or None."""
+    found = find_known_format(text)
+    return found[0] if found else None
+
+
+def find_known_format(text: str) -> tuple[str, str] | None:
+    """(kind, the credential itself) for the first credential in a known format, or None."""
     if len(text) < 16:
         return None
     for fmt in FORMATS:
         for match in fmt.pattern.finditer(text):
             token = match.group(0)
+            if is_documented_example(token):
+                continue
             ok = {
                 "body": _body_ok, "mixed": _mixed_ok, "jwt": _jwt_ok,
                 "hex": lambda t: _body_ok(t) and bool(re.search(r"[a-f]", t[2:])) and bool(re.search(r"\d", t)),
             }.get(fmt.check)
             if fmt.check == "pem":
                 if _pem_ok(text, match.end()):
-                    return fmt.label
+                    return fmt.label, token
                 continue
             if ok is None or ok(token):
-                return fmt.label
+                return fmt.label, token
     return None
 
 
