@@ -639,3 +639,16 @@ DATABASES = {"default": {"ENGINE": "x", "ATOMIC_REQUESTS": True}}
                      "pagination": "rest_framework.pagination.PageNumberPagination", "atomic_requests": True}
     off = collect_settings(ast.parse('REST_FRAMEWORK = {"DEFAULT_PAGINATION_CLASS": None}\nATOMIC_REQUESTS = False'), "s")
     assert off == {"rest_framework": True}
+
+
+def test_a_module_level_literal_table_is_not_data():
+    code = """
+        _extensions = [("citext", (13,)), ("hstore", (13,))]
+
+        def create_extensions(conn):
+            for name, version in _extensions:
+                conn.execute(text(f"CREATE EXTENSION IF NOT EXISTS {name}"))
+                conn.commit()
+        """
+    assert found(code) == []
+    assert lines(code.replace('_extensions = [("citext", (13,)), ("hstore", (13,))]', "_extensions = load()")) == [6]

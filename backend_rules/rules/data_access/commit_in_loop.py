@@ -221,6 +221,8 @@ class CommitInLoop(Rule):
     def _check(self, node: cst.Call, found: TransactionCall, full: list[cst.CSTNode], loop: cst.CSTNode) -> None:
         if runs_once(full, loop) or _under_batch_condition(full, loop) or _stream_loop(loop) or _structural_loop(loop):
             return
+        if self._literal_table(iter_of(loop)):
+            return
         if ALEMBIC.search(self.context.source):
             return  # a migration kept outside the usual folders
         if found.kind in {"save", "helper"} and (
@@ -245,6 +247,25 @@ class CommitInLoop(Rule):
             return
         self.report(node, confidence=confidence, call=f"`{found.text}`", effect=EFFECTS[found.kind],
                     hint=HINTS[found.kind])
+
+    def _literal_table(self, iterable: cst.BaseExpression | None) -> bool:
+        """``for name, version in _extensions:`` over a module-level list written in the code."""
+        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.func.value == "enumerate":
+            iterable = iterable.args[0].value if iterable.args else None
+        if not isinstance(iterable, cst.Name):
+            return False
+        bindings = self.context.scope_facts(self.context.module).bindings.get(iterable.value, [])
+        if len(bindings) != 1 or not isinstance(bindings[0].value, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
+            return False
+        literal = (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString, cst.Name, cst.Attribute)
+
+        def fixed(node: cst.BaseExpression) -> bool:
+            if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+                return all(fixed(e.value) for e in node.elements)
+            return isinstance(node, literal)
+
+        value = bindings[0].value
+        return isinstance(value, cst.Dict) or fixed(value)
 
     def _atomic_requests(self) -> bool:
         settings = project_settings(self.context.project)
