@@ -696,3 +696,19 @@ BR503_HELPERS_QUIET = {
 @pytest.mark.parametrize("code", BR503_HELPERS_QUIET.values(), ids=BR503_HELPERS_QUIET.keys())
 def test_br503_helpers_quiet(code):
     assert fired(code, confidence="LOW") == []
+
+
+def test_br501_function_that_claims_to_verify_but_only_prints():
+    code = """
+        import jwt
+        def insecure_verify(token):
+            decoded = jwt.decode(token, verify=False)
+            print(decoded)
+            return True
+        """
+    assert confidences(code) == [("BR501", "HIGH")]
+
+
+def test_br501_unused_or_logged_elsewhere_is_low():
+    assert confidences(BR501_QUIET["only logged"]) == [("BR501", "LOW")]
+    assert confidences(BR501_QUIET["is it a JWT at all"]) == [("BR501", "LOW")]

@@ -490,9 +490,6 @@ def test_br703_quiet(code, path):
 
 
 BR703_LOW = {
-    "bound to loopback": ("""
-        app.run(debug=True, threaded=True, host="127.0.0.1", port=4000)
-        """, "serve.py"),
     "base settings": ("""
         DEBUG = True
         INSTALLED_APPS = []
@@ -554,3 +551,12 @@ def test_br703_flask_run_positional_debug_and_gunicorn_reload():
     assert fired('app.run("0.0.0.0", 8000, True)\n', "app/wsgi.py") == [("BR703", 1)]
     assert fired('bind = "0.0.0.0:8000"\nworkers = 4\nreload = True\n', "deploy/gunicorn.conf.py") == [("BR703", 3)]
     assert fired('reload = True\n', "app/reloading.py", confidence="LOW") == []
+
+
+def test_br703_loopback_server_is_medium_and_aiohttp_application():
+    assert confidences('app.run(debug=True, threaded=True, host="127.0.0.1", port=4000)\n', "serve.py") == [
+        ("BR703", "MEDIUM")
+    ]
+    assert confidences('app.run(debug=True, host="127.0.1.1")\n', "serve.py") == [("BR703", "MEDIUM")]
+    code = "from aiohttp.web import Application\napp = Application(debug=True, middlewares=[])\n"
+    assert fired(code, "shop/app.py") == [("BR703", 2)]

@@ -19,7 +19,7 @@ from backend_rules.rules.input_transport.debug_places import (
 
 DEBUG_CONSTRUCTORS = {
     "fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette", "litestar.Litestar",
-    "tornado.web.Application", "sanic.Sanic",
+    "tornado.web.Application", "sanic.Sanic", "aiohttp.web.Application", "aiohttp.web_app.Application",
 }
 RUNNERS = {"run", "run_server"}
 GUNICORN_CONFIG = re.compile(r"(^|/)gunicorn[\w.]*\.py$|(^|/)gunicorn/[^/]+\.py$")
@@ -34,7 +34,8 @@ class DebugModeEnabled(Rule):
     Finds debug mode hard-wired on, through import aliases and flags held in constants:
     - Flask/Quart/Dash `app.run(debug=True)`, `app.debug = True`, `app.config["DEBUG"] = True`,
       `app.config.update(DEBUG=True)`, flask-socketio `socketio.run(app, debug=True)`;
-    - `FastAPI(debug=True)`, `Starlette(debug=True)`, Litestar, Tornado `Application(debug=True)`;
+    - `FastAPI(debug=True)`, `Starlette(debug=True)`, Litestar, Tornado and aiohttp
+      `Application(debug=True)`;
     - Werkzeug `run_simple(..., use_debugger=True)`, `DebuggedApplication(app, evalex=True)`;
     - Django/Flask settings: `DEBUG = True` in a settings or config module (or config class) not
       named for development (`dev`, `local`, `test`), `DEBUG = env.bool("DEBUG", default=True)`
@@ -58,8 +59,8 @@ class DebugModeEnabled(Rule):
     if __name__ == "__main__":
         app.run(host="0.0.0.0", port=8000, debug=os.environ.get("FLASK_DEBUG") == "1")
     ```
-    Reported with LOW confidence: a server bound to 127.0.0.1, base/common settings and base
-    config classes that subclasses override, docs. Not reported: settings or entry points named
+    A server bound to 127.0.0.1 is reported with MEDIUM confidence; base/common settings, base
+    config classes that subclasses override, and docs with LOW. Not reported: settings or entry points named
     for development or tests (`settings/dev.py`, `local_settings.py`, `DevelopmentConfig`, a
     `develop` command), and tests.
     """
@@ -128,7 +129,7 @@ class DebugModeEnabled(Rule):
         ):
             if not named_for_development(self._relative_path(), self.context.stack):
                 self._on(node, keywords["debug"], f"{dotted_name(func) or last}(debug=True)",
-                         at_most="LOW" if loopback_host(node, keywords) else "HIGH")
+                         at_most="MEDIUM" if loopback_host(node, keywords) else "HIGH")
         elif qualified.endswith("run_simple") and "use_debugger" in keywords:
             if not named_for_development(self._relative_path(), self.context.stack):
                 self._on(node, keywords["use_debugger"], "run_simple(use_debugger=True)")
@@ -147,7 +148,7 @@ class DebugModeEnabled(Rule):
         if named_for_development(self._relative_path(), self.context.stack):
             return
         if "debug" in keywords:
-            self._on(node, keywords["debug"], f"{qualified}(debug=True)", at_most="LOW" if loopback_host(node, keywords) else "HIGH")
+            self._on(node, keywords["debug"], f"{qualified}(debug=True)", at_most="MEDIUM" if loopback_host(node, keywords) else "HIGH")
         elif "reload" in keywords:
             self._on(node, keywords["reload"], f"{qualified}(reload=True)", "keep the reloader to development",
                      at_most="LOW" if loopback_host(node, keywords) else "MEDIUM")

@@ -95,7 +95,8 @@ def loopback_host(call: cst.Call, keywords: dict[str, cst.BaseExpression]) -> bo
     if host is None:
         positional = [a.value for a in call.args if a.keyword is None and not a.star]
         host = positional[0] if positional and isinstance(call.func, cst.Attribute) else None
-    return literal(host) in LOOPBACK if host is not None else False
+    value = literal(host) if host is not None else None
+    return isinstance(value, str) and (value in LOOPBACK or value.startswith("127."))
 
 
 def module_debug_place(path: str, context: "FileContext") -> str | None:

@@ -9,6 +9,7 @@ djangorestframework-simplejwt, recognised through import aliases; ``options=`` d
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -330,6 +331,12 @@ def from_token_header(expr: cst.BaseExpression, stack: list[cst.CSTNode], contex
         jc = classify(container, stack, context)
         return jc is not None and jc.kind == "unverified-header"
     return False
+
+
+def words(name: str, lower: bool = True) -> list[str]:
+    """``verifyToken`` / ``verify_token`` -> ["verify", "token"]."""
+    parts = [p for p in re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).split("_") if p]
+    return [p.lower() for p in parts] if lower else parts
 
 
 # ------------------------------------------------------------------------- what the result does

@@ -15,13 +15,18 @@ from backend_rules.analysis.walk import walk
 from backend_rules.rule import Invalid, Rule, Valid
 from backend_rules.rules.jwt.jwt_calls import (
     JwtCall, algorithm_names, argument, classify, decode_algorithms, family, may_use_jwt, option_values,
-    result_use, signature_check_off, verified_decode_nearby,
+    result_use, signature_check_off, verified_decode_nearby, words,
 )
 
 # A helper named like this says what it returns; the trust decision is its caller's.
 UNVERIFIED_HELPER = re.compile(r"(?i)unverified|insecure|unsafe|peek|without_verif|no_verif|debug|inspect")
+# A function named like this says it checks tokens: whatever it decodes unverified is the bug.
+AUTH_WORDS = {
+    "verify", "validate", "check", "auth", "authenticate", "authorize", "authorise", "login", "require",
+    "required", "protect", "protected", "permission", "permissions", "guard", "identity", "whoami", "current",
+}
 # A class named as a stand-in (a null or fake service for development) skips checks on purpose.
-STAND_IN_CLASS = re.compile(r"(^|_)(Null|Fake|Dummy|Mock|Stub|Insecure|Unsafe|Dev|Development|Noop|NoOp)(_|$)")
+STAND_IN_CLASS = re.compile(r"(^|_)(Null|Fake|Dummy|Mock|Stub|Insecure|Unsafe|Dev|Development|Noop)(_|$)")
 # Decoding an expired token to revoke it is what logout does.
 ENDING_A_SESSION = re.compile(r"(?i)logout|log_out|sign_out|revoke|blacklist|blocklist|invalidate|expired")
 
@@ -35,7 +40,8 @@ class JwtVerificationDisabled(Rule):
     - PyJWT / python-jose `decode(..., options={"verify_signature": False})`, PyJWT 1.x
       `jwt.decode(token, verify=False)`, simplejwt `AccessToken(token, verify=False)` and
       python-jose `jwt.get_unverified_claims(token)`, when the claims are then trusted (returned,
-      compared, looked up), not merely logged;
+      compared, looked up) or the function claims to check tokens (`verify_token`), not when
+      they are merely logged;
     - `options={"verify_exp": False}` (expired tokens accepted) and `{"verify_aud": False}`
       (tokens minted for another service accepted);
     - `jwt.encode(..., algorithm="none")` (tokens nobody can verify);
@@ -102,7 +108,7 @@ class JwtVerificationDisabled(Rule):
 
     def _in_stand_in_class(self) -> bool:
         cls = enclosing_class(self.context.stack)
-        return cls is not None and bool(STAND_IN_CLASS.search(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", cls.name.value)))
+        return cls is not None and bool(STAND_IN_CLASS.search("_".join(words(cls.name.value, lower=False))))
 
     def _check_unsigned(self, jc: JwtCall) -> None:
         algorithm = argument(jc.node, 2, "algorithm")
@@ -115,13 +121,18 @@ class JwtVerificationDisabled(Rule):
 
     def _check_unverified(self, jc: JwtCall, how: str, where: str) -> None:
         use = result_use(jc.node, self.context.stack, self.context)
+        claims_to_verify = bool(AUTH_WORDS & set(words(self._function_name())))
         if use in {"unused", "logged"}:
+            # only printed or thrown away: harmless, unless the function says it verifies tokens
+            quiet = not claims_to_verify
+        else:
+            quiet = (
+                use == "peek" or where == "default" or self._in_stand_in_class()
+                or (UNVERIFIED_HELPER.search(self._function_name()) and not claims_to_verify)
+                or verified_decode_nearby(jc, self.context.stack, self.context)
+            )
+        if jc.kind == "unverified-claims" and use in {"unused", "logged"} and quiet:
             return
-        quiet = (
-            use == "peek" or where == "default" or UNVERIFIED_HELPER.search(self._function_name())
-            or self._in_stand_in_class()
-            or verified_decode_nearby(jc, self.context.stack, self.context)
-        )
         problem = f"trusts claims whose signature is not checked ({how})" if jc.kind != "unverified-claims" else how
         self.report(jc.node, call=jc.name, problem=problem, remedy="decode with the key and algorithms=[...]",
                     confidence="LOW" if quiet else None)
