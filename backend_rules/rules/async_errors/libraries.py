@@ -7,13 +7,14 @@ annotation or a ``with``; see :mod:`type_resolver`.
 from __future__ import annotations
 
 # Module-level library functions that return a coroutine (or a future whose errors are lost when
-# it is dropped). Functions that return awaitable context managers are left out on purpose.
+# it is dropped). Functions that return awaitable context managers are left out on purpose, and
+# so is ``asyncio.gather``: its children run even when nobody awaits it (BR301's business).
 KNOWN_COROUTINES = {
-    "asyncio.sleep", "asyncio.wait_for", "asyncio.wait", "asyncio.gather", "asyncio.shield",
+    "asyncio.sleep", "asyncio.wait_for", "asyncio.wait", "asyncio.shield",
     "asyncio.open_connection", "asyncio.open_unix_connection", "asyncio.start_server",
     "asyncio.start_unix_server", "asyncio.create_subprocess_exec", "asyncio.create_subprocess_shell",
     "asyncio.to_thread", "asyncio.staggered.staggered_race",
-    "asyncio.tasks.sleep", "asyncio.tasks.wait_for", "asyncio.tasks.gather", "asyncio.tasks.wait",
+    "asyncio.tasks.sleep", "asyncio.tasks.wait_for", "asyncio.tasks.wait",
     "anyio.sleep", "anyio.to_thread.run_sync", "anyio.open_process", "anyio.run_process",
     "trio.sleep", "asyncpg.connect", "aiofiles.os.remove", "aiofiles.os.rename", "aiofiles.os.stat",
     "aiofiles.os.makedirs", "aiofiles.os.mkdir",

@@ -13,10 +13,12 @@ from backend_rules.rules.async_errors.file_cache import file_cache
 class NameUse:
     """One read of a local name and what surrounds it."""
 
-    __slots__ = ("grandparent", "kind", "node", "parent")
+    __slots__ = ("ancestors", "grandparent", "kind", "node", "parent")
 
-    def __init__(self, kind: str, node: cst.Name, parent: cst.CSTNode | None, grandparent: cst.CSTNode | None):
+    def __init__(self, kind: str, node: cst.Name, parent: cst.CSTNode | None, grandparent: cst.CSTNode | None,
+                 ancestors: tuple[cst.CSTNode, ...] = ()):
         self.kind, self.node, self.parent, self.grandparent = kind, node, parent, grandparent
+        self.ancestors = ancestors  # the nearest enclosing nodes, outermost first (parent last)
 
 
 class ScopeUses:
@@ -29,6 +31,7 @@ class ScopeUses:
 
 
 STORE_CONTAINERS = (cst.Element, cst.Tuple, cst.List, cst.StarredElement)
+ANCESTORS_KEPT = 8  # enough to climb out of an f-string inside a log call's argument
 
 
 class _UseCollector(Visitor):
@@ -95,7 +98,9 @@ class _UseCollector(Visitor):
             kind = "iterate"
         else:
             kind = "other"
-        self.result.uses.setdefault(node.value, []).append(NameUse(kind, node, parent, grand))
+        self.result.uses.setdefault(node.value, []).append(
+            NameUse(kind, node, parent, grand, tuple(self.stack[-ANCESTORS_KEPT:]))
+        )
 
 
 def scope_uses(context: Any, scope: cst.CSTNode) -> ScopeUses:

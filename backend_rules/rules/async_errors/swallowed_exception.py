@@ -8,6 +8,7 @@ from typing import Any
 import libcst as cst
 
 from backend_rules.analysis.ast_nodes import nodes
+from backend_rules.analysis.code_kinds import is_test_code
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.walk import Visitor, find
 from backend_rules.rule import Invalid, Rule
@@ -15,6 +16,9 @@ from backend_rules.rule import Invalid, Rule
 CANCELLED = {"asyncio.CancelledError", "asyncio.exceptions.CancelledError", "asyncio.futures.CancelledError",
              "concurrent.futures.CancelledError", "anyio.get_cancelled_exc_class"}
 BROAD = {"Exception", "BaseException", "builtins.Exception", "builtins.BaseException"}
+SUPPRESS = {"contextlib.suppress"}
+# FastAPI's parameter markers: a function taking one is a dependency, and may answer None.
+DEPENDENCY_MARKERS = {"Depends", "Security", "Header", "Cookie"}
 
 
 def innermost_function(stack: list[cst.CSTNode]) -> cst.FunctionDef | cst.Lambda | None:
@@ -62,6 +66,60 @@ def _silent_statement(context: Any, statement: cst.CSTNode) -> bool:
     return True
 
 
+def _suppresses_broadly(expr: ast.expr) -> bool:
+    if not isinstance(expr, ast.Call):
+        return False
+    func = expr.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    caught = {a.attr if isinstance(a, ast.Attribute) else getattr(a, "id", "") for a in expr.args}
+    return name == "suppress" and bool(caught & {"Exception", "BaseException", "CancelledError"})
+
+
+def _awaits_a_task(block: cst.CSTNode) -> bool:
+    """Every ``await`` waits on a task or future held in a name (``await self._task``): it is that
+    task's cancellation, caused by whoever cancelled it, not this one's."""
+    awaits: list[cst.Await] = []
+    find(block, lambda node: isinstance(node, cst.Await) and awaits.append(node) is not None,  # type: ignore[func-returns-value]
+         skip=(cst.FunctionDef, cst.Lambda))
+    return bool(awaits) and all(isinstance(a.expression, (cst.Name, cst.Attribute)) for a in awaits)
+
+
+def _returns_none(body: list[cst.CSTNode]) -> bool:
+    return any(isinstance(small, cst.Return) for statement in body if isinstance(statement, cst.SimpleStatementLine)
+               for small in statement.body)
+
+
+def optional_on_purpose(context: Any, func: cst.FunctionDef | cst.Lambda | None) -> bool:
+    """A function whose ``None`` is an answer: a FastAPI dependency (``Depends``/``Security``/
+    ``Header``/``Cookie`` parameters) or a function named ``*optional*``/``maybe_*``/``try_*``,
+    declared to return an optional value (or not annotated)."""
+    if not isinstance(func, cst.FunctionDef):
+        return False
+    returns = func.returns.annotation if func.returns is not None else None
+    if returns is not None and not _admits_none(returns):
+        return False
+    name = func.name.value.lower()
+    if "optional" in name or name.startswith(("maybe_", "try_", "_maybe_", "_try_")):
+        return True
+    params = [*func.params.posonly_params, *func.params.params, *func.params.kwonly_params]
+    for param in params:
+        markers = [param.default] if param.default is not None else []
+        if param.annotation is not None:
+            markers.append(param.annotation.annotation)
+        for marker in markers:
+            if find(marker, lambda n: isinstance(n, cst.Call) and
+                    (dotted_name(n.func) or "").split(".")[-1] in DEPENDENCY_MARKERS, skip=()) is not None:
+                return True
+    return False
+
+
+def _admits_none(annotation: cst.BaseExpression) -> bool:
+    """``User | None``, ``Optional[User]``, ``Union[User, None]``, ``"User | None"``."""
+    if isinstance(annotation, cst.SimpleString):
+        return "None" in annotation.value or "Optional" in annotation.value
+    return find(annotation, lambda n: isinstance(n, cst.Name) and n.value in {"None", "Optional"}, skip=()) is not None
+
+
 def _handler_body(handler: cst.ExceptHandler) -> list[cst.CSTNode]:
     body = handler.body
     if isinstance(body, cst.IndentedBlock):
@@ -97,9 +155,10 @@ class SwallowedExceptionInAsync(Rule):
 
     ## What it does
     In an `async def`, finds broad handlers — `except:`, `except Exception:`,
-    `except BaseException:` — whose body only passes, continues, breaks, returns nothing or sleeps,
-    so the error is neither logged, re-raised nor recorded; and `except asyncio.CancelledError:`
-    handlers that do not re-raise.
+    `except BaseException:` — around awaits whose body only passes, continues, breaks, returns nothing or sleeps,
+    so the error is neither logged, re-raised nor recorded; `except asyncio.CancelledError:`
+    handlers that do not re-raise; and `with contextlib.suppress(Exception):` (or
+    `BaseException`, or `CancelledError`) around awaits, the same handler spelled shorter.
 
     ## Why is this bad?
     In a task nobody awaits synchronously, a swallowed exception is an error nobody will ever see:
@@ -135,7 +194,12 @@ class SwallowedExceptionInAsync(Rule):
     ## Not reported
     Handlers that log, re-raise, return or store something, or use the exception; narrow handlers
     (`except KeyError: pass`); sync functions; `except CancelledError: pass` after the function
-    cancelled a task itself (`task.cancel(); try: await task ...`).
+    cancelled a task itself (`task.cancel(); try: await task ...`), or while it only waits for a
+    task held elsewhere (`await self._task`); `return None` from a function whose `None` is an
+    answer: a FastAPI dependency (`Depends`/`Security`/`Header`/`Cookie` parameters) or an
+    `optional_*`/`maybe_*`/`try_*` function, declared optional or not annotated (an optional
+    authentication dependency answers "no user" when the token does not decode). In test code
+    the finding has LOW confidence.
     """
 
     CODE = "BR303"
@@ -145,13 +209,16 @@ class SwallowedExceptionInAsync(Rule):
     SEVERITY = "MEDIUM"
     CONFIDENCE = "MEDIUM"
     # both words, in any order; greedy lookaheads are far cheaper than lazy ones here
-    TRIGGER = r"(?s)\A(?=.*async\s+def\b)(?=.*\bexcept\b)"
+    TRIGGER = r"(?s)\A(?=.*async\s+def\b)(?=.*\b(?:except|suppress)\b)"
 
     @classmethod
     def may_fire(cls, tree: ast.Module) -> bool:
-        """An ``async def`` holds a bare/broad/CancelledError handler that does not re-raise."""
+        """An ``async def`` holds a bare/broad/CancelledError handler that does not re-raise, or
+        a ``suppress()`` of one of them."""
         for function in nodes(tree, ast.AsyncFunctionDef):
             for handler in ast.walk(function):
+                if isinstance(handler, ast.With) and any(_suppresses_broadly(item.context_expr) for item in handler.items):
+                    return True
                 if not isinstance(handler, ast.ExceptHandler):
                     continue
                 caught = {n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", "")
@@ -162,6 +229,32 @@ class SwallowedExceptionInAsync(Rule):
                     return True
         return False
 
+    def visit_With(self, node: cst.With) -> None:
+        """``with contextlib.suppress(Exception): await ...``: the handler that says nothing, spelled shorter."""
+        stack = self.context.stack
+        if node.asynchronous is not None or not in_async_function(stack) or not _awaits_something(node.body):
+            return
+        for item in node.items:
+            call = item.item
+            if not isinstance(call, cst.Call) or self.context.imports.qualify(call.func) not in SUPPRESS:
+                continue
+            kinds = [self.context.imports.qualify(arg.value) or "?" for arg in call.args]
+            broad = [k for k in kinds if k in BROAD]
+            cancelled = [k for k in kinds if k in CANCELLED or k.endswith(".CancelledError")]
+            if broad:
+                label = f"contextlib.suppress({broad[0].replace('builtins.', '')})"
+                self._report(node, f"`{label}` around awaits swallows every error silently; catch what you "
+                                   "expect, or log it (logger.exception)")
+                return
+            if cancelled and not _awaits_a_task(node.body) and not self._cancel_idiom(stack + [node]):
+                self._report(node, "`contextlib.suppress(CancelledError)` around awaits swallows the task's own "
+                                   "cancellation: it looks finished instead of cancelled; let it propagate")
+                return
+
+    def _report(self, node: cst.CSTNode, message: str) -> None:
+        # a test that swallows an error usually tears the loop down on purpose
+        self.report(node, message, confidence="LOW" if is_test_code(self.context.options) else None)
+
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         stack = self.context.stack
         if not in_async_function(stack):
@@ -170,21 +263,26 @@ class SwallowedExceptionInAsync(Rule):
         cancelled = [k for k in kinds if k in CANCELLED or k.endswith(".CancelledError")]
         if cancelled:
             try_node = stack[-1] if stack and isinstance(stack[-1], cst.Try) else None
-            if try_node is not None and not _awaits_something(try_node.body):
-                return  # no await in the try: it is another future's cancellation (fut.result())
+            if try_node is not None and (not _awaits_something(try_node.body) or _awaits_a_task(try_node.body)):
+                return  # another future's cancellation (fut.result(), await self._task)
             if _raises(node.body) or self._uses_exception(node) or self._cancel_idiom(stack):
                 return
             label = "except " + cancelled[0].replace("asyncio.exceptions.", "asyncio.")
-            self.report(node, f"`{label}` does not re-raise: the task looks finished instead of cancelled; "
-                              "clean up, then `raise`")
+            self._report(node, f"`{label}` does not re-raise: the task looks finished instead of cancelled; "
+                               "clean up, then `raise`")
             return
         broad = [k for k in kinds if k in BROAD or k == "<bare>"]
         if not broad:
             return
+        try_node = stack[-1] if stack and isinstance(stack[-1], cst.Try) else None
+        if try_node is not None and not _awaits_something(try_node.body):
+            return  # synchronous code that happens to sit in an async def, like any sync function
         body = _handler_body(node)
         if body and all(_silent_statement(self.context, s) for s in body):
+            if _returns_none(body) and optional_on_purpose(self.context, innermost_function(stack)):
+                return  # an optional dependency: "no user" is its answer when the lookup fails
             label = "except:" if broad[0] == "<bare>" else f"except {broad[0].replace('builtins.', '')}"
-            self.report(node, handler=label)
+            self._report(node, self.MESSAGE.format(handler=label))
 
     @staticmethod
     def _uses_exception(node: cst.ExceptHandler) -> bool:
@@ -253,6 +351,17 @@ class SwallowedExceptionInAsync(Rule):
                 await conn.close()
                 raise
         """,
+        # an optional FastAPI dependency: None means "no user", on purpose
+        """
+        from typing import Optional
+        from fastapi import Depends
+
+        async def optional_user(token: Optional[str] = Depends(oauth2_scheme)) -> Optional[User]:
+            try:
+                return await decode_user(token)
+            except Exception:
+                return None
+        """,
         # the exception is recorded
         """
         async def run(fut, coro):
@@ -263,6 +372,17 @@ class SwallowedExceptionInAsync(Rule):
         """,
     ]
     INVALID = [
+        Invalid(
+            """
+            import contextlib
+
+            async def close_all(clients):
+                for client in clients:
+                    with contextlib.suppress(Exception):
+                        await client.aclose()
+            """,
+            line=5, message="contextlib.suppress(Exception)",
+        ),
         Invalid(
             """
             async def worker(queue):
