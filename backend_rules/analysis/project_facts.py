@@ -3,7 +3,8 @@
 Rule modules register a collector per kind of fact (models, coroutines, ...); the engine
 (``backend_rules.engine.project_index``) runs them over every file of a project and hands rules
 a :class:`ProjectIndex`. Collectors see the stdlib AST only: facts need no positions, and the
-stdlib parser is an order of magnitude cheaper than libcst.
+stdlib parser is an order of magnitude cheaper than libcst. A file in syntax newer than the running
+Python's is rewritten into older syntax first (``modern_syntax``), so it still contributes its facts.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import os
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
+
+from backend_rules.analysis.modern_syntax import parse_modern
+
 
 @dataclass(frozen=True)
 class FactCollector:
@@ -72,9 +76,8 @@ def collect_facts(text: str, module: str) -> dict[str, Any]:
     wanted = [c for c in COLLECTORS.values() if c.trigger.search(text)]
     if not wanted:
         return {}
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = parse_modern(text)  # never raises; None when no grammar libcst knows reads the file
+    if tree is None:
         return {}
     facts: dict[str, Any] = {}
     for collector in wanted:
