@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"os"
 	"time"
 
@@ -29,7 +31,43 @@ func Parse(s string) (*jwt.Token, error) {
 	})
 }
 
+func IssueLocal(userID string) (string, error) {
+	var jwtKey = []byte("my_secret_key")
+	t := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": userID})
+	// ruleid: br405-go-jwt-secret-literal
+	return t.SignedString(jwtKey)
+}
+
+const defaultKey = "another-literal-key"
+
+func IssueConst(userID string) (string, error) {
+	t := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": userID})
+	// ruleid: br405-go-jwt-secret-literal
+	return t.SignedString([]byte(defaultKey))
+}
+
+func Mac(data []byte) []byte {
+	// ruleid: br405-go-jwt-secret-literal
+	m := hmac.New(sha256.New, []byte("hmac-literal-key"))
+	m.Write(data)
+	return m.Sum(nil)
+}
+
+func IssueNamedConst(userID string) (string, error) {
+	t := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": userID})
+	// reported once, at the declaration of tokenSigningKey above
+	// ok: br405-go-jwt-secret-literal
+	return t.SignedString([]byte(tokenSigningKey))
+}
+
 // ---------------------------------------------------------------- negatives
+
+func MacEnv(data []byte) []byte {
+	// ok: br405-go-jwt-secret-literal
+	m := hmac.New(sha256.New, []byte(os.Getenv("HMAC_KEY")))
+	m.Write(data)
+	return m.Sum(nil)
+}
 
 // ok: br405-go-jwt-secret-literal
 var envSecret = []byte(os.Getenv("JWT_SECRET"))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jmoiron/sqlx"
@@ -47,7 +49,50 @@ func SqlxGet(db *sqlx.DB, sort string) ([]User, error) {
 	return users, err
 }
 
+func Compound(db *sql.DB, age string) (*sql.Rows, error) {
+	query := "SELECT name FROM users WHERE age = "
+	query += age
+	// ruleid: br101-go-sql-string-format
+	return db.Query(query)
+}
+
+func Builder(db *sql.DB, id string) error {
+	var sb strings.Builder
+	sb.WriteString("DELETE FROM sessions WHERE user_id = ")
+	sb.WriteString(id)
+	// ruleid: br101-go-sql-string-format
+	_, err := db.Exec(sb.String())
+	return err
+}
+
+func NamedExec(db *sqlx.DB, table string, u User) error {
+	// ruleid: br101-go-sql-string-format
+	_, err := db.NamedExec("INSERT INTO "+table+" (id) VALUES (:id)", u)
+	return err
+}
+
 // ---------------------------------------------------------------- negatives
+
+func Converted(db *sql.DB, raw string) error {
+	id, _ := strconv.Atoi(raw)
+	// ok: br101-go-sql-string-format
+	_, err := db.Exec("DELETE FROM sessions WHERE user_id = " + id)
+	return err
+}
+
+func LiteralBuilder(db *sql.DB) error {
+	var sb strings.Builder
+	sb.WriteString("DELETE FROM sessions")
+	sb.WriteString(" WHERE expired")
+	// ok: br101-go-sql-string-format
+	_, err := db.Exec(sb.String())
+	return err
+}
+
+func GormIsBr102(gdb *gorm.DB, name string) {
+	// ok: br101-go-sql-string-format
+	gdb.Where("name = '" + name + "'").First(&User{})
+}
 
 func ByEmailSafe(db *sql.DB, email string) (*sql.Rows, error) {
 	// ok: br101-go-sql-string-format
