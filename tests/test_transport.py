@@ -560,3 +560,9 @@ def test_br703_loopback_server_is_medium_and_aiohttp_application():
     assert confidences('app.run(debug=True, host="127.0.1.1")\n', "serve.py") == [("BR703", "MEDIUM")]
     code = "from aiohttp.web import Application\napp = Application(debug=True, middlewares=[])\n"
     assert fired(code, "shop/app.py") == [("BR703", 2)]
+
+
+def test_br702_urllib3_assert_hostname_and_br703_pydantic_uppercase_field():
+    assert fired('import urllib3\nhttp = urllib3.PoolManager(assert_hostname=False)\n') == [("BR702", 2)]
+    code = "from pydantic_settings import BaseSettings\nclass Settings(BaseSettings):\n    DEBUG: bool = True\n"
+    assert confidences(code, "app/config.py") == [("BR703", "MEDIUM")]

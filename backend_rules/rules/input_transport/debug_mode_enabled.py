@@ -10,11 +10,16 @@ import libcst as cst
 from backend_rules.analysis.ast_nodes import nodes
 from backend_rules.analysis.bound_values import flag_value, follow, literal
 from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS, is_test_code
-from backend_rules.analysis.dataflow import enclosing_scope
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.rule import Invalid, Rule, Valid
 from backend_rules.rules.input_transport.debug_places import (
-    class_debug_place, dev_named, in_documentation, is_app, loopback_host, module_debug_place, named_for_development,
+    class_debug_place,
+    dev_named,
+    in_documentation,
+    is_app,
+    loopback_host,
+    module_debug_place,
+    named_for_development,
 )
 
 DEBUG_CONSTRUCTORS = {
@@ -81,15 +86,19 @@ class DebugModeEnabled(Rule):
 
     @classmethod
     def may_fire(cls, tree: ast.Module) -> bool:
-        words = {"debug", "DEBUG", "reload", "use_debugger", "evalex"}
-        return (
-            any(k.arg in words or k.arg is None for k in nodes(tree, ast.keyword))
-            or any(n.id in words for n in nodes(tree, ast.Name))
-            or any(a.attr in words for a in nodes(tree, ast.Attribute))
-            or any(c.value == "DEBUG" for c in nodes(tree, ast.Constant))
-            or any(isinstance(c.func, ast.Attribute) and c.func.attr == "run" and len(c.args) >= 3
+        keywords = {"debug", "DEBUG", "reload", "use_debugger", "evalex"}
+        if any(k.arg in keywords for k in nodes(tree, ast.keyword)):
+            return True
+        for node in nodes(tree, ast.Assign, ast.AnnAssign):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if isinstance(target, ast.Name) and target.id in {"DEBUG", "debug", "reload"}:
+                    return True
+                if isinstance(target, ast.Attribute) and target.attr == "debug":
+                    return True
+        if any(c.value == "DEBUG" for c in nodes(tree, ast.Constant)):
+            return True  # app.config["DEBUG"] = ..., config.update({"DEBUG": ...})
+        return any(isinstance(c.func, ast.Attribute) and c.func.attr == "run" and len(c.args) >= 3
                    for c in nodes(tree, ast.Call))
-        )
 
     def _relative_path(self) -> str:
         return self.context.options.get("relative_path", "") or self.context.path
@@ -191,10 +200,12 @@ class DebugModeEnabled(Rule):
                 self._on(node, value, f'{dotted_name(target.value)}["DEBUG"] = True')
         elif isinstance(target, cst.Name) and target.value in {"DEBUG", "debug"}:
             self._debug_setting(node, target.value, value)
-        elif isinstance(target, cst.Name) and target.value == "reload" and GUNICORN_CONFIG.search(self._relative_path()):
-            if isinstance(self.context.stack[-2], cst.Module):
-                self._on(node, value, "reload = True in the gunicorn config", "keep the reloader to development",
-                         at_most="MEDIUM")
+        elif (
+            isinstance(target, cst.Name) and target.value == "reload" and isinstance(stack[-2], cst.Module)
+            and GUNICORN_CONFIG.search(self._relative_path())
+        ):
+            self._on(node, value, "reload = True in the gunicorn config", "keep the reloader to development",
+                     at_most="MEDIUM")
 
     def _debug_setting(self, node: cst.CSTNode, name: str, value: cst.BaseExpression) -> None:
         stack = self.context.stack

@@ -68,7 +68,7 @@ def named_for_development(path: str, stack: list[cst.CSTNode]) -> bool:
     return False
 
 
-def is_app(expr: cst.BaseExpression, stack: list[cst.CSTNode], context: "FileContext") -> bool:
+def is_app(expr: cst.BaseExpression, stack: list[cst.CSTNode], context: FileContext) -> bool:
     """``expr`` is a web application object: made by a framework's constructor or an app
     factory (here or where the name was bound), or named like one (``app``, ``self.app``)."""
     if isinstance(expr, cst.Name):
@@ -83,7 +83,7 @@ def is_app(expr: cst.BaseExpression, stack: list[cst.CSTNode], context: "FileCon
     return False
 
 
-def _made_as_app(call: cst.Call, context: "FileContext") -> bool:
+def _made_as_app(call: cst.Call, context: FileContext) -> bool:
     qualified = context.imports.qualify(call.func) or ""
     return qualified in APP_FACTORIES or bool(APP_MAKER.match(qualified.split(".")[-1]))
 
@@ -99,7 +99,7 @@ def loopback_host(call: cst.Call, keywords: dict[str, cst.BaseExpression]) -> bo
     return isinstance(value, str) and (value in LOOPBACK or value.startswith("127."))
 
 
-def module_debug_place(path: str, context: "FileContext") -> str | None:
+def module_debug_place(path: str, context: FileContext) -> str | None:
     """Whether a module-level ``DEBUG`` is a setting: "report" for a settings/config module,
     "low" for shared defaults (``settings/base.py``) or a DEBUG reassigned later, None otherwise."""
     pure = PurePosixPath(path)
@@ -127,15 +127,17 @@ def _loads_itself_as_config(module: cst.Module) -> bool:
     return find(module, loads, skip=()) is not None
 
 
-def class_debug_place(cls: cst.ClassDef, name: str, context: "FileContext") -> str | None:
+def class_debug_place(cls: cst.ClassDef, name: str, context: FileContext) -> str | None:
     """Whether ``DEBUG``/``debug`` in this class body is a setting: "high" for a config class,
     "medium" for a pydantic settings field (the environment can override it), "low" for a base
     class that subclasses in the module override; None for development classes and non-config."""
     if DEV_WORD.search(_words(cls.name.value)):
         return None
     bases = [dotted_name(b.value) or "" for b in cls.bases]
+    if any(b.split(".")[-1] == "BaseSettings" for b in bases):
+        return "medium"  # pydantic settings: the environment can still turn it off
     if name == "debug":
-        return "medium" if any(b.split(".")[-1] == "BaseSettings" for b in bases) else None
+        return None
     if not (CONFIG_CLASS.search(cls.name.value) or any(CONFIG_CLASS.search(b.split(".")[-1]) for b in bases)):
         return None
     shared_module = SHARED_DEFAULTS.search(_words(PurePosixPath(context.options.get("relative_path", "")).stem))

@@ -15,8 +15,16 @@ from backend_rules.analysis.imports import dotted_name
 from backend_rules.rule import Invalid, Rule, Valid
 from backend_rules.rules.input_transport.debug_places import in_documentation
 from backend_rules.rules.input_transport.transport_flags import (
-    CERT_NONE_NAMES, CERT_REQS_KEYS, FLAG_NAMES, INSECURE_WHEN_TRUE, VERIFY_WHEN_TRUE, cert_reqs_off,
-    is_mapping_table, is_tls_client_call, local_url, opted_in, uses_aiohttp,
+    CERT_REQS_KEYS,
+    FLAG_NAMES,
+    INSECURE_WHEN_TRUE,
+    VERIFY_WHEN_TRUE,
+    cert_reqs_off,
+    is_mapping_table,
+    is_tls_client_call,
+    local_url,
+    opted_in,
+    uses_aiohttp,
 )
 
 UNVERIFIED_CONTEXTS = {"ssl._create_unverified_context", "ssl._create_stdlib_context"}
@@ -64,7 +72,7 @@ class TlsVerificationDisabled(Rule):
     SEVERITY = "HIGH"
     CONFIDENCE = "HIGH"
     CWE = 295
-    TRIGGER = r"verify|ssl|SSL|CERT_NONE|check_hostname|cert_reqs|unverified|disable_warnings|tls|HTTPSVERIFY|cert_check"
+    TRIGGER = r"verify|ssl|SSL|CERT_NONE|hostname|cert_reqs|certs|cert_check|unverified|disable_warnings|tls|HTTPSVERIFY|nsecure"
     OPTIONS = {"test-paths": DEFAULT_TEST_PATHS}
 
     @classmethod
@@ -73,16 +81,19 @@ class TlsVerificationDisabled(Rule):
 
     @classmethod
     def may_fire(cls, tree: ast.Module) -> bool:
-        if any(k.arg in FLAG_NAMES or k.arg is None for k in nodes(tree, ast.keyword)):
+        if any(k.arg in FLAG_NAMES for k in nodes(tree, ast.keyword)):
             return True
-        attributes = {"verify", "check_hostname", "verify_mode", "CERT_NONE", "disable_warnings",
-                      "_create_unverified_context", "_create_stdlib_context"} | FLAG_NAMES
-        if any(a.attr in attributes for a in nodes(tree, ast.Attribute)):
+        references = {"CERT_NONE", "disable_warnings", "_create_unverified_context", "_create_stdlib_context"}
+        if any(a.attr in references for a in nodes(tree, ast.Attribute)):
             return True
-        if any(n.id in CERT_NONE_NAMES | {"_create_unverified_context"} for n in nodes(tree, ast.Name)):
+        if any(n.id in references for n in nodes(tree, ast.Name)):
             return True
-        return any(isinstance(c.value, str) and c.value in FLAG_NAMES | {"PYTHONHTTPSVERIFY"}
-                   for c in nodes(tree, ast.Constant))
+        stored = {"verify", "verify_mode"} | FLAG_NAMES
+        for assign in nodes(tree, ast.Assign):
+            if any(isinstance(t, ast.Attribute) and t.attr in stored for t in assign.targets):
+                return True
+        keys = VERIFY_WHEN_TRUE | INSECURE_WHEN_TRUE | CERT_REQS_KEYS | {"verify", "PYTHONHTTPSVERIFY"}
+        return any(isinstance(c.value, str) and c.value in keys for c in nodes(tree, ast.Constant))
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -136,9 +147,11 @@ class TlsVerificationDisabled(Rule):
         resolved, where = follow(value, self.context.stack, self.context)
         if isinstance(resolved, cst.Dict):
             for element in resolved.elements:
-                if isinstance(element, cst.DictElement) and literal(element.key) == "verify":
-                    if flag_value(element.value, self.context.stack, self.context)[0] is False:
-                        self._off(node, f'"verify": False passed to {called}', FIX_VERIFY, where)
+                if (
+                    isinstance(element, cst.DictElement) and literal(element.key) == "verify"
+                    and flag_value(element.value, self.context.stack, self.context)[0] is False
+                ):
+                    self._off(node, f'"verify": False passed to {called}', FIX_VERIFY, where)
 
     def _silences_insecure_warning(self, node: cst.Call, qualified: str) -> bool:
         if qualified.split(".")[-1] == "disable_warnings":

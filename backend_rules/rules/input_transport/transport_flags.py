@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 VERIFY_WHEN_TRUE = {
     "verify_ssl", "ssl_verify", "verify_certs", "verify_cert", "ssl_verify_cert", "validate_certs", "verify_tls",
     "tls_verify", "cert_check", "verify_certificate", "ssl_verify_certificate", "check_hostname",
-    "ssl_check_hostname", "verify_ssl_certs",
+    "ssl_check_hostname", "verify_ssl_certs", "assert_hostname",
 }
 # ... and those that skip the checks when True (pymongo, various clients).
 INSECURE_WHEN_TRUE = {
@@ -33,7 +33,6 @@ INSECURE_WHEN_TRUE = {
 }
 # Certificate requirement settings (urllib3, redis-py, celery/kombu): "none", CERT_NONE, None.
 CERT_REQS_KEYS = {"cert_reqs", "ssl_cert_reqs", "tls_cert_reqs"}
-CERT_NONE_NAMES = {"CERT_NONE"}
 FLAG_NAMES = VERIFY_WHEN_TRUE | INSECURE_WHEN_TRUE | CERT_REQS_KEYS | {"verify", "ssl"}
 
 TLS_PACKAGES = {
@@ -61,7 +60,7 @@ OPT_IN = re.compile(
 )
 
 
-def is_tls_client_call(call: cst.Call, context: "FileContext") -> bool:
+def is_tls_client_call(call: cst.Call, context: FileContext) -> bool:
     """The call makes (or configures) an HTTP/TLS client, so its ``verify=`` is about certificates."""
     qualified = context.imports.qualify(call.func) or ""
     package = qualified.split(".")[0]
@@ -91,11 +90,11 @@ def local_url(call: cst.Call) -> bool:
     return False
 
 
-def uses_aiohttp(context: "FileContext") -> bool:
+def uses_aiohttp(context: FileContext) -> bool:
     return any(full.split(".")[0] == "aiohttp" for full in context.imports.names.values())
 
 
-def cert_reqs_off(expr: cst.BaseExpression, context: "FileContext", literal_only: bool = False) -> bool:
+def cert_reqs_off(expr: cst.BaseExpression, context: FileContext, literal_only: bool = False) -> bool:
     """``"none"``, ``"CERT_NONE"``, ``None``, ``False``/``0`` (or ``ssl.CERT_NONE`` unless
     ``literal_only``, for callers that leave that name to the reference check)."""
     value = literal(expr)
@@ -106,7 +105,7 @@ def cert_reqs_off(expr: cst.BaseExpression, context: "FileContext", literal_only
     return not literal_only and (context.imports.qualify(expr) or "").endswith("CERT_NONE")
 
 
-def is_mapping_table(collection: cst.CSTNode, context: "FileContext") -> bool:
+def is_mapping_table(collection: cst.CSTNode, context: FileContext) -> bool:
     """A dict/list that also holds CERT_REQUIRED or CERT_OPTIONAL: a table of modes for a
     setting, not a choice."""
 
@@ -118,23 +117,26 @@ def is_mapping_table(collection: cst.CSTNode, context: "FileContext") -> bool:
     return find(collection, other_mode) is not None
 
 
+def _names_in(test: cst.BaseExpression) -> list[str]:
+    """Dotted names and string literals in a condition (``settings.SKIP_TLS_VERIFY``, ``"dev"``)."""
+    names: list[str] = []
+
+    def collect(current: cst.CSTNode) -> bool:
+        if isinstance(current, (cst.Name, cst.Attribute)):
+            names.append(dotted_name(current) or "")
+        elif isinstance(current, cst.SimpleString):
+            names.append(str(literal(current)))
+        return False
+
+    find(test, collect)
+    return names
+
+
 def opted_in(stack: list[cst.CSTNode]) -> bool:
     """An enclosing ``if``/conditional expression names the switch (``if settings.SKIP_TLS_VERIFY:``,
     ``if not verify_ssl:``, ``if DEBUG:``): the code turns checks off only when asked to."""
-    for node in stack:
-        test = node.test if isinstance(node, (cst.If, cst.IfExp, cst.While)) else None
-        if test is None:
-            continue
-        names: list[str] = []
-
-        def collect(current: cst.CSTNode) -> bool:
-            if isinstance(current, (cst.Name, cst.Attribute)):
-                names.append(dotted_name(current) or "")
-            elif isinstance(current, cst.SimpleString):
-                names.append(str(literal(current)))
-            return False
-
-        find(test, collect)
-        if any(OPT_IN.search(name.replace(".", "_")) for name in names):
-            return True
-    return False
+    return any(
+        isinstance(node, (cst.If, cst.IfExp, cst.While))
+        and any(OPT_IN.search(name.replace(".", "_")) for name in _names_in(node.test))
+        for node in stack
+    )

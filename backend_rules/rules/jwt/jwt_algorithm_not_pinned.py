@@ -10,8 +10,16 @@ from backend_rules.analysis.bound_values import follow, literal
 from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS, is_test_code
 from backend_rules.rule import Invalid, Rule, Valid
 from backend_rules.rules.jwt.jwt_calls import (
-    algorithm_names, classify, decode_algorithms, decode_key, every_algorithm, family, from_token_header,
-    has_unpacked_arguments, may_use_jwt, signature_check_off,
+    algorithm_names,
+    classify,
+    decode_algorithms,
+    decode_key,
+    every_algorithm,
+    family,
+    from_token_header,
+    has_unpacked_arguments,
+    may_use_jwt,
+    signature_check_off,
 )
 
 

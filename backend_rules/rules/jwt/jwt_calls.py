@@ -59,7 +59,7 @@ def _library(qualified: str) -> str | None:
             "rest_framework_simplejwt": "simplejwt"}.get(head)
 
 
-def _object_library(receiver: cst.BaseExpression, stack: list[cst.CSTNode], context: "FileContext") -> str | None:
+def _object_library(receiver: cst.BaseExpression, stack: list[cst.CSTNode], context: FileContext) -> str | None:
     """``jwt.PyJWT()`` / ``JsonWebToken([...])``, written inline or bound to a name."""
     if isinstance(receiver, cst.Name) and receiver.value not in context.imports.names:
         receiver, _ = follow(receiver, stack, context)
@@ -74,7 +74,7 @@ def _object_library(receiver: cst.BaseExpression, stack: list[cst.CSTNode], cont
     return None
 
 
-def classify(call: cst.Call, stack: list[cst.CSTNode], context: "FileContext") -> JwtCall | None:
+def classify(call: cst.Call, stack: list[cst.CSTNode], context: FileContext) -> JwtCall | None:
     """The JWT library call ``call`` is, or None."""
     func = call.func
     written = (dotted_name(func) or "").split(".")
@@ -157,7 +157,7 @@ def _is_bool(expr: cst.BaseExpression) -> bool:
 
 
 def dict_entries(
-    expr: cst.BaseExpression, stack: list[cst.CSTNode], context: "FileContext"
+    expr: cst.BaseExpression, stack: list[cst.CSTNode], context: FileContext
 ) -> dict[str, cst.BaseExpression] | None:
     """Literal keys -> value expressions of a dict written here, in a local or a module constant
     (``{...}``, ``dict(k=v)``, plus ``name["k"] = v`` stores before the use); None if unseen."""
@@ -209,7 +209,7 @@ def subscript_stores(scope: cst.CSTNode, name: str, stack: list[cst.CSTNode]) ->
     return stores
 
 
-def option_values(jc: JwtCall, stack: list[cst.CSTNode], context: "FileContext") -> dict[str, tuple[object, str]]:
+def option_values(jc: JwtCall, stack: list[cst.CSTNode], context: FileContext) -> dict[str, tuple[object, str]]:
     """``options=`` of a decode call: option name -> (value, how it was bound: "here", "local",
     "module", "default"). Empty when there are none or they cannot be read."""
     options = argument(jc.node, 3, "options")
@@ -225,7 +225,7 @@ def option_values(jc: JwtCall, stack: list[cst.CSTNode], context: "FileContext")
     return values
 
 
-def verify_flag(jc: JwtCall, stack: list[cst.CSTNode], context: "FileContext") -> tuple[object, str]:
+def verify_flag(jc: JwtCall, stack: list[cst.CSTNode], context: FileContext) -> tuple[object, str]:
     """PyJWT 1.x / simplejwt ``verify=`` (keyword, or PyJWT 1.x's third positional)."""
     value = argument(jc.node, None, "verify")
     if value is None and jc.library == "pyjwt":
@@ -239,7 +239,7 @@ def verify_flag(jc: JwtCall, stack: list[cst.CSTNode], context: "FileContext") -
     return literal(resolved), where
 
 
-def signature_check_off(jc: JwtCall, stack: list[cst.CSTNode], context: "FileContext") -> tuple[str, str] | None:
+def signature_check_off(jc: JwtCall, stack: list[cst.CSTNode], context: FileContext) -> tuple[str, str] | None:
     """(what turns it off, how it was bound) when this decode does not check the signature."""
     if jc.kind == "unverified-claims":
         return f"{jc.name} reads claims without a signature check", "here"
@@ -257,7 +257,7 @@ def signature_check_off(jc: JwtCall, stack: list[cst.CSTNode], context: "FileCon
 
 # ----------------------------------------------------------------------------- algorithm lists
 def algorithm_names(
-    expr: cst.BaseExpression, stack: list[cst.CSTNode], context: "FileContext"
+    expr: cst.BaseExpression, stack: list[cst.CSTNode], context: FileContext
 ) -> list[object] | None:
     """The algorithms of an ``algorithms=`` value written as a literal list (here, in a local or a
     constant): each a string or UNKNOWN; None when the list itself cannot be seen."""
@@ -277,7 +277,7 @@ def algorithm_names(
     return names
 
 
-def every_algorithm(expr: cst.BaseExpression, stack: list[cst.CSTNode], context: "FileContext") -> bool:
+def every_algorithm(expr: cst.BaseExpression, stack: list[cst.CSTNode], context: FileContext) -> bool:
     """``get_default_algorithms()`` (or a list/keys of it): every algorithm, ``none`` included."""
     expr, _ = follow(expr, stack, context)
     while isinstance(expr, cst.Call):
@@ -302,7 +302,7 @@ def family(algorithm: str) -> str:
     return upper
 
 
-def from_token_header(expr: cst.BaseExpression, stack: list[cst.CSTNode], context: "FileContext", depth: int = 0) -> bool:
+def from_token_header(expr: cst.BaseExpression, stack: list[cst.CSTNode], context: FileContext, depth: int = 0) -> bool:
     """``expr`` is (or lists) the ``alg`` read from an unverified token header, not checked
     against an allow-list on the way."""
     if depth > 4:
@@ -315,15 +315,17 @@ def from_token_header(expr: cst.BaseExpression, stack: list[cst.CSTNode], contex
             facts = context.scope_facts(scope)
             if facts.is_validated(expr.value, facts.order_of(stack)):
                 return False
-        resolved, where = follow(expr, stack, context)
+        resolved, _ = follow(expr, stack, context)
         return resolved is not expr and from_token_header(resolved, stack, context, depth + 1)
     container = None
     if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
         if literal(expr.slice[0].slice.value) == "alg":
             container = expr.value
-    elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get":
-        if expr.args and literal(expr.args[0].value) == "alg":
-            container = expr.func.value
+    elif (
+        isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get"
+        and expr.args and literal(expr.args[0].value) == "alg"
+    ):
+        container = expr.func.value
     if container is None:
         return False
     container, _ = follow(container, stack, context)
@@ -351,12 +353,12 @@ def _is_logging_call(call: cst.Call) -> bool:
 STRING_BUILDING = (cst.FormattedStringExpression, cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)
 
 
-def _claim_key(node: cst.CSTNode, context: "FileContext") -> object:
+def _claim_key(node: cst.CSTNode, context: FileContext) -> object:
     value, _ = follow(node, [context.module], context) if isinstance(node, cst.Name) else (node, "")
     return literal(value)
 
 
-def _fate(node: cst.CSTNode, ancestors: list[cst.CSTNode], context: "FileContext") -> tuple[str, object]:
+def _fate(node: cst.CSTNode, ancestors: list[cst.CSTNode], context: FileContext) -> tuple[str, object]:
     """How the value of ``node`` is consumed: ("logged", _), ("claim", key), ("bound", name),
     ("checked", _) for a mere ``if payload:``, or ("used", _)."""
     current = node
@@ -410,7 +412,7 @@ def _fate(node: cst.CSTNode, ancestors: list[cst.CSTNode], context: "FileContext
     return "used", None
 
 
-def result_use(call: cst.Call, stack: list[cst.CSTNode], context: "FileContext") -> str:
+def result_use(call: cst.Call, stack: list[cst.CSTNode], context: FileContext) -> str:
     """What the decoded claims are used for: "unused", "logged" (only logged or printed),
     "peek" (only routing or time claims read: iss, kid, exp...) or "trusted" (anything else:
     returned, compared, looked up, passed on)."""
@@ -424,7 +426,7 @@ def result_use(call: cst.Call, stack: list[cst.CSTNode], context: "FileContext")
     return _uses_of(str(detail), call, enclosing_scope(stack), context)
 
 
-def _uses_of(name: str, call: cst.Call, scope: cst.CSTNode, context: "FileContext") -> str:
+def _uses_of(name: str, call: cst.Call, scope: cst.CSTNode, context: FileContext) -> str:
     fates: list[tuple[str, object]] = []
     ancestors: list[cst.CSTNode] = []
     seen_call = False
@@ -458,7 +460,7 @@ def _uses_of(name: str, call: cst.Call, scope: cst.CSTNode, context: "FileContex
     return "trusted"
 
 
-def verified_decode_nearby(jc: JwtCall, stack: list[cst.CSTNode], context: "FileContext") -> bool:
+def verified_decode_nearby(jc: JwtCall, stack: list[cst.CSTNode], context: FileContext) -> bool:
     """Another decode in the same function checks the signature: the "peek, then verify" idiom."""
     scope = enclosing_scope(stack)
     if scope is context.module:

@@ -7,15 +7,25 @@ import re
 
 import libcst as cst
 
-from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS, is_test_code
 from backend_rules.analysis.bound_values import follow, literal
+from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS, is_test_code
 from backend_rules.analysis.dataflow import enclosing_class, enclosing_scope
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.walk import walk
 from backend_rules.rule import Invalid, Rule, Valid
 from backend_rules.rules.jwt.jwt_calls import (
-    JwtCall, algorithm_names, argument, classify, decode_algorithms, family, may_use_jwt, option_values,
-    result_use, signature_check_off, verified_decode_nearby, words,
+    JwtCall,
+    algorithm_names,
+    argument,
+    classify,
+    decode_algorithms,
+    family,
+    may_use_jwt,
+    option_values,
+    result_use,
+    signature_check_off,
+    verified_decode_nearby,
+    words,
 )
 
 # A helper named like this says what it returns; the trust decision is its caller's.

@@ -13,7 +13,12 @@ from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS, is_test_code
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.rule import Invalid, Rule, Valid
 from backend_rules.rules.jwt.jwt_calls import argument, classify, may_use_jwt
-from backend_rules.rules.jwt.payload_claims import callers_passing, parameter_behind, payload_keys, returned_values
+from backend_rules.rules.jwt.payload_claims import (
+    callers_passing,
+    parameter_behind,
+    payload_keys,
+    returned_values,
+)
 
 EXPIRY_SETTINGS = {"JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES"}
 NEVER_EXPIRING_TOKENS = {"flask_jwt_extended.create_access_token", "flask_jwt_extended.create_refresh_token"}

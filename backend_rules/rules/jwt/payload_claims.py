@@ -28,7 +28,7 @@ COPIES = {"copy", "deepcopy", "dict"}
 Stack = list[cst.CSTNode]
 
 
-def payload_keys(payload: cst.BaseExpression, stack: Stack, context: "FileContext", encode: cst.Call | None) -> set[str] | None:
+def payload_keys(payload: cst.BaseExpression, stack: Stack, context: FileContext, encode: cst.Call | None) -> set[str] | None:
     """The claim names of a payload built as a dict here, in a local or a module constant; None
     when a key cannot be read or the dict may be changed before ``encode`` (update, passed on)."""
     name = payload.value if isinstance(payload, cst.Name) else None
@@ -43,7 +43,7 @@ def payload_keys(payload: cst.BaseExpression, stack: Stack, context: "FileContex
     return None if _changed_elsewhere(scope, name, encode) else keys
 
 
-def _literal_keys(value: cst.BaseExpression, context: "FileContext") -> set[str] | None:
+def _literal_keys(value: cst.BaseExpression, context: FileContext) -> set[str] | None:
     if isinstance(value, cst.Call) and dotted_name(value.func) == "dict":
         if any(a.keyword is None for a in value.args):
             return None
@@ -107,7 +107,7 @@ def _copied_parameter(value: cst.BaseExpression, params: set[str]) -> tuple[str,
 
 
 def parameter_behind(
-    payload: cst.BaseExpression, stack: Stack, context: "FileContext", encode: cst.Call
+    payload: cst.BaseExpression, stack: Stack, context: FileContext, encode: cst.Call
 ) -> tuple[str, set[str]] | None:
     """The parameter of the enclosing function the payload is (a copy of), and the keys the
     function adds itself; None when the function changes it out of sight."""
@@ -127,7 +127,7 @@ def parameter_behind(
     return _copied_parameter(payload, params)
 
 
-def callers_passing(parameter: str, stack: Stack, context: "FileContext") -> list[tuple[Stack, cst.BaseExpression]]:
+def callers_passing(parameter: str, stack: Stack, context: FileContext) -> list[tuple[Stack, cst.BaseExpression]]:
     """What callers in this module pass for ``parameter`` of the enclosing function (called by
     name, or as ``self.``/``cls.`` method)."""
     function = enclosing_scope(stack)
@@ -155,7 +155,7 @@ def callers_passing(parameter: str, stack: Stack, context: "FileContext") -> lis
     return found
 
 
-def returned_values(call: cst.Call, context: "FileContext") -> list[tuple[Stack, cst.BaseExpression]]:
+def returned_values(call: cst.Call, context: FileContext) -> list[tuple[Stack, cst.BaseExpression]]:
     """The values a function of this module returns, when ``call`` calls it by name."""
     if not isinstance(call.func, cst.Name):
         return []
