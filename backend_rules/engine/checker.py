@@ -25,6 +25,7 @@ import libcst as cst
 from backend_rules.context import FileContext
 from backend_rules.engine.findings import Finding
 from backend_rules.engine.registry import TOOL_RULES, all_rules
+from backend_rules.analysis.modern_syntax import downgrade
 from backend_rules.analysis.positions import physical_lines
 from backend_rules.analysis.walk import walk
 
@@ -214,9 +215,11 @@ def _check(
                 loaded["index"] = None
         return loaded["index"]
 
-    if tree is not None:  # newer syntax than this Python's: no stdlib tree, so no gate can say no
+    # Newer syntax than this Python's: the gates read the file rewritten into older syntax.
+    gate_tree = tree if tree is not None else _older_syntax_tree(text, syntax_error)
+    if gate_tree is not None:
         with stage("gates"):
-            triggered = [rule for rule in triggered if _may_fire(rule, tree, project)]
+            triggered = [rule for rule in triggered if _may_fire(rule, gate_tree, project)]
         if not triggered:
             return [], "index" in loaded
 
@@ -232,6 +235,18 @@ def _check(
         findings = _without_suppressed(findings, physical_lines(text))
     findings = [f for f in findings if f.code in TOOL_RULES or config.is_confident(f.confidence)]
     return _unique(findings), "index" in loaded
+
+
+def _older_syntax_tree(text: str, syntax_error: SyntaxError | None) -> ast.Module | None:
+    """The stdlib tree of the file rewritten for this Python (gates only); None if that fails."""
+    if syntax_error is None:
+        return None
+    with stage("stdlib parse"):
+        older = downgrade(text)
+        try:
+            return ast.parse(older) if older is not None else None
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:
