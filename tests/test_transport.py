@@ -566,3 +566,23 @@ def test_br702_urllib3_assert_hostname_and_br703_pydantic_uppercase_field():
     assert fired('import urllib3\nhttp = urllib3.PoolManager(assert_hostname=False)\n') == [("BR702", 2)]
     code = "from pydantic_settings import BaseSettings\nclass Settings(BaseSettings):\n    DEBUG: bool = True\n"
     assert confidences(code, "app/config.py") == [("BR703", "MEDIUM")]
+
+
+def test_br703_under_a_development_condition_is_low():
+    code = """
+        def create_app(config_name):
+            app = Flask(__name__)
+            if config_name == "development":
+                app.debug = True
+            return app
+        """
+    assert confidences(code, "app/__init__.py") == [("BR703", "LOW")]
+
+
+def test_br702_oauth_client_fetch_token():
+    code = """
+        from requests_oauthlib import OAuth2Session
+        def token(client_id, url, secret):
+            return OAuth2Session(client_id).fetch_token(url, client_secret=secret, verify=False)
+        """
+    assert fired(code) == [("BR702", 3)]

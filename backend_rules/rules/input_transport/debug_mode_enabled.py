@@ -13,6 +13,7 @@ from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS, is_test_code
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.rule import Invalid, Rule, Valid
 from backend_rules.rules.input_transport.debug_places import (
+    asked_for_development,
     class_debug_place,
     dev_named,
     in_documentation,
@@ -21,6 +22,7 @@ from backend_rules.rules.input_transport.debug_places import (
     module_debug_place,
     named_for_development,
 )
+from backend_rules.rules.input_transport.transport_flags import names_in_condition
 
 DEBUG_CONSTRUCTORS = {
     "fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette", "litestar.Litestar",
@@ -65,7 +67,8 @@ class DebugModeEnabled(Rule):
         app.run(host="0.0.0.0", port=8000, debug=os.environ.get("FLASK_DEBUG") == "1")
     ```
     A server bound to 127.0.0.1 is reported with MEDIUM confidence; base/common settings, base
-    config classes that subclasses override, and docs with LOW. Not reported: settings or entry points named
+    config classes that subclasses override, code under a condition that names development
+    (`if app.config["ENV"] == "development":`), and docs with LOW. Not reported: settings or entry points named
     for development or tests (`settings/dev.py`, `local_settings.py`, `DevelopmentConfig`, a
     `develop` command), and tests.
     """
@@ -115,7 +118,7 @@ class DebugModeEnabled(Rule):
             levels.append("MEDIUM")
         elif where == "default":
             levels.append("LOW")
-        if in_documentation(self._relative_path()):
+        if in_documentation(self._relative_path()) or asked_for_development(self.context.stack, names_in_condition):
             levels.append("LOW")
         self.report(node, what=what, remedy=remedy, confidence=min(levels, key=LEVELS.index))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import libcst as cst
 
@@ -68,13 +68,23 @@ def named_for_development(path: str, stack: list[cst.CSTNode]) -> bool:
     return False
 
 
+def asked_for_development(stack: list[cst.CSTNode], names_in: "Callable[[cst.BaseExpression], list[str]]") -> bool:
+    """An enclosing condition names development (``if app.config["ENV"] == "development":``,
+    ``if settings.DEBUG:``, ``if args.dev:``): debug mode only when asked for."""
+    return any(
+        isinstance(node, (cst.If, cst.IfExp))
+        and any(DEV_WORD.search(_words(name.replace(".", "_"))) or "debug" in name.lower() for name in names_in(node.test))
+        for node in stack
+    )
+
+
 def is_app(expr: cst.BaseExpression, stack: list[cst.CSTNode], context: FileContext) -> bool:
     """``expr`` is a web application object: made by a framework's constructor or an app
     factory (here or where the name was bound), or named like one (``app``, ``self.app``)."""
     if isinstance(expr, cst.Name):
         resolved, _ = follow(expr, stack, context)
-        if resolved is not expr and isinstance(resolved, cst.Call):
-            return _made_as_app(resolved, context)
+        if resolved is not expr and isinstance(resolved, cst.Call) and _made_as_app(resolved, context):
+            return True
         return bool(APP_NAME.search(expr.value))
     if isinstance(expr, cst.Call):
         return _made_as_app(expr, context)

@@ -46,6 +46,7 @@ NOT_TLS_PACKAGES = {"jwt", "jose", "authlib", "jwcrypto", "rest_framework_simple
 NOT_TLS_CALL = re.compile(
     r"(?i)decode|encode|token|jwt|jws|sign|hash|password|otp|captcha|webhook|email|checksum|serializ|loads|dumps"
 )
+OAUTH_CLIENT_METHODS = {"fetch_token", "refresh_token", "fetch_access_token", "fetch_request_token"}
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream",
                 "ws_connect", "urlopen", "fetch"}
 CLIENT_CALL = re.compile(
@@ -69,6 +70,8 @@ def is_tls_client_call(call: cst.Call, context: FileContext) -> bool:
     if package in TLS_PACKAGES and package in context.imports.names:
         return True
     last = qualified.split(".")[-1] if qualified else (call.func.attr.value if isinstance(call.func, cst.Attribute) else "")
+    if isinstance(call.func, cst.Attribute) and last in OAUTH_CLIENT_METHODS:
+        return True  # requests-oauthlib / authlib clients: OAuth2Session(...).fetch_token(url, verify=False)
     if not last or NOT_TLS_CALL.search(qualified or last):
         return False
     if isinstance(call.func, cst.Attribute) and last in HTTP_METHODS:
@@ -117,7 +120,7 @@ def is_mapping_table(collection: cst.CSTNode, context: FileContext) -> bool:
     return find(collection, other_mode) is not None
 
 
-def _names_in(test: cst.BaseExpression) -> list[str]:
+def names_in_condition(test: cst.BaseExpression) -> list[str]:
     """Dotted names and string literals in a condition (``settings.SKIP_TLS_VERIFY``, ``"dev"``)."""
     names: list[str] = []
 
@@ -137,6 +140,6 @@ def opted_in(stack: list[cst.CSTNode]) -> bool:
     ``if not verify_ssl:``, ``if DEBUG:``): the code turns checks off only when asked to."""
     return any(
         isinstance(node, (cst.If, cst.IfExp, cst.While))
-        and any(OPT_IN.search(name.replace(".", "_")) for name in _names_in(node.test))
+        and any(OPT_IN.search(name.replace(".", "_")) for name in names_in_condition(node.test))
         for node in stack
     )
