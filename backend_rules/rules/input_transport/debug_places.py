@@ -5,8 +5,9 @@ and which files, commands and classes are named for development (where debug mod
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -68,7 +69,7 @@ def named_for_development(path: str, stack: list[cst.CSTNode]) -> bool:
     return False
 
 
-def asked_for_development(stack: list[cst.CSTNode], names_in: "Callable[[cst.BaseExpression], list[str]]") -> bool:
+def asked_for_development(stack: list[cst.CSTNode], names_in: Callable[[cst.BaseExpression], list[str]]) -> bool:
     """An enclosing condition names development (``if app.config["ENV"] == "development":``,
     ``if settings.DEBUG:``, ``if args.dev:``): debug mode only when asked for."""
     return any(
