@@ -235,6 +235,11 @@ LOCAL_HOLDERS = [
         task = asyncio.create_task(coro)
         await asyncio.sleep(1)
         task.cancel()
+
+    def offload(loop, work, on_done):
+        # the executor holds its work item until it is done: a callback is enough
+        future = loop.run_in_executor(None, work)
+        future.add_done_callback(on_done)
     """,
 ]
 
@@ -302,6 +307,13 @@ SUPPRESS = [
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+    async def cleanup_ctx(app):
+        app["listener"] = asyncio.create_task(listen(app))
+        yield
+        app["listener"].cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await app["listener"]
 
     class Poller:
         async def wait_stopped(self):

@@ -98,7 +98,11 @@ class DanglingTask(Rule):
                 self._report(node, self.MESSAGE.format(call=call))
         elif what == "assigned" and parent is not None:
             scope = enclosing_scope(stack)
-            name = forgotten_local(self.context, parent, stack, keeps=lambda use: keeps_task(self.context, use, scope))
+            if call.endswith(("run_in_executor()", "run_coroutine_threadsafe()")):
+                keeps = lambda use: True  # noqa: E731 - the executor or the other loop holds the work
+            else:
+                keeps = lambda use: keeps_task(self.context, use, scope)  # noqa: E731
+            name = forgotten_local(self.context, parent, stack, keeps=keeps)
             if name is None:
                 return
             holder = forgotten_holder(self.context, name, stack)

@@ -76,12 +76,21 @@ def _suppresses_broadly(expr: ast.expr) -> bool:
 
 
 def _awaits_a_task(block: cst.CSTNode) -> bool:
-    """Every ``await`` waits on a task or future held in a name (``await self._task``): it is that
-    task's cancellation, caused by whoever cancelled it, not this one's."""
+    """Every ``await`` waits on a task or future already held (``await self._task``,
+    ``await app[key]``): it is that task's cancellation, caused by whoever cancelled it."""
     awaits: list[cst.Await] = []
     find(block, lambda node: isinstance(node, cst.Await) and awaits.append(node) is not None,  # type: ignore[func-returns-value]
          skip=(cst.FunctionDef, cst.Lambda))
-    return bool(awaits) and all(isinstance(a.expression, (cst.Name, cst.Attribute)) for a in awaits)
+    return bool(awaits) and all(isinstance(a.expression, (cst.Name, cst.Attribute, cst.Subscript)) for a in awaits)
+
+
+def _cancels_a_task(func: cst.CSTNode | None) -> bool:
+    """The function calls ``.cancel()`` on something: the cancellation it then waits out is its own."""
+    if func is None:
+        return False
+    finder = _CancelIdiomFinder()
+    finder.walk(func)
+    return finder.found
 
 
 def _returns_none(body: list[cst.CSTNode]) -> bool:
@@ -246,7 +255,7 @@ class SwallowedExceptionInAsync(Rule):
                 self._report(node, f"`{label}` around awaits swallows every error silently; catch what you "
                                    "expect, or log it (logger.exception)")
                 return
-            if cancelled and not _awaits_a_task(node.body) and not self._cancel_idiom(stack + [node]):
+            if cancelled and not _awaits_a_task(node.body) and not _cancels_a_task(innermost_function(stack)):
                 self._report(node, "`contextlib.suppress(CancelledError)` around awaits swallows the task's own "
                                    "cancellation: it looks finished instead of cancelled; let it propagate")
                 return

@@ -62,7 +62,7 @@ class UnawaitedCoroutine(Rule):
     as if it were the result (`data = request.json(); data["x"]`). It knows the module's own
     `async def` functions and methods (`self.`/`cls.` included, through base classes), the
     project's other modules (from the project index), and library coroutines: `asyncio.sleep`,
-    `wait_for`, `gather`, httpx `AsyncClient` and aiohttp `ClientSession` methods, `redis.asyncio`,
+    `wait_for`, httpx `AsyncClient` and aiohttp `ClientSession` methods, `redis.asyncio`,
     asyncpg, aiosqlite, SQLAlchemy `AsyncSession`, Starlette `Request`/`WebSocket`, asyncio queues,
     locks and streams. It also finds a coroutine object given where a callable is expected:
     `background_tasks.add_task(send_email(user))`, `loop.call_soon(coro())`,
