@@ -105,7 +105,7 @@ POSITIVES = {
                 except Exception as e:
                     raise serializers.ValidationError(str(e))
                 return attrs
-    """, [(7, "MEDIUM")]),
+    """, [(7, "LOW")]),
     "fastapi HTTPException detail": ("""
         from fastapi import APIRouter, HTTPException
         router = APIRouter()

@@ -190,6 +190,57 @@ POSITIVES = {
             form = Signup(**request.json)
             db.session.add(User(**form.dict()))
     """, 8, "MEDIUM"),
+    "model instance update(**payload)": ("""
+        from flask import request
+        @bp.route("/profile", methods=["PATCH"])
+        def patch_profile():
+            profile = Profile.query.get_or_404(current_user.id)
+            profile.update(**request.get_json())
+    """, 5, "MEDIUM"),
+    "model helper from_dict": ("""
+        from flask import request
+        def edit(post):
+            post.from_dict(request.get_json())
+    """, 3, "MEDIUM"),
+    "django update_or_create defaults": ("""
+        def upsert(request, slug):
+            Page.objects.update_or_create(slug=slug, defaults=request.data)
+    """, 2, "HIGH"),
+    "unfiltered dict comprehension": ("""
+        from flask import request
+        def create():
+            data = {k: v for k, v in request.json.items()}
+            db.session.add(Item(**data))
+    """, 4, "MEDIUM"),
+    "vars() of a schema in a setattr loop": ("""
+        from pydantic import BaseModel
+        class MemberUpdate(BaseModel):
+            name: str
+            is_superuser: bool = False
+        def update(member, body: MemberUpdate):
+            for key, value in vars(body).items():
+                setattr(member, key, value)
+    """, 7, "HIGH"),
+    "a popped value used, not a deny-list": ("""
+        from flask import request
+        def create_widget():
+            props = request.get_json(force=True)
+            dashboard = load_dashboard(props.pop("dashboard_id"))
+            widget = Widget(**props)
+    """, 5, "MEDIUM"),
+    "admin-only view is one step less sure": ("""
+        from flask import request
+        @admins_only
+        def post():
+            data = request.get_json()
+            for attr, value in data.items():
+                setattr(challenge, attr, value)
+    """, 6, "MEDIUM"),
+    "falcon req beside resp": ("""
+        class Items:
+            def on_post(self, req, resp):
+                Item.objects.create(**req.media)
+    """, 3, "HIGH"),
     "deny-list pop is weaker": ("""
         from flask import request
         def create():
@@ -427,6 +478,21 @@ NEGATIVES = {
                 model = Wallet
                 exclude = ["balance"]
     """,
+    # regressions from real code (minimal reproductions)
+    "req is a stored request record, not HTTP": """
+        class RequestDefinition:
+            @classmethod
+            def create_manager_form(cls, req):
+                defaults = FormDefaults(req, **req.data)
+                return cls.manager_form(obj=defaults)
+    """,
+    "a field the schema is named after": """
+        from pydantic import BaseModel
+        class ParticipantRoleCreate(BaseModel):
+            role: str
+        def create(*, db_session, participant_role_in: ParticipantRoleCreate):
+            db_session.add(ParticipantRole(**participant_role_in.dict()))
+    """,
     "ModelForm with unknown model": """
         from django import forms
         from shop.models import Product
@@ -453,6 +519,21 @@ def test_admin_forms_are_not_reported():
                 fields = "__all__"
     """
     assert fired(code, path="accounts/admin.py") == []
+
+
+def test_forms_given_to_a_model_admin_are_not_reported():
+    code = """
+        from django import forms
+        from django.contrib import admin
+        from django.contrib.auth.models import User
+        class UserChangeForm(forms.ModelForm):
+            class Meta:
+                model = User
+                fields = "__all__"
+        class UserAdmin(admin.ModelAdmin):
+            form = UserChangeForm
+    """
+    assert fired(code, path="accounts/forms.py") == []
 
 
 def test_tests_and_migrations_are_quiet():

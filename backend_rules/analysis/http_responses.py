@@ -87,15 +87,15 @@ def is_validation_error(call: cst.Call, imports: ImportMap) -> bool:
     return full.split(".")[-1] in {"ValidationError", "ParseError", "GraphQLError"}
 
 
-RESPONSE_ATTRIBUTES = {"media", "text", "body", "data", "content"}
-RESPONSE_OBJECTS = {"resp", "response", "res"}
+RESPONSE_ATTRIBUTES = {"resp": {"media", "text", "body", "data"}, "res": {"media", "text", "body", "data"},
+                       "response": {"data"}}
 
 
 def response_attribute(target: cst.BaseExpression) -> str | None:
-    """``resp.media`` / ``response.data`` assigned in a handler (Falcon, DRF exception handlers)."""
-    if isinstance(target, cst.Attribute) and target.attr.value in RESPONSE_ATTRIBUTES:
-        owner = dotted_name(target.value)
-        if owner in RESPONSE_OBJECTS:
+    """``resp.media`` (Falcon) / ``response.data`` (a DRF exception handler) assigned in a handler."""
+    if isinstance(target, cst.Attribute):
+        owner = dotted_name(target.value) or ""
+        if target.attr.value in RESPONSE_ATTRIBUTES.get(owner, ()):
             return f"{owner}.{target.attr.value}"
     return None
 

@@ -152,6 +152,8 @@ class PayloadTracer:
                     if found is not None:
                         return found
             return None
+        if isinstance(node, cst.DictComp) and not any(f.ifs for f in _comprehensions(node)):
+            return self._unfiltered_copy(node, again)  # {k: v for k, v in data.items()}: every key kept
         if isinstance(node, cst.Call):
             return self._through_call(node, again)
         if isinstance(node, cst.Subscript):  # request.json["user"]: a nested object
@@ -159,6 +161,19 @@ class PayloadTracer:
             return Payload(found.text, nested=True) if found is not None else None
         if isinstance(node, cst.Name) and self.facts is not None:
             return self._through_name(node.value, order, blocks, depth)
+        return None
+
+    @staticmethod
+    def _unfiltered_copy(node: cst.DictComp, again) -> Payload | None:
+        loop = node.for_in
+        if loop.inner_for_in is not None or not isinstance(node.key, cst.Name):
+            return None
+        keys = {e.value.value for e in loop.target.elements if isinstance(e.value, cst.Name)} \
+            if isinstance(loop.target, cst.Tuple) else set()
+        iterated = loop.iter
+        if node.key.value in keys and isinstance(iterated, cst.Call) and isinstance(iterated.func, cst.Attribute) \
+                and iterated.func.attr.value == "items":
+            return again(iterated.func.value)
         return None
 
     def _through_call(self, node: cst.Call, again) -> Payload | None:
@@ -187,13 +202,26 @@ class PayloadTracer:
         return None
 
 
+def _comprehensions(node: cst.DictComp) -> list[cst.CompFor]:
+    found, loop = [], node.for_in
+    while loop is not None:
+        found.append(loop)
+        loop = loop.inner_for_in
+    return found
+
+
 def dumped_schema(node: cst.BaseExpression) -> cst.BaseExpression | None:
     """The schema object in ``payload.dict()`` / ``payload.model_dump()`` / ``jsonable_encoder(payload)``
-    when the dump keeps every field (no ``include=``/``exclude=``); else None."""
+    / ``vars(payload)`` / ``payload.__dict__`` when the dump keeps every field (no
+    ``include=``/``exclude=``); else None."""
     if isinstance(node, cst.Await):
         node = node.expression
+    if isinstance(node, cst.Attribute) and node.attr.value == "__dict__" and isinstance(node.value, cst.Name):
+        return node.value
     if not isinstance(node, cst.Call):
         return None
+    if isinstance(node.func, cst.Name) and node.func.value == "vars" and len(node.args) == 1:
+        return node.args[0].value if isinstance(node.args[0].value, cst.Name) else None
     if any(arg.keyword is not None and arg.keyword.value in PICKING_KEYWORDS for arg in node.args):
         return None
     func = node.func

@@ -31,7 +31,6 @@ KEEPS_TEXT_METHODS = {"format", "join", "strip", "replace", "lower", "upper", "c
 ERROR_HANDLER_DECORATORS = {"errorhandler", "app_errorhandler", "exception_handler", "register_error_handler"}
 DEBUG = re.compile(r"debug|DEBUG|Debug")
 MAX_DEPTH = 5
-LOWER = {"HIGH": "MEDIUM", "MEDIUM": "LOW", "LOW": "LOW"}
 
 
 @dataclass(frozen=True)
@@ -103,9 +102,10 @@ class ErrorDetailsToClient(Rule):
 
     ## Confidence
     HIGH for `except Exception`/bare handlers, database and cloud-client errors, and tracebacks;
-    MEDIUM for runtime and I/O errors (`OSError`, `RuntimeError`, `requests` errors); LOW for
-    `ValueError`/`KeyError` and the project's own exceptions, often raised by validation with a
-    message meant for the client. Exceptions whose message is for the client (`ValidationError`,
+    MEDIUM for runtime and I/O errors (`OSError`, `RuntimeError`, `requests` errors), and for
+    rendered pages and flashed messages; LOW for `ValueError`/`KeyError` and the project's own
+    exceptions, often raised by validation with a message meant for the client, and for any text
+    forwarded in a `ValidationError` (input feedback, usually on purpose). Exceptions whose message is for the client (`ValidationError`,
     `HTTPException`, `PermissionDenied`, JWT errors) are not reported, nor are values only
     logged, nor branches taken only in debug mode (`if settings.DEBUG:`).
 
@@ -150,7 +150,7 @@ class ErrorDetailsToClient(Rule):
         cap = "HIGH"
         if sink.startswith(("page:", "message:")):
             sink, cap = sink.split(":", 1)[1], "MEDIUM"
-        # raise ValidationError(f"... {e}"): forwarded on purpose as input feedback, one step less sure
+        # raise ValidationError(f"... {e}"): forwarded on purpose as input feedback (LOW)
         self._check([arg.value for arg in node.args], sink, cap, lower=is_validation_error(node, self.context.imports))
 
     def visit_Return(self, node: cst.Return) -> None:
@@ -193,7 +193,7 @@ class ErrorDetailsToClient(Rule):
                 self._reported.add(id(leak.node))
                 confidence = min(leak.confidence, cap, key=RANK.__getitem__)
                 if lower:
-                    confidence = LOWER[confidence]
+                    confidence = "LOW"
                 self.report(leak.node, confidence=confidence, detail=leak.detail, sink=sink)
 
     def _debug_only(self) -> bool:

@@ -15,12 +15,12 @@ from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.request_data import Payload, PayloadTracer, dumped_schema
 from backend_rules.analysis.walk import find
 from backend_rules.rule import Invalid, Rule, Valid
-from backend_rules.rules.input_transport.model_writes import CAMEL, model_write
+from backend_rules.rules.input_transport.model_writes import CAMEL, INSTANCE_WRITES_POSITIONAL, model_write
 from backend_rules.rules.input_transport.model_exposure import exposed_fields
 from backend_rules.rules.input_transport.privileged_fields import FieldLookup, only_ownership, privileged
 
 WRITE_METHODS = {"update", "values", "insert_one", "insert", "replace_one", "update_one", "update_many",
-                 "find_one_and_update", "find_one_and_replace", "find_and_modify"}
+                 "find_one_and_update", "find_one_and_replace", "find_and_modify"} | INSTANCE_WRITES_POSITIONAL
 SCHEMA_BUILDERS = {"parse_obj", "model_validate", "parse_raw", "model_validate_json", "construct", "model_construct"}
 # An ``in`` test against the model's own columns or attributes lets every field through.
 NOT_AN_ALLOW_LIST = re.compile(r"__table__|columns|_meta|__dict__|__mapper__|\bdir\(|\bvars\(|__annotations__"
@@ -87,13 +87,14 @@ class MassAssignment(Rule):
 
     CODE = "BR701"
     NAME = "mass-assignment"
-    MESSAGE = "{source} goes whole into {sink}: a client can set any field; copy an allow-list of fields"
+    MESSAGE = "{source} goes whole into {sink}: a client can set {fields}; copy an allow-list of fields"
     CATEGORY = "security"
     SEVERITY = "HIGH"
     CONFIDENCE = "HIGH"
     CWE = 915
     USES_PROJECT_INDEX = True
-    TRIGGER = (r"\brequest\b|\breq\b|\.dict\(|model_dump|jsonable_encoder|__all__|ALL_FIELDS|\bexclude\s*=")
+    TRIGGER = (r"\brequest\b|\breq\b|\.dict\(|model_dump|jsonable_encoder|\bvars\(|__dict__|__all__|ALL_FIELDS"
+               r"|\bexclude\s*=")
 
     @classmethod
     def applies_to(cls, options: dict[str, Any]) -> bool:
@@ -102,7 +103,7 @@ class MassAssignment(Rule):
     @classmethod
     def may_fire(cls, tree: ast.Module) -> bool:
         for call in nodes(tree, ast.Call):
-            if any(kw.arg is None for kw in call.keywords):
+            if any(kw.arg is None or kw.arg == "defaults" for kw in call.keywords):
                 return True
             func = call.func
             if isinstance(func, ast.Name) and func.id == "setattr":
@@ -134,13 +135,13 @@ class MassAssignment(Rule):
             found = self._source(argument, nested_ok=write.double_star)
             if found is None:
                 continue
-            source, confidence = found
+            source, confidence, fields = found
             confidence = min(confidence, write.confidence, key=RANK.__getitem__)
             if self._deny_listed(argument):
                 confidence = "LOW"
             elif self._admin_only():
                 confidence = LOWER[confidence]
-            self.report(argument, confidence=confidence, source=source, sink=write.call)
+            self.report(argument, confidence=confidence, source=source, sink=write.call, fields=fields)
 
     def _class_kind(self, name: str) -> str:
         lookup = self.lookup
@@ -157,15 +158,16 @@ class MassAssignment(Rule):
         facts = self.context.scope_facts(enclosing_scope(self.context.stack))
         return facts, facts.order_of(self.context.stack), facts.blocks_of(self.context.stack)
 
-    def _source(self, node: cst.BaseExpression, nested_ok: bool) -> tuple[str, str] | None:
-        """(what the value is, confidence) when ``node`` holds the client's payload."""
+    def _source(self, node: cst.BaseExpression, nested_ok: bool) -> tuple[str, str, str] | None:
+        """(what the value is, confidence, which fields a client controls) when ``node`` holds the
+        client's payload."""
         facts, order, blocks = self._where()
         payload: Payload | None = PayloadTracer(self.context.imports, facts).payload(node, order, blocks)
         if payload is not None and (nested_ok or not payload.nested):
-            return f"`{payload.text}`", "HIGH"
+            return f"`{payload.text}`", "HIGH", "any field"
         return self._dump(node, facts, order, blocks, 0)
 
-    def _dump(self, node: cst.BaseExpression, facts, order: int, blocks, depth: int) -> tuple[str, str] | None:
+    def _dump(self, node: cst.BaseExpression, facts, order: int, blocks, depth: int) -> tuple[str, str, str] | None:
         """A pydantic dump of a schema holding privileged fields (``payload.dict()``)."""
         if depth > 4:
             return None
@@ -190,8 +192,8 @@ class MassAssignment(Rule):
         fields = self.lookup.schema_privileged(schema) if schema else None
         if not fields:
             return None
-        text = f"`{cst.Module([]).code_for_node(node)}` ({schema} holds {', '.join(sorted(fields))})"
-        return text, "MEDIUM" if only_ownership(fields) else "HIGH"
+        text = f"`{cst.Module([]).code_for_node(node)}` of {schema}"
+        return text, "MEDIUM" if only_ownership(fields) else "HIGH", ", ".join(sorted(fields))
 
     def _schema_of(self, name: str, facts, order: int, blocks) -> str | None:
         for binding in reversed(facts.bindings_before(name, order, blocks)):
@@ -261,11 +263,12 @@ class MassAssignment(Rule):
         found = self._source(iterated, nested_ok=False)
         if found is None:
             return
-        source, confidence = found
+        source, confidence, fields = found
         if self._admin_only():
             confidence = LOWER[confidence]
         target = cst.Module([]).code_for_node(node.args[0].value)
-        self.report(node, confidence=confidence, source=source, sink=f"setattr({target}, {key.value}, ...)")
+        self.report(node, confidence=confidence, source=source, sink=f"setattr({target}, {key.value}, ...)",
+                    fields=fields)
 
     def _loop_binding(self, key: str) -> cst.For | None:
         for parent in reversed(self.context.stack):
@@ -387,7 +390,7 @@ class MassAssignment(Rule):
             async def update_user(user_id: int, payload: UserUpdate, db):
                 await db.execute(update(User).where(User.id == user_id).values(**payload.dict()))
             """,
-            line=6, message="UserUpdate holds role",
+            line=6, message="`payload.dict()` of UserUpdate goes whole into update().where().values(): a client can set role",
         ),
         Invalid(
             """

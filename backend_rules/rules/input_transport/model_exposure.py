@@ -4,7 +4,8 @@
 including the ones added later. That matters when the model holds privileged fields
 (:mod:`.privileged_fields`) that the form or serializer does not take back: ``exclude``d,
 ``read_only_fields``, ``extra_kwargs={"f": {"read_only": True}}``, a declared read-only field.
-Serializers only matter when the project writes with them (:mod:`.serializer_usage`).
+Serializers only matter when the project writes with them, forms when not only the admin uses
+them (:mod:`.form_usage`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import libcst as cst
 
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.rules.input_transport.privileged_fields import FieldLookup, only_ownership
-from backend_rules.rules.input_transport.serializer_usage import collect_serializer_usage
+from backend_rules.rules.input_transport.form_usage import collect_form_usage
 
 FORM_BASES = {"ModelForm"}
 SERIALIZER_BASES = {"ModelSerializer", "HyperlinkedModelSerializer"}
@@ -134,11 +135,13 @@ def exposed_fields(node: cst.ClassDef, context: Any, lookup: FieldLookup) -> Exp
     # A form shows each field it takes: an owner picker on the page is rarely an accident.
     confidence = ("LOW" if kind == "form" else "MEDIUM") if only_ownership(exposed) else "HIGH"
     what = "ModelForm" if kind == "form" else "serializer"
+    usage = _usage(node.name.value, context)
+    if kind == "form" and usage == "admin":
+        return None
     if kind == "serializer":
-        writes = _serializer_writes(node.name.value, context)
-        if writes == "read-only":
+        if usage == "read-only":
             return None
-        if writes == "unknown":
+        if usage == "unknown":
             confidence = LOWER[confidence]
     place = fields if takes_all else exclude
     listed = ", ".join(sorted(exposed)[:4]) + (", ..." if len(exposed) > 4 else "")
@@ -147,19 +150,13 @@ def exposed_fields(node: cst.ClassDef, context: Any, lookup: FieldLookup) -> Exp
     return Exposure(place, message, confidence)
 
 
-def _serializer_writes(name: str, context: Any) -> str:
-    """"writes", "read-only" (used, never to write) or "unknown" (no use found)."""
-    used: set[str] = set()
-    writes: set[str] = set()
-    project = context.project
-    if project is not None:
-        for facts in project.facts("serializer_usage").values():
-            used.update(facts.get("u", ()))
-            writes.update(facts.get("w", ()))
+def _usage(name: str, context: Any) -> str:
+    """"writes", "read-only" (used, never to write), "admin" (a ModelAdmin's form) or "unknown"."""
+    facts = list(context.project.facts("form_usage").values()) if context.project is not None else []
     if context.tree is not None:
-        own = collect_serializer_usage(context.tree, "")
-        used.update(own.get("u", ()))
-        writes.update(own.get("w", ()))
-    if name in writes:
+        facts.append(collect_form_usage(context.tree, ""))
+    if any(name in entry.get("w", ()) for entry in facts):
         return "writes"
-    return "read-only" if name in used else "unknown"
+    if any(name in entry.get("a", ()) for entry in facts):
+        return "admin"
+    return "read-only" if any(name in entry.get("u", ()) for entry in facts) else "unknown"

@@ -28,6 +28,11 @@ MANAGER_WRITES = {"create", "update", "get_or_create", "update_or_create", "acre
 CLASS_WRITES = {"create", "insert", "update", "upsert", "new", "build", "create_or_update", "get_or_create"}
 QUERY_SEGMENTS = {"objects", "query", "filter", "filter_by", "where", "exclude", "all", "select_for_update",
                   "insert", "update", "using", "select", "get_queryset", "with_for_update"}
+# Methods that only a model (or an ORM document) has: ``user.update(**data)``, ``post.from_dict(data)``.
+INSTANCE_WRITES = {"update", "modify", "set", "from_dict", "update_from_dict", "populate", "set_attributes",
+                   "update_attributes", "assign_attributes", "set_fields", "update_fields", "patch"}
+INSTANCE_WRITES_POSITIONAL = {"from_dict", "update_from_dict", "set_attributes", "update_attributes",
+                              "assign_attributes", "set_fields"}
 MONGO_DOC_FIRST = {"insert_one", "insert"}
 MONGO_DOC_SECOND = {"replace_one", "update_one", "update_many", "find_one_and_update", "find_one_and_replace",
                     "find_and_modify"}
@@ -65,12 +70,24 @@ def _segments(node: cst.BaseExpression) -> list[str]:
     return list(reversed(names))
 
 
+def _chain_text(node: cst.BaseExpression) -> str:
+    """``User.query.filter_by(id=1).update`` -> ``User.query.filter_by().update``."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_chain_text(node.value)}.{node.attr.value}"
+    if isinstance(node, cst.Call):
+        return f"{_chain_text(node.func)}()"
+    if isinstance(node, cst.Subscript):
+        return f"{_chain_text(node.value)}[]"
+    if isinstance(node, cst.Await):
+        return _chain_text(node.expression)
+    return "..."
+
+
 def _callee_text(call: cst.Call) -> str:
-    name = dotted_name(call.func)
-    if name is not None:
-        return f"{name}()"
-    parts = _segments(call.func)
-    return (".".join(parts[:1] + ["..."] + parts[-1:]) if len(parts) > 2 else ".".join(parts)) + "()"
+    text = _chain_text(call.func)
+    return (text if len(text) <= 60 else "..." + text[-57:]) + "()"
 
 
 def _model_in(parts: list[str]) -> str | None:
@@ -100,6 +117,9 @@ def model_write(call: cst.Call, class_kind) -> ModelWrite | None:
     method = func.attr.value
     parts = _segments(func.value)
     model = _model_in(parts)
+    defaults = tuple(arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == "defaults")
+    if method in {"update_or_create", "get_or_create", "aupdate_or_create", "aget_or_create"} and defaults:
+        return ModelWrite(text, defaults, False, "HIGH", model)  # objects.update_or_create(defaults=data)
     if method in MANAGER_WRITES | CLASS_WRITES and double:
         if "objects" in parts or set(parts[1:]) & QUERY_SEGMENTS:
             return ModelWrite(text, double, True, "HIGH", model)
@@ -107,7 +127,11 @@ def model_write(call: cst.Call, class_kind) -> ModelWrite | None:
             kind = class_kind(model)
             if kind != "schema":
                 return ModelWrite(text, double, True, "HIGH" if kind == "model" else "MEDIUM", model)
-        return None
+    if len(parts) <= 2 and parts and not CAMEL.match(parts[-1]) and parts[-1] not in {"self", "cls"}:
+        if method in INSTANCE_WRITES and double:  # user.update(**data) on a model instance
+            return ModelWrite(text, double, True, "MEDIUM", None)
+        if method in INSTANCE_WRITES_POSITIONAL and positional:
+            return ModelWrite(text, tuple(positional[:1]), False, "MEDIUM", None)
     if method == "values" and (double or positional) and {"insert", "update"} & set(parts):
         return ModelWrite(text, double or tuple(positional[:1]), bool(double), "HIGH", model)
     if method == "update" and positional and not double:

@@ -1,9 +1,10 @@
-"""Which DRF serializers a project uses to write: facts for the project index.
+"""Which DRF serializers a project writes with, and which forms only its admin uses: index facts.
 
 A serializer takes client data when it is the ``serializer_class`` of a view that creates or
 updates (``ModelViewSet``, ``CreateAPIView``, ``UpdateModelMixin``...), is built with
 ``data=`` (``UserSerializer(data=request.data)``), or is returned by ``get_serializer_class`` of
 such a view. One that is only used to render (``ReadOnlyModelViewSet``, ``X(instance)``) does not.
+A form named as ``form``/``add_form`` of a ``ModelAdmin`` serves staff, who may edit every field.
 """
 
 from __future__ import annotations
@@ -34,10 +35,26 @@ def _serializer_names(node: ast.AST | None) -> set[str]:
     return {_name(n) for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute)) and "Serializer" in _name(n)}
 
 
-def collect_serializer_usage(tree: ast.Module, module: str) -> dict[str, Any]:
-    """``{"w": [...], "u": [...]}``: serializers used to write, and every serializer used at all."""
+ADMIN_FORM_ATTRIBUTES = {"form", "add_form", "change_form", "change_password_form"}
+
+
+def _admin_forms(node: ast.ClassDef) -> set[str]:
+    """Forms a ``ModelAdmin`` (or another ``*Admin`` class) is given."""
+    if not any("Admin" in _name(base) for base in node.bases):
+        return set()
+    found = set()
+    for stmt in node.body:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id in ADMIN_FORM_ATTRIBUTES for t in stmt.targets):
+            found.add(_name(stmt.value))
+    return found - {""}
+
+
+def collect_form_usage(tree: ast.Module, module: str) -> dict[str, Any]:
+    """``{"w": [...], "u": [...], "a": [...]}``: serializers used to write, every serializer used at
+    all, and forms given to an admin class."""
     writes: set[str] = set()
     used: set[str] = set()
+    admin: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = _name(node.func)
@@ -49,7 +66,11 @@ def collect_serializer_usage(tree: ast.Module, module: str) -> dict[str, Any]:
                     writes.add(name)
         elif isinstance(node, ast.ClassDef):
             _view_class(node, writes, used)
-    return {"w": sorted(writes), "u": sorted(used | writes)} if used or writes else {}
+            admin |= _admin_forms(node)
+    facts: dict[str, Any] = {"w": sorted(writes), "u": sorted(used | writes)} if used or writes else {}
+    if admin:
+        facts["a"] = sorted(admin)
+    return facts
 
 
 def _view_class(node: ast.ClassDef, writes: set[str], used: set[str]) -> None:
@@ -97,6 +118,6 @@ def _writes_by_method(decorator: ast.Call) -> bool:
     return False
 
 
-@fact_collector("serializer_usage", trigger=r"Serializer")
-def _collect_serializer_usage(tree: ast.Module, module: str) -> dict[str, Any]:
-    return collect_serializer_usage(tree, module)
+@fact_collector("form_usage", trigger=r"Serializer|Admin")
+def _collect_form_usage(tree: ast.Module, module: str) -> dict[str, Any]:
+    return collect_form_usage(tree, module)
