@@ -81,6 +81,9 @@ def _relation_of(call: ast.Call, annotation: ast.AST | None) -> dict[str, Any] |
         if related is not None:
             rel["rn"] = related
         return rel
+    if func == "association_proxy" and call.args and literal_str(call.args[0]):
+        # ``parent = association_proxy("_association", "parent")``: two lazy loads on access
+        return {"t": None, "k": "proxy", "o": "sqlalchemy", "via": literal_str(call.args[0])}
     if func in SQLA_RELATION_FUNCS:
         target, collection = _annotation_target(annotation)
         if call.args:
@@ -154,9 +157,38 @@ def _direct_queries(func: ast.AST, known: Iterable[str] = (), with_self: bool = 
     return found, touched[:20], calls
 
 
+# Classes that declare ``XField()`` attributes without being models: forms, serializers, filters.
+NOT_MODEL_BASE = re.compile(r"(Form|FormSet|Serializer|Filter|FilterSet|Schema|Table|Admin|Inline|Type|"
+                            r"Input|Mutation|Resource|Block|Panel|Column|Widget|View|ViewSet|Command|Settings)$")
+NOT_MODEL_FIELD_MODULE = re.compile(r"^(forms|serializers|filters|django_filters|tables|fields|graphene|blocks|"
+                                    r"marshmallow|ma|wtforms|schema)\.")
+
+
+def _manager_classes(value: ast.Call) -> list[str]:
+    """Project classes behind a manager: ``PostQuerySet.as_manager()``, ``PostManager()``,
+    ``PostManager.from_queryset(PostQuerySet)()`` (their methods are the model's query helpers)."""
+    names: list[str] = []
+    node: ast.AST = value
+    for _ in range(3):
+        if not isinstance(node, ast.Call):
+            break
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in {"as_manager", "from_queryset"}:
+            names.append((name_of(func.value) or "").split(".")[-1])
+            names += [(name_of(a) or "").split(".")[-1] for a in node.args]
+        elif isinstance(func, (ast.Name, ast.Attribute)):
+            last = (name_of(func) or "").split(".")[-1]
+            if last.endswith(("Manager", "QuerySet", "Queryset")):
+                names.append(last)
+        node = func
+    return [n for n in names if n and n[0].isupper()]
+
+
 def _is_model_class(node: ast.ClassDef) -> str | None:
     """"django", "sqlalchemy" or "model" when the class looks like an ORM model."""
     bases = [(name_of(b) or "") for b in node.bases]
+    if any(NOT_MODEL_BASE.search(b.split(".")[-1]) for b in bases):
+        return None
     if any(b.startswith("models.") or b.endswith(".Model") and "db" not in b.split(".")[0] for b in bases):
         return "django"
     kind = None
@@ -170,7 +202,7 @@ def _is_model_class(node: ast.ClassDef) -> str | None:
             func = (name_of(value.func) or "").split(".")[-1]
             if func in SQLA_RELATION_FUNCS or func in {"Column", "mapped_column"}:
                 return "sqlalchemy"
-            if func in DJANGO_RELATIONS or func.endswith("Field"):
+            if func in DJANGO_RELATIONS or func.endswith("Field") and not NOT_MODEL_FIELD_MODULE.match(name_of(value.func) or ""):
                 kind = "django"
         if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__tablename__" for t in stmt.targets):
             return "sqlalchemy"
@@ -224,8 +256,11 @@ def collect_orm(tree: ast.Module, module: str) -> dict[str, Any]:
                 func = (name_of(value.func) or "").split(".")[-1]
                 if FIELD_CALL.search(func):
                     entry["f"].append(target)
-                elif func.endswith("Manager") or func == "as_manager":
+                elif func.endswith("Manager") or func in {"as_manager", "from_queryset"} or _manager_classes(value):
                     entry.setdefault("mgr", []).append(target)
+                    classes = _manager_classes(value)
+                    if classes:
+                        entry.setdefault("mgrc", {})[target] = classes
             elif annotation is not None:
                 ann_target, collection = _annotation_target(annotation)
                 head = (name_of(annotation.value) or "") if isinstance(annotation, ast.Subscript) else ""

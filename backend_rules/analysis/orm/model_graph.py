@@ -6,10 +6,14 @@ Built from the ``orm`` facts of every module (:mod:`.model_facts`): Django rever
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from backend_rules.analysis.orm.vocabulary import SQLA_EAGER_LAZY
+
+# Modules whose models are copies: a migration's frozen models, test doubles.
+SNAPSHOT_MODULE = re.compile(r"(^|\.)(migrations|versions|revisions|alembic|tests?|testing|fixtures)(\.|$)")
 
 
 @dataclass
@@ -19,10 +23,11 @@ class Relation:
     kind: str  # fk, o2o, m2m, reverse, o2o_rev, generic (Django); rel, one, many (SQLAlchemy)
     orm: str
     lazy: str | None = None
+    via: str | None = None  # an association proxy: the relationship it reads through
 
     @property
     def collection(self) -> bool:
-        if self.kind == "rel":  # classic relationship(): SQLAlchemy infers uselist; plural names are lists
+        if self.kind in {"rel", "proxy"}:  # classic relationship(): SQLAlchemy infers uselist; plural names are lists
             return self.name.endswith("s") and not self.name.endswith("ss")
         return self.kind in {"m2m", "reverse", "many"}
 
@@ -44,6 +49,7 @@ class ModelInfo:
     relations: dict[str, Relation]
     methods: dict[str, list[Any]]
     bases: list[str]
+    managers: dict[str, list[str]] = field(default_factory=dict)  # manager attribute -> project classes behind it
 
 
 class ModelGraph:
@@ -64,11 +70,11 @@ class ModelGraph:
                 self.functions[module] = facts["queries"]
         for module, name, entry in raw:
             rels = {
-                rname: Relation(rname, r.get("t"), r.get("k", "fk"), r.get("o", "django"), r.get("lazy"))
+                rname: Relation(rname, r.get("t"), r.get("k", "fk"), r.get("o", "django"), r.get("lazy"), r.get("via"))
                 for rname, r in entry.get("r", {}).items()
             }
             info = ModelInfo(name, module, entry.get("o"), set(entry.get("f", [])), rels,
-                             dict(entry.get("m", {})), list(entry.get("b", [])))
+                             dict(entry.get("m", {})), list(entry.get("b", [])), dict(entry.get("mgrc", {})))
             self.by_name.setdefault(name, []).append(info)
         # inheritance (abstract bases, mixins defined in the project)
         for infos in list(self.by_name.values()):
@@ -86,6 +92,8 @@ class ModelGraph:
                             info.relations.setdefault(rname, rel)
                         for mname, meta in parent.methods.items():
                             info.methods.setdefault(mname, meta)
+                        for attr, classes in parent.managers.items():
+                            info.managers.setdefault(attr, classes)
                         info.orm = info.orm or parent.orm
                         stack.extend(parent.bases)
         # reverse accessors
@@ -109,7 +117,8 @@ class ModelGraph:
                             target.relations.setdefault(back, Relation(back, info.name, kind, "django"))
                         elif raw_rel and raw_rel.get("br"):
                             back = raw_rel["br"]
-                            kind = "many" if rel.kind in {"rel", "one"} and "secondary" not in raw_rel else "rel"
+                            # the other side of a collection is one object, of one object a collection
+                            kind = "many" if "secondary" in raw_rel or not rel.collection else "one"
                             target.relations.setdefault(back, Relation(back, info.name, kind, "sqlalchemy", raw_rel.get("brlazy")))
         for infos in self.by_name.values():
             for info in infos:
@@ -130,7 +139,8 @@ class ModelGraph:
             for info in infos:
                 if package and info.module.startswith(package + "."):
                     return info
-        return infos[0]
+        # the application's model, not a migration's frozen copy or a test double
+        return min(infos, key=lambda info: (bool(SNAPSHOT_MODULE.search(info.module)), info.orm is None))
 
     def names(self) -> set[str]:
         return set(self.by_name)

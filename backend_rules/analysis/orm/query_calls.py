@@ -39,10 +39,16 @@ class Query:
     rows: bool = False  # values()/values_list()/columns: items are not model instances
     only: set[str] | None = None
     deferred: set[str] = field(default_factory=set)
+    annotations: set[str] = field(default_factory=set)  # annotate()/alias()/extra(select=) names: loaded values
+    # what the rows are narrowed to by equality: "event" of filter_by(event=e) / Model.event_id == x,
+    # "parent:event" of with_parent(event) (SQLAlchemy's identity map then holds shared parents)
+    scopes: set[str] = field(default_factory=set)
     lookups: list[str] = field(default_factory=list)
     has_in_lookup: bool = False
     sliced: bool = False
     sql_arg: Any = None  # DB-API: the SQL argument
+    from_helper: str | None = None  # built by a project function (``repo.paid_orders()``)
+    opaque: bool = False  # a statement from somewhere unreadable: what it loads is unknown
     trailing: bool = False  # the chain goes on past the query (``.get().tags``): not its rows
     root_model_expr: str | None = None  # dotted name the model came from (loop-var check)
 
@@ -53,10 +59,28 @@ def _lookups(seg: Seg, query: Query) -> None:
             query.lookups.append(key)
             if key.endswith("__in") or key.endswith("__range"):
                 query.has_in_lookup = True
+            elif "__" not in key:
+                query.scopes.add(key)
         elif key is None and isinstance(value, (cst.Call, ast.Call)):
             inner = chain_of(value)
             if inner and inner[-1].name == "in_":
                 query.has_in_lookup = True
+        elif key is None:
+            column = _equality_column(value)
+            if column:
+                query.scopes.add(column)
+
+
+def _equality_column(node: Any) -> str | None:
+    """``Model.event_id == x`` -> "event_id" (libcst or ast)."""
+    if isinstance(node, cst.Comparison) and len(node.comparisons) == 1 and isinstance(node.comparisons[0].operator, cst.Equal):
+        left = node.left
+    elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq):
+        left = node.left
+    else:
+        return None
+    name = name_of(left)
+    return name.split(".")[-1] if name and "." in name else None
 
 
 def _eager_paths(node: Any) -> tuple[list[str], bool]:
@@ -101,9 +125,48 @@ def _eager_paths(node: Any) -> tuple[list[str], bool]:
                     paths.append("__".join(path))
                 break
     if not found_loader and not paths:
-        # an unreadable argument (a variable, a helper call): assume it covers everything
-        return [], segs[0].name not in {"lazyload", "load_only", "defer", "undefer", "Load"} if segs else True
+        # lazyload()/load_only()/defer() (``orm.lazyload`` too) load nothing eagerly; an unreadable
+        # argument (a variable, a helper call) is assumed to cover everything
+        head = next((s.name for s in segs if s.call), None)
+        return [], head not in {"lazyload", "load_only", "defer", "undefer", "Load", "defaultload", "noload"}
     return paths, unknown and not paths
+
+
+def _parent_columns(option: list[Seg], query: Query) -> None:
+    """``load_only``/``defer`` of a loader option restrict the parent only before any relationship
+    loader: ``joinedload(Query.latest).load_only("at")`` restricts the *related* entity."""
+    for part in option:
+        if not part.call:
+            continue
+        if part.name in SQLA_LOADERS or part.name in {"defaultload", "lazyload"}:
+            return
+        if part.name == "load_only":
+            query.only = (query.only or set()) | _only_fields(part)
+        elif part.name == "defer":
+            query.deferred |= _only_fields(part)
+
+
+def _annotation_names(seg: Seg) -> set[str]:
+    """Names an ``annotate()`` adds: keywords, and Django's default alias ``<field>__<agg>``."""
+    names: set[str] = set()
+    for key, value in seg.args:
+        if key is not None and not key.startswith("*"):
+            names.add(key)
+        elif key is None and isinstance(value, (cst.Call, ast.Call)):
+            inner = chain_of(value)
+            if inner and inner[0].call and inner[0].args:
+                field_name = literal_str(inner[0].args[0][1])
+                if field_name:
+                    names.add(f"{field_name}__{inner[0].name.lower()}")
+    return names
+
+
+def _dict_keys(node: Any) -> set[str]:
+    if isinstance(node, cst.Dict):
+        return {k for e in node.elements if isinstance(e, cst.DictElement) and (k := literal_str(e.key))}
+    if isinstance(node, ast.Dict):
+        return {k for key in node.keys if key is not None and (k := literal_str(key))}
+    return set()
 
 
 def _only_fields(seg: Seg) -> set[str]:
@@ -148,20 +211,25 @@ def _apply_methods(query: Query, segs: list[Seg], start: int) -> Query:
                 if cover_all:
                     query.eager_all = True
                     query.eager_collections = True
-                inner = chain_of(value)
-                for part in inner:
-                    if part.call and part.name == "load_only":
-                        query.only = (query.only or set()) | _only_fields(part)
-                    elif part.call and part.name == "defer":
-                        query.deferred |= _only_fields(part)
+                _parent_columns(chain_of(value), query)
         elif name in {"values", "values_list", "dates", "datetimes", "with_entities", "add_columns"}:
             query.rows = True
         elif name == "only":
             query.only = (query.only or set()) | _only_fields(seg)
+        elif name in {"annotate", "alias"}:
+            query.annotations |= _annotation_names(seg)
+        elif name == "extra":
+            for key, value in seg.args:
+                if key == "select":
+                    query.annotations |= _dict_keys(value)
         elif name == "defer":
             query.deferred |= _only_fields(seg)
         elif name in {"filter", "exclude", "get", "filter_by", "where", "get_or_create", "update_or_create", "aget"}:
             _lookups(seg, query)
+        elif name == "with_parent":
+            parent = name_of(seg.args[0][1]) if seg.args else None
+            if parent:
+                query.scopes.add("parent:" + parent.split(".")[-1])
         elif name in {"limit", "offset", "slice", "paginate"}:
             query.sliced = True
         if query.orm == "django":
@@ -216,8 +284,9 @@ def classify(segs: list[Seg], known_models: Iterable[str] = ()) -> Query | None:
         if seg.call or seg.name == "[]":
             break
         if seg.name in MANAGER_NAMES or (
-            i == 1 and root.name in known and len(segs) > 2 and segs[2].call
+            i == 1 and not root.call and root.name in known and len(segs) > 2 and segs[2].call
             and (segs[2].name in DJANGO_LAZY or segs[2].name in DJANGO_EVALUATING) and seg.name != "query"
+            and _may_be_manager(known, root.name, seg.name)
         ):
             owner = names[i - 1]
             model = owner if looks_like_model(owner) else None
@@ -299,6 +368,18 @@ def classify(segs: list[Seg], known_models: Iterable[str] = ()) -> Query | None:
     return None
 
 
+NOT_MANAGERS = {"_meta", "Meta", "DoesNotExist", "MultipleObjectsReturned", "base_fields", "declared_fields",
+                "cleaned_data", "data", "initial", "errors", "fields", "choices", "query"}
+
+
+def _may_be_manager(known: Any, model: str, attr: str) -> bool:
+    """``Post.published`` may be a custom manager; ``Post.Meta``/a field/a relation is not."""
+    if attr in NOT_MANAGERS or attr.isupper() or attr.startswith("__"):
+        return False
+    is_manager = getattr(known, "is_manager", None)
+    return is_manager(model, attr) if is_manager is not None else True
+
+
 def is_specific(query: "Query") -> bool:
     """A query an application wrote (a model, or literal DML), not generic plumbing."""
     if query.orm == "django":
@@ -310,3 +391,31 @@ def is_specific(query: "Query") -> bool:
         return bool(text and DML_RE.search(text))
     text = sql_text_of(query.sql_arg) if query.sql_arg is not None else None
     return bool(text and DML_RE.search(text))
+
+
+def read_methods(query: Query, segs: list[Seg], start: int) -> Query:
+    """Read the queryset/statement methods of ``segs[start:]`` into ``query`` (a chain whose head is
+    known to be a query by other means: ``self`` in a QuerySet subclass, a helper's result)."""
+    return _apply_methods(query, segs, start)
+
+
+def statement_query(node: Any, segs: list[Seg] | None = None) -> Query | None:
+    """The query a bare SQLAlchemy statement builds (``select(Post).options(...)``), not yet run;
+    ``segs`` when the chain was already read (through local variables)."""
+    segs = chain_of(node) if segs is None else segs
+    if not segs or not segs[0].call or not (segs[0].name in {"select", "Select", "future_select"}):
+        return None
+    query = Query("sqlalchemy", text=render(segs))
+    first = _positional(segs[0])
+    if len(first) == 1:
+        model = name_of(first[0])
+        if model and "." not in model and looks_like_model(model):
+            query.model = model
+        elif model and "." in model:
+            query.rows = True
+    elif len(first) > 1:
+        query.rows = True
+    _apply_methods(query, segs, 1)
+    query.text = render(segs)
+    query.evaluated = False
+    return query

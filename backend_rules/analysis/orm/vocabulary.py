@@ -40,8 +40,9 @@ RESULT_METHODS = {"scalars", "all", "unique", "fetchall", "partitions", "yield_p
 FLASK_DB_EVALUATING = {"get_or_404", "first_or_404", "one_or_404"}
 SQLA_LOADERS = {"joinedload", "selectinload", "subqueryload", "contains_eager", "raiseload",
                 "immediateload", "noload"}
+# lazy= strategies that run no query per object on access (lazy=False means joined; lazy=True is "select")
 SQLA_EAGER_LAZY = {"joined", "selectin", "subquery", "immediate", "raise", "raise_on_sql",
-                   "noload", "select_in", "True", "False"}  # lazy=False means joined
+                   "noload", "select_in", "False"}
 DBAPI_METHODS = {"execute", "fetch", "fetchrow", "fetchval", "fetch_all", "fetch_one", "fetch_val",
                  "execute_fetchall"}
 SESSION_RE = re.compile(r"^_*(session|sess|db_?session|dbsession|async_?session|asession|db|s)$|session$",

@@ -10,6 +10,7 @@ import ast
 from typing import Any
 
 from backend_rules.analysis.orm.chains import chain_of, looks_like_model, name_of
+from backend_rules.analysis.orm.function_facts import functions_for
 from backend_rules.analysis.orm.model_graph import graph_for
 from backend_rules.analysis.orm.query_calls import classify
 from backend_rules.analysis.orm.vocabulary import (
@@ -64,7 +65,20 @@ def may_fire_data_access(tree: ast.Module, project: Any = None) -> bool:
     if index is None:
         return False
     graph = graph_for(index)
-    return any(graph.function(name.lstrip(".")) for name in imported)
+    functions = functions_for(index)
+    for name in imported:
+        if name.startswith("#"):  # a method called on an object: any project method of that name
+            if any(_summarised(functions.function(module, qualname)) for module, qualname in functions.methods.get(name[1:], ())):
+                return True
+            continue
+        if graph.function(name.lstrip(".")) or _summarised((functions.qualified(name.lstrip(".")) or (0, 0, None))[2]):
+            return True
+    return False
+
+
+def _summarised(summary: dict | None) -> bool:
+    """The function returns a query, or reads attributes of (or hands on) a parameter."""
+    return bool(summary) and any(key in summary for key in ("ret", "t", "c"))
 
 
 _MANAGER_CHAIN = frozenset(DJANGO_LAZY | DJANGO_EVALUATING)
@@ -107,6 +121,25 @@ def _root_name(node: ast.AST) -> str | None:
             return node.id
         else:
             return None
+
+
+def _project_callee(func: ast.AST, functions: dict[str, list[ast.AST]], imported: dict[str, str],
+                    items: set[str], pending: list[str]) -> bool:
+    """True for a function of this module; imported functions and methods of objects are left to
+    the project index (added to ``pending``: ``#name`` for a method)."""
+    if isinstance(func, ast.Name):
+        if func.id in functions:
+            return True
+        if func.id in imported:
+            pending.append(imported[func.id])
+    elif isinstance(func, ast.Attribute):
+        root = _root_name(func.value)
+        if root in {"self", "cls"} and func.attr in functions:
+            return True
+        if root in imported and root not in items:
+            pending.append(f"{imported[root]}.{func.attr}")
+        pending.append("#" + func.attr)
+    return False
 
 
 def _gate(tree: ast.Module) -> tuple[bool, list[str]]:
@@ -178,6 +211,10 @@ def _gate(tree: ast.Module) -> tuple[bool, list[str]]:
                             pending.append(f"{imported[root]}.{func.attr}")
                 elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in items:
                     touches_item = True
+                if isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id in items for a in node.args):
+                    # the item handed to a function: the function may read its relations
+                    if _project_callee(node.func, functions, imported, items, pending):
+                        return True, []
                 elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
                     if _queryish(node.iter, no_vars):
                         return True, []
@@ -187,6 +224,9 @@ def _gate(tree: ast.Module) -> tuple[bool, list[str]]:
         if touches_item and iterable is not None:
             if _queryish(iterable, no_vars):
                 return True, []
+            call = iterable.value if isinstance(iterable, ast.Await) else iterable
+            if isinstance(call, ast.Call) and _project_callee(call.func, functions, imported, items, pending):
+                return True, []  # a loop over what a helper of this module returns
             root = _root_name(iterable)
             if root:
                 item_loops.append((iterable, items))

@@ -14,6 +14,7 @@ from typing import Any
 import libcst as cst
 
 from backend_rules.analysis.orm.chains import looks_like_model
+from backend_rules.analysis.orm.function_facts import FunctionIndex, collect_functions, functions_for
 from backend_rules.analysis.orm.model_facts import ORM_TRIGGER, collect_orm
 from backend_rules.analysis.orm.model_graph import ModelGraph, ModelInfo, graph_for
 
@@ -27,6 +28,7 @@ class FileState:
         self.loops: dict[int, list[tuple[str, cst.CSTNode, str]]] = {}
         self.func_verdicts: dict[int, str | None] = {}
         self.module_name: str | None = None
+        self._functions: FunctionIndex | None = None
 
     @property
     def graph(self) -> ModelGraph:
@@ -59,6 +61,25 @@ class FileState:
         graph = self.graph
         return graph.model(name, self.module_name)
 
+    @property
+    def functions(self) -> FunctionIndex:
+        """Summaries of the project's functions (what they return and read), this file's own included."""
+        if self._functions is None:
+            _ = self.graph  # sets module_name
+            project = self.context.project
+            module = self.module_name or "__main__"
+            if project is not None and module in project.modules:
+                self._functions = functions_for(project)
+            else:
+                try:
+                    own = collect_functions(ast.parse(self.context.source), module)
+                except (SyntaxError, ValueError, RecursionError):
+                    own = {}
+                per_module = dict(project.facts("orm_functions")) if project is not None else {}
+                per_module[module] = own
+                self._functions = FunctionIndex(per_module)
+        return self._functions
+
 
 def state_of(context: Any) -> FileState:
     state = getattr(context, "_data_access_state", None)
@@ -76,3 +97,10 @@ class KnownModels:
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and looks_like_model(name) and name in self.state.graph.by_name
+
+    def is_manager(self, model: str, attr: str) -> bool:
+        """``Model.<attr>`` may be a manager: not one of the model's fields, relations or methods."""
+        info = self.state.model(model)
+        if info is None:
+            return True
+        return attr not in info.fields and attr not in info.relations and attr not in info.methods

@@ -10,6 +10,7 @@ import libcst as cst
 from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS, is_migration, is_test_code
 from backend_rules.rule import Rule
 from backend_rules.rules.data_access.file_gate import may_fire_data_access
+from backend_rules.rules.data_access.finding_confidence import alembic_revision, confidence_at
 from backend_rules.rules.data_access.relation_access import analyse_loop
 
 
@@ -47,7 +48,11 @@ class LoopRule(Rule):
     def __init__(self, context: Any) -> None:
         super().__init__(context)
         self.depth = 0
-        self.skip = _skip_file(context)
+        self.skip = _skip_file(context) or alembic_revision(context)
+
+    def report(self, node: cst.CSTNode, message: str | None = None, *, confidence: str | None = None, **fields: Any) -> None:
+        """Every N+1 finding gets the confidence of where its code runs (a view, a task, a command)."""
+        super().report(node, message, confidence=confidence or confidence_at(self.context, self.context.stack), **fields)
 
     @classmethod
     def may_fire_in_project(cls, tree: ast.Module, project: Any) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 import libcst as cst
 
 from backend_rules.analysis.imports import dotted_name
+from backend_rules.analysis.walk import walk
 
 LOOP_NODES = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 COMP_NODES = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -189,3 +190,112 @@ def runs_once(stack: list[cst.CSTNode], loop: cst.CSTNode) -> bool:
             if isinstance(parent, cst.IndentedBlock) and depth - 1 == start + 1:
                 break
     return False
+
+
+def first_iteration_only(stack: list[cst.CSTNode], loop: cst.CSTNode) -> bool:
+    """The node sits under an ``if`` that the loop turns off after its first pass: ``if not counter:``
+    with ``counter += 1``, ``if first:`` with ``first = False``, ``if cache is None: cache = ...``,
+    ``if i == 0`` over ``enumerate()``. What it guards runs once, not once per item."""
+    try:
+        start = stack.index(loop)
+    except ValueError:
+        return False
+    body = getattr(loop, "body", None)
+    if not isinstance(body, cst.CSTNode):
+        return False
+    counter = _enumerate_counter(loop)
+    for parent, child in zip(stack[start + 1:], stack[start + 2:]):
+        if not (isinstance(parent, cst.If) and child is parent.body):
+            continue
+        name, armed = _guard(parent.test)
+        if name is None:
+            continue
+        if name == counter and armed in {"falsy", "zero"}:
+            return True
+        if name in loop_targets(loop):
+            continue
+        if _disarmed_by_loop(body, name, armed, parent):
+            return True
+    return False
+
+
+def _enumerate_counter(loop: cst.CSTNode) -> str | None:
+    iterable = iter_of(loop)
+    target = loop.target if isinstance(loop, cst.For) else None
+    if isinstance(iterable, cst.Call) and (dotted_name(iterable.func) or "") == "enumerate" \
+            and isinstance(target, cst.Tuple) and target.elements and isinstance(target.elements[0].value, cst.Name):
+        starts = [a for a in iterable.args[1:] if not a.keyword] + [a for a in iterable.args if a.keyword and a.keyword.value == "start"]
+        if starts and not (isinstance(starts[0].value, cst.Integer) and starts[0].value.value == "0"):
+            return None
+        return target.elements[0].value.value
+    return None
+
+
+def _guard(test: cst.BaseExpression) -> tuple[str | None, str]:
+    """(name, state that makes the guard true): ``not n`` falsy, ``n is None`` none, ``n == 0`` zero, ``n`` truthy."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) and isinstance(test.expression, cst.Name):
+        return test.expression.value, "falsy"
+    if isinstance(test, cst.Name) and test.value not in {"True", "False", "None"}:
+        return test.value, "truthy"
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name):
+        operator, right = test.comparisons[0].operator, test.comparisons[0].comparator
+        if isinstance(operator, (cst.Is, cst.Equal)) and isinstance(right, cst.Name) and right.value == "None":
+            return test.left.value, "none"
+        if isinstance(operator, cst.Equal) and isinstance(right, cst.Integer) and right.value == "0":
+            return test.left.value, "zero"
+    return None, ""
+
+
+_CONSTANTS = {"True": True, "False": False, "None": None}
+
+
+def _disarmed_by_loop(body: cst.CSTNode, name: str, armed: str, guard: cst.If) -> bool:
+    """Every assignment of ``name`` in the loop sits in the guarded block or leaves the guard false."""
+    writes: list[tuple[cst.CSTNode, bool]] = []  # (value or AugAssign, inside the guard)
+    inside: list[cst.CSTNode] = []
+
+    def enter(node: cst.CSTNode) -> bool:
+        if isinstance(node, BOUNDARIES):
+            return False
+        if node is guard.body:
+            inside.append(node)
+        if isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name) and node.target.value == name:
+            writes.append((node, bool(inside)))
+        elif isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets):
+            writes.append((node.value, bool(inside)))
+        elif isinstance(node, (cst.For, cst.CompFor)) and name in _names_of_target(node.target):
+            writes.append((node, False))
+        return True
+
+    def leave(node: cst.CSTNode) -> None:
+        if node is guard.body:
+            inside.pop()
+
+    walk(body, enter, leave)
+    if not writes:
+        return False
+    for value, in_guard in writes:
+        if in_guard:
+            continue
+        if isinstance(value, cst.AugAssign):
+            if armed in {"falsy", "zero"} and isinstance(value.operator, cst.AddAssign):
+                continue
+            return False
+        if isinstance(value, cst.Integer):
+            constant: object = int(value.value) if value.value.isdigit() else None
+        elif isinstance(value, cst.Name) and value.value in _CONSTANTS:
+            constant = _CONSTANTS[value.value]
+        else:
+            return False
+        if armed == "truthy" and not constant or armed in {"falsy", "zero"} and constant or armed == "none" and constant is not None:
+            continue
+        return False
+    return True
+
+
+def _names_of_target(target: cst.CSTNode) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for e in target.elements for n in _names_of_target(e.value)]
+    return []

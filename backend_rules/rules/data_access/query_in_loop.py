@@ -19,13 +19,16 @@ from backend_rules.rule import Invalid
 from backend_rules.rules.data_access.file_state import FileState, KnownModels, state_of
 from backend_rules.rules.data_access.loop_rule import LoopRule
 from backend_rules.rules.data_access.per_item_loops import (
-    COMP_NODES, iter_of, loop_is_per_item, loop_targets, per_item_loop, runs_once,
+    COMP_NODES, first_iteration_only, iter_of, loop_is_per_item, loop_targets, per_item_loop, runs_once,
 )
 from backend_rules.rules.data_access.query_resolution import (
     EVALUATING_BUILTINS, resolve_query, resolve_segs, strip_wrappers,
 )
+from backend_rules.rules.data_access.queryset_cache import evaluated_before, served_from_cache
 from backend_rules.rules.data_access.querying_functions import describe, function_query, resolve_relative
 
+# Queryset methods a filled result cache answers without a query.
+CACHE_ANSWERS = {"count", "exists", "[]", "acount", "aexists"}
 DML_READ_WRITE = re.compile(r"^\s*\(?\s*(select|insert|update|delete|with|replace|upsert|merge)\b", re.IGNORECASE)
 DDL = re.compile(r"^\s*(create|drop|alter|truncate|grant|revoke|vacuum|analy[sz]e|set|pragma|lock|comment|refresh|reindex|cluster|begin|commit|rollback|savepoint|release|listen|notify|show|use)\b", re.IGNORECASE)
 
@@ -41,7 +44,76 @@ def _names_in(node: cst.CSTNode) -> set[str]:
     return names
 
 
-def _bulk_hint(query: Query, item: str | None) -> str:
+TABLE_SLOT = re.compile(r"\b(from|into|update|table|join|truncate|exists)\s+[\"`\[]?(\w+\.)?$", re.IGNORECASE)
+
+
+def _table_varies(sql: cst.BaseExpression, names: set[str]) -> bool:
+    """A statement whose table name is interpolated from the loop (``f"DELETE FROM {table}"``)."""
+    if isinstance(sql, cst.Call) and isinstance(sql.func, cst.Name) and sql.func.value == "text" and sql.args:
+        sql = sql.args[0].value
+    pieces: list[tuple[str, cst.CSTNode | None]] = []  # literal text, or an interpolated expression
+    if isinstance(sql, cst.FormattedString):
+        for part in sql.parts:
+            if isinstance(part, cst.FormattedStringText):
+                pieces.append((part.value, None))
+            elif isinstance(part, cst.FormattedStringExpression):
+                pieces.append(("", part.expression))
+    elif isinstance(sql, cst.BinaryOperation) and isinstance(sql.operator, cst.Add):
+        stack: list[cst.BaseExpression] = [sql]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+                stack += [node.right, node.left]
+            elif isinstance(node, cst.SimpleString):
+                pieces.append((str(node.evaluated_value), None))
+            else:
+                pieces.append(("", node))
+    elif isinstance(sql, cst.Call) and isinstance(sql.func, cst.Attribute) and sql.func.attr.value == "format" \
+            and isinstance(sql.func.value, cst.SimpleString):
+        text = str(sql.func.value.evaluated_value)
+        head = text.split("{", 1)[0]
+        used = set().union(*(_names_in(a.value) for a in sql.args)) if sql.args else set()
+        return bool(TABLE_SLOT.search(head) and used & names)
+    text = ""
+    for literal, expr in pieces:
+        if expr is None:
+            text += literal
+            continue
+        if TABLE_SLOT.search(text) and _names_in(expr) & names:
+            return True
+        text += "x"
+    return False
+
+
+def _derived_names(loop: cst.CSTNode, targets: set[str]) -> set[str]:
+    """Names the loop body assigns from its targets: ``table = model._meta.db_table``."""
+    derived: set[str] = set()
+    body = getattr(loop, "body", None)
+    if not isinstance(body, cst.IndentedBlock):
+        return derived
+    for statement in body.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and _names_in(small.value) & (targets | derived):
+                    for target in small.targets:
+                        if isinstance(target.target, cst.Name):
+                            derived.add(target.target.value)
+    return derived
+
+
+def _update_hint(segs: list[Seg] | None, varying: set[str]) -> str:
+    """``bulk_update()`` when each row gets its own values, one ``update()`` when all get the same."""
+    update = next((seg for seg in reversed(segs or []) if seg.call and seg.name in {"update", "aupdate"}), None)
+    fields = [key for key, _ in update.args if key and not key.startswith("*")] if update else []
+    per_row = update is None or any(_names_in(value) & varying for _, value in update.args)
+    shown = ", ".join(f'"{f}"' for f in fields) or '"field"'
+    if per_row:
+        return f"set the values on the objects and call bulk_update(objs, [{shown}]) once after the loop"
+    assigned = ", ".join(f"{f}=..." for f in fields) or "..."
+    return f"update all rows at once with filter(pk__in=...).update({assigned})"
+
+
+def _bulk_hint(query: Query, item: str | None, segs: list[Seg] | None = None, varying: set[str] = frozenset()) -> str:
     if query.orm == "dbapi":
         return "use executemany() or one bulk statement (WHERE id = ANY(...) / IN (...)) instead"
     if query.orm == "sqlalchemy":
@@ -53,7 +125,7 @@ def _bulk_hint(query: Query, item: str | None) -> str:
     if terminal in {"create", "acreate"}:
         return "collect the objects and call bulk_create() once after the loop"
     if terminal in {"update", "aupdate"}:
-        return "update all rows at once with filter(pk__in=...).update(...) or bulk_update()"
+        return _update_hint(segs, varying)
     if terminal in {"delete", "adelete"}:
         return "delete all rows at once with filter(pk__in=...).delete()"
     if terminal in {"count", "acount", "exists", "aexists", "aggregate"}:
@@ -129,11 +201,11 @@ class QueryInLoop(LoopRule):
         if isinstance(parent, COMP_NODES) and parent.for_in is node:
             self.report_loop(parent)
             if self.depth > 1:
-                self._nested_evaluation(node.iter)
+                self._nested_evaluation(node.iter, node)
 
-    def _nested_evaluation(self, iterable: cst.BaseExpression) -> None:
+    def _nested_evaluation(self, iterable: cst.BaseExpression, comp_for: cst.CompFor | None = None) -> None:
         """A lazy queryset iterated inside an outer loop runs once per outer item."""
-        stack = self.context.stack
+        stack = self.context.stack + ([comp_for] if comp_for is not None else [])
         loop = per_item_loop(stack + [iterable])
         if loop is None or not loop_is_per_item(loop):
             return
@@ -149,7 +221,9 @@ class QueryInLoop(LoopRule):
             return
         if query.text == "get_queryset()" or query.model is None and query.orm == "django" and not query.lookups:
             return
-        if runs_once(stack, loop) or self._repeat_loop(loop, where, set(loop_targets(loop))):
+        if runs_once(stack, loop) or first_iteration_only(stack, loop) or self._repeat_loop(loop, where, set(loop_targets(loop))):
+            return
+        if query.orm == "django" and isinstance(expr, cst.Name) and served_from_cache(self.context, stack, expr.value, loop):
             return
         self.report(where, query=f"`{query.text}`",
                     hint=_bulk_hint(query, None))
@@ -216,11 +290,15 @@ class QueryInLoop(LoopRule):
             return
         if self._repeat_loop(loop, node, targets):
             return
-        if runs_once(stack, loop):
+        if runs_once(stack, loop) or first_iteration_only(stack, loop):
             return
         if isinstance(loop, cst.While) and not self._while_varies(loop, node):
             return
-        self.report(node, query=f"`{describe(query)}`", hint=_bulk_hint(query, None))
+        if query.orm == "django" and segs and len(segs) == 2 and not segs[0].call and segs[1].name in CACHE_ANSWERS \
+                and evaluated_before(self.context, stack, segs[0].name):
+            return  # qs.count()/qs.exists() of a queryset already evaluated: answered from its cache
+        varying = targets | _derived_names(loop, targets)
+        self.report(node, query=f"`{describe(query)}`", hint=_bulk_hint(query, None, segs, varying))
 
     @staticmethod
     def _repeat_loop(loop: cst.CSTNode, node: cst.CSTNode, targets: set[str]) -> bool:
@@ -254,6 +332,8 @@ class QueryInLoop(LoopRule):
         subject = statement_subject(sql)
         if subject is not None and subject in targets:
             return False  # one statement per table
+        if _table_varies(sql, targets | _derived_names(loop, targets)):
+            return False  # f"DELETE FROM {table}": one statement per table
         text = sql_text_of(sql)
         if text is not None:
             if DDL.search(text) or not DML_READ_WRITE.search(text):
@@ -321,7 +401,7 @@ class QueryInLoop(LoopRule):
                     verdict = function_query(state, method, self.context)
         if verdict is None:
             return
-        if runs_once(stack, loop):
+        if runs_once(stack, loop) or first_iteration_only(stack, loop):
             return
         if isinstance(loop, cst.While) and not self._while_varies(loop, node):
             return

@@ -8,8 +8,9 @@ import libcst as cst
 
 from backend_rules.analysis.dataflow import enclosing_class, enclosing_scope
 from backend_rules.analysis.orm.chains import Seg, chain_of
-from backend_rules.analysis.orm.query_calls import Query, classify
+from backend_rules.analysis.orm.query_calls import Query, classify, statement_query
 from backend_rules.rules.data_access.file_state import FileState, KnownModels
+from backend_rules.rules.data_access.query_helpers import apply_custom_methods, helper_query
 
 # Builtins that evaluate a queryset passed to them: ``len(qs)``, ``list(qs)``.
 EVALUATING_BUILTINS = {"list", "len", "tuple", "set", "sorted", "bool", "sum", "any", "all", "max", "min", "dict", "frozenset"}
@@ -76,8 +77,16 @@ def resolve_query(context: Any, state: FileState, expr: cst.BaseExpression, stac
     klass = enclosing_class(stack)
     segs = resolve_segs(context, chain_of(expr), scope, order, 0, klass)
     query = classify(segs, KnownModels(state))
-    if query is None or query.orm == "dbapi":
+    if query is None:
+        query = helper_query(context, state, segs, stack)
+        if query is None:
+            return None
+    if query.orm == "dbapi":
         return query
+    if query.orm == "django":
+        apply_custom_methods(state, query, segs)
+    elif query.sql_arg is not None and query.model is None:
+        _read_statement(context, state, query, stack)
     # Conditional rebinding (``if x: qs = qs.select_related(...)``): take eager loads of every
     # binding of the root name, so a load on one path keeps us silent.
     root = chain_of(expr)[0]
@@ -91,3 +100,34 @@ def resolve_query(context: Any, state: FileState, expr: cst.BaseExpression, stac
                     query.eager_collections |= other.eager_collections
                     query.rows |= other.rows
     return query
+
+
+def _read_statement(context: Any, state: FileState, query: Query, stack: list[cst.CSTNode]) -> None:
+    """``session.scalars(statement)``: the model and loader options of the statement the variable
+    holds, built here or by a project helper; otherwise what it loads is unknown (``opaque``)."""
+    sql = query.sql_arg
+    if not isinstance(sql, cst.Name):
+        return
+    scope = enclosing_scope(stack)
+    facts = context.scope_facts(scope)
+    klass = enclosing_class(stack)
+    bindings = [b for b in facts.bindings_before(sql.value, facts.order_of(stack)) if b.kind == "=" and b.value is not None]
+    if not bindings:
+        query.opaque = True
+        return
+    resolved = False
+    for binding in bindings:
+        value = binding.value.expression if isinstance(binding.value, cst.Await) else binding.value
+        segs = resolve_segs(context, chain_of(value), scope, binding.order, 1, klass)
+        found = statement_query(value, segs) or helper_query(context, state, segs, stack)
+        if found is None:
+            continue
+        resolved = True
+        query.model = query.model or found.model
+        query.eager |= found.eager
+        query.eager_all |= found.eager_all
+        query.eager_collections |= found.eager_collections
+        query.rows |= found.rows and found.model is None
+        query.from_helper = query.from_helper or found.from_helper
+    if not resolved:
+        query.opaque = True

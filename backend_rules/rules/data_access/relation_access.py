@@ -20,6 +20,7 @@ from backend_rules.rule import Rule
 from backend_rules.rules.data_access.file_state import FileState, state_of
 from backend_rules.rules.data_access.per_item_loops import iter_of
 from backend_rules.rules.data_access.query_resolution import resolve_query, strip_wrappers
+from backend_rules.rules.data_access.queryset_cache import relations_read_before
 
 NOT_RELATION = {
     "pk", "id", "_meta", "_state", "__class__", "__dict__", "meta", "data", "json", "payload", "extra",
@@ -93,12 +94,22 @@ def _covered(query: Query, path: list[str], collection: bool) -> bool:
     return False
 
 
-def _remedy(query: Query, item: str, path: list[str], collection: bool, method: str | None = None) -> str:
+def _remedy(query: Query, item: str, path: list[str], collection: bool, method: str | None = None,
+            owners: list[str | None] | None = None, hops_collection: list[bool] | None = None) -> str:
+    """What to add to the query, naming relations that exist: ``owners[i]`` is the model that holds
+    ``path[i]`` (the query's model first); SQLAlchemy paths chain one loader per hop."""
     rel = path[-1]
     if query.orm == "sqlalchemy":
-        owner = query.model or "Model"
-        loader = "selectinload" if collection else "joinedload"
-        return f"add .options({loader}({owner}.{rel})) to the query"
+        owners = owners or [query.model]
+        kinds = hops_collection or [collection]
+        if len(owners) != len(path) or not all(owners):
+            loader = "selectinload" if collection else "joinedload"
+            return f"eager-load the `{'.'.join(path)}` relationship in the query's .options() ({loader}(...))"
+        chain = ".".join(
+            f"{'selectinload' if many else 'joinedload'}({owner}.{name})"
+            for owner, name, many in zip(owners, path, kinds)
+        )
+        return f"add .options({chain}) to the query"
     lookup = "__".join(path)
     if collection:
         if method in {"count", "exists"}:
@@ -153,8 +164,13 @@ def analyse_loop(rule: Rule, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> lis
         return findings
     model = state.model(query.model)
     seen: set[str] = set()
+    # a queryset variable looped over again yields the objects an earlier loop already filled
+    loaded = relations_read_before(rule.context, stack + [loop], expr.value) \
+        if query.orm == "django" and isinstance(expr, cst.Name) else set()
     for node, segs in visitor.found:
         if len(segs) < 2:
+            continue
+        if segs[1].name in loaded and not (len(segs) > 2 and segs[2].call):
             continue
         verdict = _judge(state, query, model, item, segs)
         if verdict is None:
@@ -171,51 +187,30 @@ def _judge(state: FileState, query: Query, model: ModelInfo | None, item: str, s
     x = segs[1].name
     rest = segs[2:]
     nxt = rest[0] if rest else None
-    if x in {"pk", "id", "_meta", "_state", "__class__", "__dict__"}:
-        return None
-    call_next = nxt is not None and nxt.call
-    if model is not None and x.endswith("_id") and x[:-3] in model.relations:
+    called = segs[1].call  # ``item.x(...)``: a method (``ct.model_class()``, ``row.save()``), never a relation
+    if x in {"pk", "id", "_meta", "_state", "__class__", "__dict__"} or x in query.annotations:
         return None
     orm = query.orm
     if model is not None:
-        rel = model.relations.get(x)
-        if rel is not None:
-            return _judge_relation(state, query, item, [x], rel, rest)
-        if x in model.methods and orm == "django" or x in model.methods:
-            is_prop, text, touched = model.methods[x]
-            if (is_prop and not (nxt is not None and nxt.call and nxt.name == x)) or (not is_prop and rest and False) or (not is_prop):
-                if not is_prop and segs[1].call is False and not (len(segs) > 1 and _called(segs, 1)):
-                    return None
-                reason = None
-                if text:
-                    reason = f"runs {text}"
-                else:
-                    lazy = [t for t in touched if t in model.relations and not model.relations[t].eager_by_default
-                            and not _covered(query, [t], model.relations[t].collection)]
-                    if lazy:
-                        reason = f"queries self.{lazy[0]}"
-                if reason:
-                    what = f"{item}.{x}" + ("()" if not is_prop else "")
-                    return ("BR201", f"method:{x}",
-                            f"query per item: `{what}` {reason} once per {item} in this loop; "
-                            f"prefetch/annotate what it needs on the queryset or batch it before the loop")
+        if x.endswith("_id") and x[:-3] in model.relations:
             return None
+        rel = model.relations.get(x)
+        if rel is not None and not called:
+            return _judge_relation(state, query, item, [x], rel, rest)
+        if x in model.methods:
+            return _judge_method(state, query, model, item, x, called)
         if x in model.fields or x.endswith("_id"):
-            if _deferred(query, x):
-                how = "load_only()" if orm == "sqlalchemy" else "only()"
-                if x in query.deferred:
-                    how = "defer()"
-                return ("BR202", f"deferred:{x}",
-                        f"`{item}.{x}` is deferred by {how} and loaded by a query once per {item} in this loop; "
-                        f"{'add' if how != 'defer()' else 'stop deferring'} \"{x}\"{' to ' + how if how != 'defer()' else ''}")
+            return None if called else _deferred_column(query, item, x)
+        if called:
             return None
         if x.endswith("_set") and orm == "django" and nxt is not None:
-            rel_guess = _GuessRel(x, True)
-            return _judge_relation(state, query, item, [x], rel_guess, rest)  # type: ignore[arg-type]
+            return _judge_relation(state, query, item, [x], _GuessRel(x, True), rest)  # type: ignore[arg-type]
         if model.orm and x not in state.graph.relation_names:
             return None
+    if called or query.opaque:
+        return None  # a method; or a statement from elsewhere whose loader options we cannot read
     # No model knowledge: conservative heuristics, and say so.
-    if x in query.deferred and not call_next:
+    if x in query.deferred and not (nxt is not None and nxt.call):
         return ("BR202", f"deferred:{x}",
                 f"`{item}.{x}` is deferred by defer() and loaded by a query once per {item} in this loop; "
                 f"stop deferring it")
@@ -234,7 +229,10 @@ def _judge(state: FileState, query: Query, model: ModelInfo | None, item: str, s
         if len(rest) >= 2 and rest[1].call and rest[1].name in {"all", "count", "filter", "exists"}:
             return None
         return _judge_relation(state, query, item, [x], _GuessRel(x, False), rest, guessed=True)  # type: ignore[arg-type]
-    if query.only is not None and model is None and x not in query.only and x not in NOT_RELATION_ONLY_OK and not rest:
+    if query.only is not None and model is None and x not in query.only and x not in NOT_RELATION_ONLY_OK and not rest \
+            and not _covered(query, [x], False):
+        if f"{x}_id" in query.only:  # the foreign key's column is loaded, the related object is not
+            return _judge_relation(state, query, item, [x], _GuessRel(x, False), rest, guessed=True)  # type: ignore[arg-type]
         how = "load_only()" if orm == "sqlalchemy" else "only()"
         return ("BR202", f"deferred:{x}",
                 f"`{item}.{x}` is not in {how} and is loaded by a query once per {item} in this loop; "
@@ -242,11 +240,43 @@ def _judge(state: FileState, query: Query, model: ModelInfo | None, item: str, s
     return None
 
 
+def _judge_method(state: FileState, query: Query, model: ModelInfo, item: str, x: str, called: bool) -> tuple[str, str, str] | None:
+    """A model method or property that runs a query (or touches a lazy relation of ``self``)."""
+    is_prop, text, touched = model.methods[x]
+    if not is_prop and not called:
+        return None  # the bound method is passed around, not run
+    reason = None
+    if text:
+        reason = f"runs {text}"
+    else:
+        lazy = [t for t in touched if t in model.relations and not model.relations[t].eager_by_default
+                and not _covered(query, [t], model.relations[t].collection)
+                and not (query.orm == "sqlalchemy" and not model.relations[t].collection
+                         and _shared_parent(state, query, model.relations[t]))]
+        if lazy:
+            reason = f"queries self.{lazy[0]}"
+    if reason is None:
+        return None
+    what = f"{item}.{x}" + ("()" if not is_prop else "")
+    return ("BR201", f"method:{x}",
+            f"query per item: `{what}` {reason} once per {item} in this loop; "
+            f"prefetch/annotate what it needs on the queryset or batch it before the loop")
+
+
+def _deferred_column(query: Query, item: str, x: str) -> tuple[str, str, str] | None:
+    if not _deferred(query, x):
+        return None
+    how = "load_only()" if query.orm == "sqlalchemy" else "only()"
+    if x in query.deferred:
+        return ("BR202", f"deferred:{x}",
+                f"`{item}.{x}` is deferred by defer() and loaded by a query once per {item} in this loop; "
+                f"stop deferring \"{x}\"")
+    return ("BR202", f"deferred:{x}",
+            f"`{item}.{x}` is deferred by {how} and loaded by a query once per {item} in this loop; "
+            f"add \"{x}\" to {how}")
+
+
 NOT_RELATION_ONLY_OK = {"pk", "id", "_meta", "_state", "__class__", "__dict__"}
-
-
-def _called(segs: list[Seg], index: int) -> bool:
-    return segs[index].call
 
 
 def _deferred(query: Query, x: str) -> bool:
@@ -291,6 +321,12 @@ def _judge_relation(state: FileState, query: Query, item: str, path: list[str], 
                 f"add prefetch_related(\"{x}\") to the queryset")
     if rel.eager_by_default and not rel.dynamic:
         return _deeper(state, query, item, path, rel, rest)
+    if getattr(rel, "via", None):
+        if _covered(query, [rel.via], False) or _covered(query, path, rel.collection):
+            return None
+        owner = query.model or "Model"
+        return ("BR202", x, f"`{item}.{x}` (an association proxy over `{rel.via}`) loads `{rel.via}` and its target "
+                f"once per {item} in this loop; add .options(joinedload({owner}.{rel.via})) and load what it points to")
     if rel.collection or rel.dynamic:
         if query.orm == "django" or rel.orm == "django" if hasattr(rel, "orm") else query.orm == "django":
             if nxt is None:
@@ -324,11 +360,39 @@ def _judge_relation(state: FileState, query: Query, item: str, path: list[str], 
     # many-to-one / one-to-one
     if _covered(query, path, False):
         return _deeper(state, query, item, path, rel, rest)
+    if query.orm == "sqlalchemy" and not guessed and _shared_parent(state, query, rel):
+        return None
     if nxt is not None and nxt.name in {"id", "pk"} and query.orm == "django" and len(rest) == 1:
         return ("BR202", x, f"`{item}.{x}.{nxt.name}` loads {item}.{x} once per {item} in this loop; "
                 f"use `{item}.{x}_id` instead (or {_remedy(query, item, path, False)})")
     return ("BR202", x, f"`{item}.{x}` is loaded lazily once per {item} in this loop; "
             f"{_remedy(query, item, path, False)}" + note)
+
+
+def _shared_parent(state: FileState, query: Query, rel: Any) -> bool:
+    """SQLAlchemy serves a many-to-one from its identity map once the target is loaded: when the rows
+    are narrowed to one parent (``with_parent(event)``, ``filter_by(event=...)``), the parent itself and
+    objects that belong to it (the event's forms) are a handful of loads, not one per row."""
+    model = state.model(query.model)
+    if model is None or not query.scopes:
+        return False
+    parents: set[str] = set()
+    for scope in query.scopes:
+        name = scope.split(":", 1)[-1]
+        name = name[:-3] if name.endswith("_id") else name
+        for rname, candidate in model.relations.items():
+            if candidate.collection:
+                continue
+            target = (candidate.target or "").lower()
+            if rname == name or target == name.replace("_", "").lower():
+                parents.add(rname)
+    if rel.name in parents:
+        return True
+    owners = {model.relations[p].target for p in parents}
+    target = state.model(rel.target)
+    return target is not None and any(
+        not other.collection and other.target in owners for other in target.relations.values()
+    )
 
 
 def _deeper(state: FileState, query: Query, item: str, path: list[str], rel: Any, rest: list[Seg]) -> tuple[str, str, str] | None:
@@ -352,10 +416,10 @@ def _deeper(state: FileState, query: Query, item: str, path: list[str], rel: Any
         if _covered(query, full, True):
             return None
         return ("BR202", "__".join(full), f"`{item}.{'.'.join(full)}` is loaded lazily once per {item} in this loop; "
-                f"{_remedy(query, item, full, True)}")
+                f"{_remedy(query, item, full, True, owners=[query.model, target.name], hops_collection=[rel.collection, True])}")
     if _covered(query, full, False):
         return None
     if len(rest) >= 2 and rest[1].name in {"id", "pk"}:
         return None
     return ("BR202", "__".join(full), f"`{item}.{'.'.join(full)}` is loaded lazily once per {item} in this loop; "
-            f"{_remedy(query, item, full, False)}")
+            f"{_remedy(query, item, full, False, owners=[query.model, target.name], hops_collection=[rel.collection, False])}")

@@ -9,6 +9,7 @@ import libcst as cst
 
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.orm.chains import literal_str
+from backend_rules.analysis.orm.serializer_uses import serializer_kinds
 from backend_rules.analysis.orm.vocabulary import ALWAYS_QUERY
 from backend_rules.rule import Rule
 from backend_rules.rules.data_access.file_state import state_of
@@ -41,6 +42,16 @@ def _serializer_object(rule: Rule, func: cst.FunctionDef) -> str | None:
     return func.params.params[1].name.value if declared else None
 
 
+def _single_object_only(rule: Rule) -> bool:
+    """The serializer (and every subclass) is used only for single objects across the project:
+    ``RetrieveAPIView.serializer_class``, ``Serializer(obj)``; its method fields run once."""
+    project = rule.context.project
+    klass = rule.context.stack[-2] if len(rule.context.stack) >= 2 else None
+    if project is None or not isinstance(klass, cst.ClassDef):
+        return False
+    return serializer_kinds(project.facts("serializer_uses"), klass.name.value) == {"one"}
+
+
 def analyse_serializer_method(rule: Rule, func: cst.FunctionDef) -> list[tuple[str, cst.CSTNode, str]]:
     state = state_of(rule.context)
     cached = state.loops.get(id(func))
@@ -49,7 +60,7 @@ def analyse_serializer_method(rule: Rule, func: cst.FunctionDef) -> list[tuple[s
     findings: list[tuple[str, cst.CSTNode, str]] = []
     state.loops[id(func)] = findings
     obj = _serializer_object(rule, func)
-    if obj is None:
+    if obj is None or _single_object_only(rule):
         return findings
     field = func.name.value[4:]
     visitor = ItemAccess({obj})

@@ -1,0 +1,313 @@
+"""What each function of the project returns and reads from its parameters (for the project index).
+
+An N+1 hides behind a helper as often as in the loop itself: ``for o in orders: total(o)`` where
+``total`` reads ``o.lines.all()``, or a loop over ``repository.paid_orders()`` whose statement
+eager-loads what the loop reads. Per function (``func`` or ``Class.method`` of a top-level class):
+
+- ``ret``: the query it returns: ``o`` orm, ``m`` model, ``e`` eager-loaded paths, ``a`` loads
+  everything it could (unreadable options), ``r`` rows rather than model instances;
+- ``p``: its parameters (``self``/``cls`` left out), ``t``: per parameter, the attribute chains it
+  reads (``[["lines", 0], ["all", 1]]``), ``c``: the functions it hands a parameter to.
+
+Per module ``classes`` keeps each class's bases, so a method is found through its class's bases.
+Stdlib ``ast`` only; the index caches the facts with every other collector's.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from backend_rules.analysis.orm.chains import ast_chain, name_of
+from backend_rules.analysis.orm.query_calls import Query, classify, read_methods, statement_query
+from backend_rules.analysis.project_facts import fact_collector
+
+QUERYSET_BASE = ("QuerySet", "Manager", "Queryset", "BaseManager")
+UNWRAP = {"list", "tuple", "sorted", "set", "iter", "reversed"}
+STATEMENT_METHODS = {"where", "options", "join", "outerjoin", "order_by", "filter", "filter_by", "limit",
+                     "offset", "group_by", "execution_options", "select_from", "distinct"}
+MAX_CHAINS = 16
+
+
+def _params(func: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> list[str]:
+    args = func.args
+    names = [a.arg for a in args.posonlyargs + args.args]
+    if method and names and names[0] in {"self", "cls", "mcs"}:
+        names = names[1:]
+    return names + [a.arg for a in args.kwonlyargs]
+
+
+def _own_nodes(func: ast.AST) -> list[ast.AST]:
+    """Nodes of ``func``'s body, nested functions and classes left out."""
+    out: list[ast.AST] = []
+    pending = list(ast.iter_child_nodes(func))
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        out.append(node)
+        pending.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _merge(queries: list[Query]) -> dict[str, Any] | None:
+    if not queries:
+        return None
+    models = {q.model for q in queries}
+    orms = {q.orm for q in queries}
+    if len(orms) != 1:
+        return None
+    summary: dict[str, Any] = {"o": orms.pop(), "m": models.pop() if len(models) == 1 else None}
+    eager = sorted(set().union(*(q.eager for q in queries)))
+    if eager:
+        summary["e"] = eager
+    if any(q.eager_all for q in queries):
+        summary["a"] = 1
+    if any(q.rows for q in queries):
+        summary["r"] = 1
+    if summary["m"] is None and not eager and not summary.get("a"):
+        return None if summary["o"] == "dbapi" else summary
+    return summary
+
+
+def _query_of(node: ast.AST, assigns: dict[str, list[ast.AST]], queryset_class: bool, depth: int = 0) -> list[Query]:
+    """The queries an expression can hold: through local assignments, list()/await, ``self`` of a QuerySet."""
+    if depth > 3 or node is None:
+        return []
+    while True:
+        if isinstance(node, ast.Await):
+            node = node.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in UNWRAP and node.args:
+            node = node.args[0]
+        else:
+            break
+    segs = ast_chain(node)
+    if not segs:
+        return []
+    root = segs[0]
+    if not root.call and root.name in assigns and root.name not in {"self", "cls"}:
+        found: list[Query] = []
+        for value in assigns[root.name]:
+            inner = _query_of(value, assigns, queryset_class, depth + 1)
+            for query in inner:
+                if len(segs) > 1:
+                    read_methods(query, segs, 1)
+                found.append(query)
+            if not inner:
+                query = classify(ast_chain(value) + segs[1:])
+                if query is not None:
+                    found.append(query)
+        return found
+    query = classify(segs)
+    if query is not None:
+        if query.orm == "sqlalchemy" and query.sql_arg is not None and isinstance(query.sql_arg, ast.Name):
+            for statement in _query_of(query.sql_arg, assigns, queryset_class, depth + 1):
+                query.model = query.model or statement.model
+                query.eager |= statement.eager
+                query.eager_all |= statement.eager_all
+        return [query]
+    statement = statement_query(node)
+    if statement is not None:
+        return [statement]
+    # ``self.filter(...)`` in a QuerySet, ``super().get_queryset().select_related(...)`` in a Manager
+    if queryset_class and root.name in {"self", "super"}:
+        start = 1
+        while start < len(segs) and segs[start].name in {"get_queryset", "all"}:
+            start += 1
+        return [read_methods(Query("django", text="self"), segs, start)]
+    # ``self.get_base_statement().where(...).options(...)``: a statement from a helper, options readable
+    if len(segs) > 2 and any(s.call and s.name in STATEMENT_METHODS for s in segs[2:]) and \
+            any(s.call and s.name == "options" for s in segs):
+        start = next(i for i, s in enumerate(segs) if s.call)
+        return [read_methods(Query("sqlalchemy", text="statement"), segs, start + 1)]
+    return []
+
+
+def _returned(func: ast.AST, queryset_class: bool) -> dict[str, Any] | None:
+    nodes = _own_nodes(func)
+    assigns: dict[str, list[ast.AST]] = {}
+    for node in sorted((n for n in nodes if isinstance(n, (ast.Assign, ast.AnnAssign))), key=lambda n: n.lineno):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if node.value is None:
+            continue
+        for target in targets:
+            if isinstance(target, ast.Name):
+                assigns.setdefault(target.id, []).append(node.value)
+    queries: list[Query] = []
+    for node in nodes:
+        if isinstance(node, ast.Return) and node.value is not None:
+            queries += _query_of(node.value, assigns, queryset_class)
+    return _merge(queries)
+
+
+def _parents(nodes: list[ast.AST]) -> dict[int, ast.AST]:
+    parents: dict[int, ast.AST] = {}
+    for node in nodes:
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+    return parents
+
+
+def _is_chain_top(node: ast.AST, parents: dict[int, ast.AST]) -> bool:
+    parent = parents.get(id(node))
+    if isinstance(parent, ast.Attribute) and parent.value is node:
+        return False
+    if isinstance(parent, ast.Call) and parent.func is node:
+        return False
+    if isinstance(parent, ast.Subscript) and parent.value is node:
+        return False
+    return True
+
+
+def _param_use(func: ast.AST, params: list[str]) -> tuple[dict[str, list[list[Any]]], list[list[Any]]]:
+    """Attribute chains read from each parameter, and the calls a parameter is passed to."""
+    nodes = _own_nodes(func)
+    rebound = {t.id for n in nodes if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For))
+               for t in ast.walk(n.targets[0] if isinstance(n, ast.Assign) else n.target) if isinstance(t, ast.Name)}
+    watched = set(params) - rebound
+    parents = _parents(nodes)
+    touches: dict[str, list[list[Any]]] = {}
+    calls: list[list[Any]] = []
+    for node in nodes:
+        if isinstance(node, ast.Call):
+            for index, arg in enumerate(node.args):
+                if isinstance(arg, ast.Name) and arg.id in watched:
+                    callee = name_of(node.func)
+                    if callee:
+                        calls.append([callee, arg.id, index])
+        if not isinstance(node, (ast.Attribute, ast.Call)) or not _is_chain_top(node, parents):
+            continue
+        parent = parents.get(id(node))
+        if isinstance(parent, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)) and node in getattr(parent, "targets", [getattr(parent, "target", None)]):
+            continue
+        segs = ast_chain(node)
+        if len(segs) < 2 or segs[0].call or segs[0].name not in watched:
+            continue
+        chain = [[s.name, 1 if s.call else 0] for s in segs[1:4]]
+        known = touches.setdefault(segs[0].name, [])
+        if chain not in known and len(known) < MAX_CHAINS:
+            known.append(chain)
+    return touches, calls[:MAX_CHAINS]
+
+
+def _summary(func: ast.FunctionDef | ast.AsyncFunctionDef, method: bool, queryset_class: bool) -> dict[str, Any]:
+    summary: dict[str, Any] = {}
+    returned = _returned(func, queryset_class)
+    if returned:
+        summary["ret"] = returned
+    params = _params(func, method)
+    if params:
+        touches, calls = _param_use(func, params)
+        if touches or calls:
+            summary["p"] = params
+        if touches:
+            summary["t"] = touches
+        if calls:
+            summary["c"] = calls
+    return summary
+
+
+def collect_functions(tree: ast.Module, module: str) -> dict[str, Any]:
+    functions: dict[str, Any] = {}
+    classes: dict[str, list[str]] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            summary = _summary(stmt, False, False)
+            if summary:
+                functions[stmt.name] = summary
+        elif isinstance(stmt, ast.ClassDef):
+            bases = [(name_of(b) or "").split(".")[-1] for b in stmt.bases]
+            queryset_class = any(b.endswith(QUERYSET_BASE) for b in bases)
+            found = False
+            for sub in stmt.body:
+                if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    summary = _summary(sub, True, queryset_class)
+                    if summary:
+                        functions[f"{stmt.name}.{sub.name}"] = summary
+                        found = True
+            if found or queryset_class:
+                classes[stmt.name] = [b for b in bases if b]
+    out: dict[str, Any] = {}
+    if functions:
+        out["functions"] = functions
+    if classes:
+        out["classes"] = classes
+    return out
+
+
+@fact_collector("orm_functions", trigger=r"\bdef\s")
+def _collect_functions(tree: ast.Module, module: str) -> dict[str, Any]:
+    return collect_functions(tree, module)
+
+
+class FunctionIndex:
+    """Function summaries of a project: by dotted name, by class (through bases), by method name."""
+
+    def __init__(self, per_module: dict[str, dict[str, Any]]) -> None:
+        self.modules = per_module
+        self.classes: dict[str, list[tuple[str, list[str]]]] = {}
+        self.methods: dict[str, list[tuple[str, str]]] = {}  # method name -> [(module, "Class.method")]
+        for module, facts in per_module.items():
+            for name, bases in (facts.get("classes") or {}).items():
+                self.classes.setdefault(name, []).append((module, bases))
+            for qualname in facts.get("functions") or {}:
+                if "." in qualname:
+                    self.methods.setdefault(qualname.split(".", 1)[1], []).append((module, qualname))
+
+    def function(self, module: str, qualname: str) -> dict[str, Any] | None:
+        return (self.modules.get(module, {}).get("functions") or {}).get(qualname)
+
+    def qualified(self, dotted: str) -> tuple[str, str, dict[str, Any]] | None:
+        """``pkg.mod.func`` / ``pkg.mod.Class.method`` (module names may be suffixes of each other)."""
+        parts = dotted.split(".")
+        for split in (len(parts) - 1, len(parts) - 2):
+            if split < 1:
+                continue
+            module, qualname = ".".join(parts[:split]), ".".join(parts[split:])
+            for candidate, facts in self.modules.items():
+                if candidate == module or candidate.endswith("." + module) or module.endswith("." + candidate):
+                    summary = (facts.get("functions") or {}).get(qualname)
+                    if summary is not None:
+                        return candidate, qualname, summary
+        return None
+
+    def method(self, class_name: str, method: str, prefer_module: str | None = None) -> tuple[str, str, dict[str, Any]] | None:
+        """``Class.method`` defined on the class or one of its bases in the project."""
+        seen: set[str] = set()
+        pending = [class_name]
+        while pending:
+            name = pending.pop(0)
+            if name in seen:
+                continue
+            seen.add(name)
+            entries = sorted(self.classes.get(name, []), key=lambda e: e[0] != prefer_module)
+            for module, bases in entries:
+                summary = self.function(module, f"{name}.{method}")
+                if summary is not None:
+                    return module, f"{name}.{method}", summary
+                pending.extend(bases)
+        return None
+
+    def unique_method(self, method: str) -> tuple[str, str, dict[str, Any]] | None:
+        """The one method of that name in the project (specific names only: ``paid_orders``, not ``get``)."""
+        entries = self.methods.get(method, [])
+        if len(entries) != 1 or "_" not in method.strip("_") or len(method) < 8:
+            return None
+        module, qualname = entries[0]
+        return module, qualname, self.function(module, qualname) or {}
+
+
+_INDEXES: dict[int, tuple[Any, FunctionIndex]] = {}
+
+
+def functions_for(project: Any) -> FunctionIndex:
+    """The (per-process memoised) function index of a project index."""
+    key = id(project)
+    hit = _INDEXES.get(key)
+    if hit is not None and hit[0] is project:
+        return hit[1]
+    index = FunctionIndex(project.facts("orm_functions"))
+    if len(_INDEXES) > 8:
+        _INDEXES.clear()
+    _INDEXES[key] = (project, index)
+    return index

@@ -1,0 +1,138 @@
+"""Queries built by the project's own helpers, read from the function summaries of the project index.
+
+``Order.objects.with_customer()`` (a custom QuerySet method), a manager whose ``get_queryset()``
+adds ``select_related``, ``repository.paid_orders(session)`` or a statement from
+``repo.list_statement()``: what they load eagerly decides whether a loop over their rows is an N+1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from backend_rules.analysis.dataflow import enclosing_class
+from backend_rules.analysis.orm.chains import Seg
+from backend_rules.analysis.orm.query_calls import Query, read_methods
+from backend_rules.analysis.orm.vocabulary import DJANGO_BULK, DJANGO_EVALUATING, DJANGO_LAZY, MANAGER_NAMES
+from backend_rules.rules.data_access.file_state import FileState
+from backend_rules.rules.data_access.querying_functions import resolve_relative
+
+KNOWN_METHODS = DJANGO_LAZY | DJANGO_EVALUATING | DJANGO_BULK | {"get_queryset"}
+
+
+def merge_returned(query: Query, summary: dict[str, Any]) -> None:
+    """Add what a helper's returned query loads (``ret`` of a function summary) to ``query``."""
+    query.eager.update(summary.get("e", ()))
+    if summary.get("a"):
+        query.eager_all = query.eager_collections = True
+    if summary.get("r"):
+        query.rows = True
+    if not query.model and summary.get("m"):
+        query.model = summary["m"]
+
+
+def apply_custom_methods(state: FileState, query: Query, segs: list[Seg]) -> None:
+    """``Order.objects.with_customer().filter(...)``: the custom methods' eager loads, and those of the
+    manager's own ``get_queryset()``, count for the chain."""
+    if query.orm != "django":
+        return
+    info = state.model(query.model)
+    manager = next((s.name for s in segs[1:3] if not s.call and s.name not in {"[]"}), "objects")
+    classes = list(info.managers.get(manager, ())) if info is not None else []
+    index = state.functions
+    if classes and manager in MANAGER_NAMES | set(info.managers if info else ()):
+        for cls in classes:
+            found = index.method(cls, "get_queryset")
+            if found and found[2].get("ret"):
+                merge_returned(query, found[2]["ret"])
+    for seg in segs[1:]:
+        if not seg.call or seg.name in KNOWN_METHODS:
+            continue
+        found = next((hit for cls in classes if (hit := index.method(cls, seg.name))), None) \
+            or index.unique_method(seg.name)
+        if found and found[2].get("ret"):
+            merge_returned(query, found[2]["ret"])
+
+
+def function_summary(context: Any, state: FileState, segs: list[Seg], stack: list[cst.CSTNode]) -> tuple[str, dict[str, Any], int] | None:
+    """(shown name, summary, index of the call in ``segs``) of the project function a chain starts by
+    calling: ``helper(...)``, ``module.helper(...)``, ``self.method(...)``, ``Class.method(...)``,
+    ``repo.method(...)`` with ``repo = Repo(...)``, or a method whose name is unique in the project."""
+    if not segs:
+        return None
+    index = state.functions
+    imports = context.imports.names
+    module = state.module_name or "__main__"
+    head = segs[0]
+    if head.call:
+        name = head.name
+        summary = index.function(module, name)
+        if summary is not None:
+            return name, summary, 0
+        if name in imports:
+            hit = index.qualified(resolve_relative(module, imports[name]))
+            if hit is not None:
+                return name, hit[2], 0
+        return None
+    if len(segs) < 2 or not segs[1].call:
+        return None
+    owner, method = head.name, segs[1].name
+    shown = f"{owner}.{method}"
+    hit = None
+    if owner in {"self", "cls"}:
+        klass = enclosing_class(stack)
+        if klass is not None:
+            hit = index.method(klass.name.value, method, module)
+    elif owner in imports:
+        hit = index.qualified(resolve_relative(module, f"{imports[owner]}.{method}"))
+        if hit is None:
+            hit = index.method(imports[owner].split(".")[-1], method)
+    elif owner[:1].isupper():
+        hit = index.method(owner, method, module)
+    else:
+        cls = _instance_class(context, owner, stack)
+        if cls:
+            hit = index.method(cls, method, module)
+    if hit is None:
+        hit = index.unique_method(method)
+    return (shown, hit[2], 1) if hit is not None else None
+
+
+def _instance_class(context: Any, name: str, stack: list[cst.CSTNode]) -> str | None:
+    """``repo = OrderRepository(session)`` / ``OrderRepository.from_session(s)``: the class of ``repo``."""
+    from backend_rules.analysis.dataflow import enclosing_scope
+    from backend_rules.analysis.orm.chains import chain_of
+
+    scope = enclosing_scope(stack)
+    facts = context.scope_facts(scope)
+    bindings = [b for b in facts.bindings_before(name, facts.order_of(stack)) if b.kind == "=" and b.value is not None]
+    if not bindings:
+        return None
+    value = bindings[-1].value
+    if isinstance(value, cst.Await):
+        value = value.expression
+    segs = chain_of(value)
+    if segs and segs[0].name[:1].isupper() and (segs[0].call or len(segs) > 1 and segs[1].call):
+        return segs[0].name
+    return None
+
+
+def helper_query(context: Any, state: FileState, segs: list[Seg], stack: list[cst.CSTNode]) -> Query | None:
+    """The query a project helper returns (``orders_with_customers(session)``), with the methods the
+    chain adds after it."""
+    found = function_summary(context, state, segs, stack)
+    if found is None:
+        return None
+    shown, summary, at = found
+    returned = summary.get("ret")
+    if not returned:
+        return None
+    query = Query(returned.get("o", "django"), model=returned.get("m"), text=f"{shown}()")
+    merge_returned(query, returned)
+    query.from_helper = shown
+    if len(segs) > at + 1:
+        read_methods(query, segs, at + 1)
+    if query.orm == "sqlalchemy":
+        query.evaluated = True  # a helper hands back rows (or a statement run by the caller)
+    return query
