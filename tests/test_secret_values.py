@@ -77,6 +77,9 @@ def test_labels_are_not_secrets(code):
 
 STILL_SECRETS = {
     "snake_case value that does not spell the name": "email_pwd = 'mailbox_secret'\n",
+    "snake_case value that spells the name and more": 'API_KEY = "my_api_key_123"\n',
+    "snake_case signing key": 'class Settings:\n    SECRET_KEY = "my_secret_key"\n',
+    "snake_case password": 'DB_PASSWORD = "db_password_123"\n',
     "kebab value spelling the name": 'API_KEY = "my-api-key"\n',
     "signing key spelling its name": 'SECRET_KEY = "secret-key"\n',
     "a real key in an ordinary class": 'class Upstream:\n    api_token = "t0k-9f8e7d6c5b"\n',
@@ -92,9 +95,10 @@ def test_near_misses_are_still_secrets(code):
 
 def test_is_label():
     assert is_label("account:api_token:added", "ApiTokenAdded")
-    assert is_label("acme_refresh_token", "refresh_token")
     assert is_label("password compromised", "CompromisedPassword")
+    assert not is_label("acme_refresh_token", "refresh_token")  # a label only inside an enum
     assert not is_label("my-api-key", "API_KEY")
+    assert not is_label("my_api_key_123", "API_KEY")
     assert not is_label("mailbox_secret", "email_pwd")
     assert not is_label("S3cr3t_Pass", "PASSWORD")
 
@@ -287,5 +291,36 @@ def test_django_settings_classes_are_not_pydantic():
     code = (
         "from .base import CommunityBaseSettings\n\nclass TestSettings(CommunityBaseSettings):\n"
         '    WEBHOOK_SECRET = "secret"\n'
+    )
+    assert found(code) == []
+
+
+# ------------------------------------------------------------------------ Authorization headers (recall)
+AUTH_HEADERS = {
+    "bearer in a headers dict": (
+        'import requests\nrequests.get(URL, headers={"Authorization": "Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0"})\n'
+    ),
+    "basic credentials": 'HEADERS = {"Authorization": "Basic dXNlcjpzM2NyM3RwYXNz"}\n',
+    "DRF token on a session": (
+        'import requests\ns = requests.Session()\ns.headers["Authorization"] = "Token 4f9a8b7c6d5e4f3a2b1c"\n'
+    ),
+}
+
+
+@pytest.mark.parametrize("code", AUTH_HEADERS.values(), ids=AUTH_HEADERS.keys())
+def test_authorization_headers_written_out(code):
+    last = code.rstrip("\n").count("\n") + 1
+    assert shown(code) == [("BR401", last)]
+
+
+def test_authorization_headers_built_at_run_time_are_quiet():
+    code = (
+        "def headers(token, settings):\n"
+        '    a = {"Authorization": f"Bearer {token}"}\n'
+        '    b = {"Authorization": "Bearer " + settings.API_TOKEN}\n'
+        '    c = {"Authorization": "Bearer"}\n'
+        '    d = {"Authorization": "Bearer <token>"}\n'
+        '    e = {"Authorization": "Bearer YOUR_TOKEN_HERE"}\n'
+        '    return a, b, c, d, e\n'
     )
     assert found(code) == []

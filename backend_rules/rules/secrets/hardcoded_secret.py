@@ -14,6 +14,8 @@ SECRET_WORD_TRIGGER = (
     r"(?:\w{1,20}\((?:default[ \t]?=[ \t]?)?)?[rRbBuUfF]{0,2}['\"]"
 )
 REVERSED_COMPARISON_TRIGGER = r"[=!]=[ \t]{0,4}[\w.\[\]'\"]{0,40}" + _WORD
+AUTH_HEADER_TRIGGER = (r"[Aa]uthorization['\"]\]?[ \t]{0,4}[:=,][ \t]{0,4}[rRbBuU]{0,2}['\"]"
+                       r"(?:[Bb]earer|BEARER|[Tt]oken|[Bb]asic|JWT|[Jj]wt|[Bb]ot|[Aa]pi-?[Kk]ey) ")
 SPECIAL_CALL_TRIGGER = (r"BasicAuth\(|DigestAuth\(|ProxyAuth\(|set_password\(|\.login\(|create_user\(|"
                         r"create_superuser\(|SecretStr\(|SecretBytes\(|auth[ \t]?=[ \t]?\(")
 
@@ -26,8 +28,9 @@ class HardcodedSecret(SecretRule):
     settings classes, dataclass configs), keyword arguments (`password=`, `api_key=`,
     `client_secret=`, `auth=("user", "pw")`), `HTTPBasicAuth("user", "pw")`, dict entries
     (`DATABASES = {"default": {"PASSWORD": "..."}}`), default arguments, `set_password("...")`,
-    `create_user(name, email, "...")`, `server.login(user, "...")` and comparisons
-    (`if password == "hunter2":`).
+    `create_user(name, email, "...")`, `server.login(user, "...")`, comparisons
+    (`if password == "hunter2":`) and `Authorization` headers written out
+    (`{"Authorization": "Bearer 9f8e..."}`, `"Basic dXNl..."`, `"Token ..."`).
 
     Names are split into words (`DB_PASSWORD`, `stripeApiKey`, `client-secret`) and read for their
     meaning: `TOKEN_URL`, `PASSWORD_FIELD`, `password_reset_path`, `TOKEN_HEADER`,
@@ -70,8 +73,8 @@ class HardcodedSecret(SecretRule):
     NAME = "hardcoded-secret"
     MESSAGE = "{kind} `{masked}` is hardcoded in `{name}`; read it from the environment or a secret manager"
     CWE = 259
-    TRIGGER = "|".join((SECRET_WORD_TRIGGER, REVERSED_COMPARISON_TRIGGER, SPECIAL_CALL_TRIGGER))
-    _trigger_re = AnyOf(SECRET_WORD_TRIGGER, REVERSED_COMPARISON_TRIGGER, SPECIAL_CALL_TRIGGER)
+    TRIGGER = "|".join((SECRET_WORD_TRIGGER, REVERSED_COMPARISON_TRIGGER, SPECIAL_CALL_TRIGGER, AUTH_HEADER_TRIGGER))
+    _trigger_re = AnyOf(SECRET_WORD_TRIGGER, REVERSED_COMPARISON_TRIGGER, SPECIAL_CALL_TRIGGER, AUTH_HEADER_TRIGGER)
 
     VALID = [
         # names that hold something else than the secret
@@ -173,4 +176,11 @@ class HardcodedSecret(SecretRule):
             line=2, message="API key",
         ),
         Invalid('def connect(host, password="changeme"):\n    pass\n', line=1),
+        Invalid(
+            """
+            import requests as http
+            http.get(URL, headers={"Authorization": "Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0"})
+            """,
+            line=2, message="bearer token",
+        ),
     ]

@@ -39,6 +39,10 @@ ENV_METHODS = {"str", "get", "bool", "int", "json", "url", "db", "db_url", "cach
 BASIC_AUTH = {"HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth", "DigestAuth"}
 USER_FACTORIES = {"create_user", "create_superuser"}
 SECRET_WRAPPERS = {"SecretStr", "SecretBytes", "Secret"}
+AUTH_HEADERS = {"authorization", "proxy-authorization", "http_authorization"}
+AUTH_SCHEME_KINDS = {"bearer": "bearer token", "token": "API token", "basic": "basic-auth credentials",
+                     "jwt": "JWT", "bot": "bot token", "apikey": "API key", "api-key": "API key"}
+AUTH_HEADER_VALUE = re.compile(r"(?i)^(bearer|token|basic|jwt|bot|apikey|api-key)\s+(\S+)$")
 TEST_CLASS = re.compile(r"^Test|Test(?:ing)?(?:Config|Settings)$")
 ENUM_BASE = re.compile(r"Enum$|Choices$|^(?:Int)?Flag$")
 SETTINGS_BASES = {"pydantic.BaseSettings", "pydantic_settings.BaseSettings", "pydantic.env_settings.BaseSettings",
@@ -232,6 +236,9 @@ class SecretAnalysis:
         if label is not None:
             yield "BR402", inner, {"label": label}
             return
+        if name.lower() in AUTH_HEADERS:
+            yield from self._auth_header(name, inner, text)
+            return
         judged = judge_name(name)
         if judged is None:
             return
@@ -263,6 +270,17 @@ class SecretAnalysis:
             elif code_kind(self.context.options) == "script":
                 fields["confidence"] = "LOW"  # sample data, seeds and demo accounts of a dev command
             yield "BR401", inner, fields
+
+    def _auth_header(self, name: str, node: cst.BaseExpression, text: str):
+        """``{"Authorization": "Bearer 9f8e7d..."}``: the header carries the credential itself."""
+        match = AUTH_HEADER_VALUE.match(text.strip())
+        if match is None:
+            return
+        scheme, credential = match.group(1).lower(), match.group(2)
+        if len(credential) < 8 or not looks_random(credential) or not is_secret_value(credential):
+            return
+        kind = AUTH_SCHEME_KINDS.get(scheme, "token")
+        yield "BR401", node, {"kind": kind, "masked": mask(credential), "name": name}
 
     def _owning_class(self) -> cst.ClassDef | None:
         stack = self.context.stack

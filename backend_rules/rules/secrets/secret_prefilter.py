@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
-from backend_rules.rules.secrets.secret_analysis import BASIC_AUTH, SECRET_WRAPPERS, USER_FACTORIES
+from backend_rules.rules.secrets.secret_analysis import AUTH_HEADERS, BASIC_AUTH, SECRET_WRAPPERS, USER_FACTORIES
 from backend_rules.rules.secrets.secret_words import (
     FORMAT_TRIGGER, HOLE, judge_name, known_format, split_words, url_credentials,
 )
@@ -44,6 +44,8 @@ def _has_literal(node: ast.AST | None) -> bool:
 def _secretish(name: object) -> bool:
     if not isinstance(name, str) or not name:
         return False
+    if name.lower() in AUTH_HEADERS:
+        return True
     return judge_name(name) is not None or bool({"aws", "twilio"} & set(split_words(name)))
 
 

@@ -1,8 +1,8 @@
 """What a literal in a secret's place is when it is not a credential: a label, a key, a marker, an example.
 
 Read the way a reviewer reads them: ``APITokenAdded = "account:api_token:added"`` is an event tag,
-``WIKI_REBUILD_TOKEN = "sumo:wiki:full-rebuild"`` a lock key, ``access_token =
-"polar_access_token"`` an enum member naming a token type, ``{"secret": "url"}`` a schema naming
+``WIKI_REBUILD_TOKEN = "sumo:wiki:full-rebuild"`` a lock key, ``CompromisedPassword = "password
+compromised"`` a reason, ``{"secret": "url"}`` a schema naming
 the field that holds the secret, ``password="!"`` the marker of an account that logs in through
 SSO, and ``ghs_16C7e42F...`` the installation token printed in GitHub's REST documentation. None
 of them is a credential.
@@ -24,9 +24,8 @@ _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 # ``source:subject:action``, ``build:user:ssh-key-with-write-access``: a namespaced key or message id.
 NAMESPACED = re.compile(r"^[a-z][a-z0-9_.-]*(?::[a-z0-9_.-]+){2,}:?$")
-# Lowercase (or uppercase) words joined by ``_``, ``.``, ``:`` or spaces; hyphens alone are not
-# enough (``my-api-key`` is how people write a throwaway key, not how they name things).
-LABEL_SHAPE = re.compile(r"^(?:[a-z][a-z0-9]*(?:[-_.: ][a-z0-9]+)+|[A-Z][A-Z0-9]*(?:[-_.: ][A-Z0-9]+)+)$")
+# Lowercase words and spaces: how a label or a reason is written, not how a password is.
+SPACED_WORDS = re.compile(r"^[a-z]+(?: [a-z]+)+$")
 # Words a schema, a form or a type map puts where the secret's *kind* goes.
 TYPE_WORDS = {"string", "str", "text", "url", "uri", "int", "integer", "number", "bool", "boolean", "object",
               "array", "list", "dict", "bytes", "email", "hidden", "file", "char", "varchar", "json"}
@@ -56,18 +55,17 @@ def words_of(text: str) -> list[str]:
 
 
 def is_label(text: str, name: str) -> bool:
-    """The value names something: a namespaced key, or identifier-shaped words that spell the name.
+    """The value names something: a namespaced key, or lowercase words that spell the name.
 
-    ``"account:api_token:added"``, ``"polar_refresh_token"`` for ``refresh_token``, ``"password
-    compromised"`` for ``CompromisedPassword``. A real secret does not repeat the name it is
-    bound to in lowercase words.
+    ``"account:api_token:added"``, ``"build:user:ssh-key-with-write-access"``, ``"password
+    compromised"`` for ``CompromisedPassword``. Underscored values are not enough
+    (``API_KEY = "my_api_key_123"`` is a throwaway key, not a label; enum members that spell
+    their name are caught by their class).
     """
     if NAMESPACED.match(text):
         return True
-    if not LABEL_SHAPE.match(text) or (re.fullmatch(r"[\w-]+", text) and "_" not in text):
-        return False
     name_words = set(words_of(name))
-    return bool(name_words) and name_words <= set(words_of(text))
+    return bool(SPACED_WORDS.match(text)) and bool(name_words) and name_words <= set(text.split())
 
 
 def has_control_characters(text: str) -> bool:
