@@ -586,3 +586,269 @@ def test_br702_oauth_client_fetch_token():
             return OAuth2Session(client_id).fetch_token(url, client_secret=secret, verify=False)
         """
     assert fired(code) == [("BR702", 3)]
+
+
+# ------------------------------------------------------------------------ fixes (unsafe only)
+def fixed(code: str, path: str = "app/client.py", unsafe: bool = True) -> str:
+    from backend_rules.engine.fixer import apply_fixes
+
+    source = textwrap.dedent(code).removeprefix("\n")
+    out, _ = apply_fixes(source, findings(source, path, "LOW"), unsafe=unsafe)
+    return out
+
+
+BR702_FIXES = {
+    "verify=False dropped from requests": (
+        "import requests\nrequests.get(url, verify=False)\n",
+        "import requests\nrequests.get(url)\n",
+    ),
+    "first keyword of httpx, the rest kept": (
+        "import httpx\nc = httpx.Client(verify=False, timeout=5)\n",
+        "import httpx\nc = httpx.Client(timeout=5)\n",
+    ),
+    "multi-line call keeps its trailing comma": (
+        "import requests\nr = requests.post(\n    url,\n    json=body,\n    verify=False,\n)\n",
+        "import requests\nr = requests.post(\n    url,\n    json=body,\n)\n",
+    ),
+    "closing parenthesis on its own line": (
+        "import requests\nr = requests.post(\n    url, json=body, verify=False\n)\n",
+        "import requests\nr = requests.post(\n    url, json=body\n)\n",
+    ),
+    "a comment after the last argument stays": (
+        "import requests\nr = requests.post(\n    url,\n    verify=False  # partner has a self-signed cert\n)\n",
+        "import requests\nr = requests.post(\n    url  # partner has a self-signed cert\n)\n",
+    ),
+    "inside nested blocks, the indentation kept": (
+        (
+            "import requests\nclass Partner:\n    def push(self, body):\n        with self.lock:\n"
+            "            return requests.post(\n                URL, json=body, verify=False\n            )\n"
+        ),
+        (
+            "import requests\nclass Partner:\n    def push(self, body):\n        with self.lock:\n"
+            "            return requests.post(\n                URL, json=body\n            )\n"
+        ),
+    ),
+    "a comment line inside the call keeps its indentation": (
+        (
+            "def push(body):\n    return requests.post(\n        URL,\n        # the partner's CA is not public\n"
+            "        json=body,\n        verify=False,\n    )\nimport requests\n"
+        ),
+        (
+            "def push(body):\n    return requests.post(\n        URL,\n        # the partner's CA is not public\n"
+            "        json=body,\n    )\nimport requests\n"
+        ),
+    ),
+    "boto3 alias": (
+        "import boto3 as b\ns3 = b.client('s3', verify=False)\n",
+        "import boto3 as b\ns3 = b.client('s3')\n",
+    ),
+    "a session method (its default may differ): verify=True": (
+        "def fetch(session, url):\n    return session.get(url, verify=False)\n",
+        "def fetch(session, url):\n    return session.get(url, verify=True)\n",
+    ),
+    "docker TLSConfig does not verify by default: verify=True": (
+        "import docker\ntls = docker.tls.TLSConfig(client_cert=pair, verify=False)\n",
+        "import docker\ntls = docker.tls.TLSConfig(client_cert=pair, verify=True)\n",
+    ),
+    "a local flag": (
+        "import requests\ndef fetch(url):\n    verify = False\n    return requests.get(url, verify=verify)\n",
+        "import requests\ndef fetch(url):\n    verify = True\n    return requests.get(url, verify=verify)\n",
+    ),
+    "aiohttp session call": (
+        "import aiohttp\nasync def f(session, url):\n    return await session.get(url, ssl=False)\n",
+        "import aiohttp\nasync def f(session, url):\n    return await session.get(url)\n",
+    ),
+    "aiohttp verify_ssl": (
+        "import aiohttp\nc = aiohttp.TCPConnector(limit=10, verify_ssl=False)\n",
+        "import aiohttp\nc = aiohttp.TCPConnector(limit=10)\n",
+    ),
+    "urllib3 assert_hostname dropped, not True": (
+        "import urllib3\nhttp = urllib3.PoolManager(assert_hostname=False)\n",
+        "import urllib3\nhttp = urllib3.PoolManager()\n",
+    ),
+    "urllib3 cert_reqs": (
+        "import urllib3\nhttp = urllib3.PoolManager(cert_reqs='CERT_NONE')\n",
+        "import urllib3\nhttp = urllib3.PoolManager(cert_reqs='CERT_REQUIRED')\n",
+    ),
+    "redis ssl_cert_reqs": (
+        "import redis\nr = redis.Redis(host=h, ssl=True, ssl_cert_reqs='none')\n",
+        "import redis\nr = redis.Redis(host=h, ssl=True, ssl_cert_reqs='required')\n",
+    ),
+    "elasticsearch verify_certs": (
+        "from elasticsearch import Elasticsearch\nes = Elasticsearch(hosts, verify_certs=False)\n",
+        "from elasticsearch import Elasticsearch\nes = Elasticsearch(hosts, verify_certs=True)\n",
+    ),
+    "pymongo skip-the-checks flag": (
+        "from pymongo import MongoClient\nc = MongoClient(uri, tls=True, tlsAllowInvalidCertificates=True)\n",
+        "from pymongo import MongoClient\nc = MongoClient(uri, tls=True, tlsAllowInvalidCertificates=False)\n",
+    ),
+    "session attribute": (
+        "import requests\ns = requests.Session()\ns.verify = False\n",
+        "import requests\ns = requests.Session()\ns.verify = True\n",
+    ),
+    "ssl context with an alias": (
+        "import ssl as tls\nctx = tls.create_default_context()\nctx.check_hostname = False\nctx.verify_mode = tls.CERT_NONE\n",
+        "import ssl as tls\nctx = tls.create_default_context()\nctx.check_hostname = True\nctx.verify_mode = tls.CERT_REQUIRED\n",
+    ),
+    "unverified context with a CA file": (
+        "import ssl\nctx = ssl._create_unverified_context(cafile=CA)\n",
+        "import ssl\nctx = ssl.create_default_context(cafile=CA)\n",
+    ),
+    "process-wide default context restored": (
+        "import ssl\nssl._create_default_https_context = ssl._create_unverified_context\n",
+        "import ssl\nssl._create_default_https_context = ssl.create_default_context\n",
+    ),
+    "settings dict and subscript": (
+        'ES = {"hosts": HOSTS, "verify_certs": False}\nconfig["ssl_verify"] = False\n',
+        'ES = {"hosts": HOSTS, "verify_certs": True}\nconfig["ssl_verify"] = True\n',
+    ),
+    "dict unpacked into a client": (
+        "import requests\ndef fetch(url):\n    opts = {'timeout': 5, 'verify': False}\n    return requests.get(url, **opts)\n",
+        "import requests\ndef fetch(url):\n    opts = {'timeout': 5, 'verify': True}\n    return requests.get(url, **opts)\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("code,expected", BR702_FIXES.values(), ids=BR702_FIXES.keys())
+def test_br702_unsafe_fixes(code, expected):
+    assert fixed(code) == expected
+    assert fixed(code, unsafe=False) == code  # nothing is safe to change
+    assert [f.code for f in findings(expected, confidence="LOW")] == []
+
+
+BR702_NOT_FIXED = {
+    "a parameter default": "import requests\ndef fetch(url, verify=False):\n    return requests.get(url, verify=verify)\n",
+    "an environment default": (
+        "import os, requests\nVERIFY = os.environ.get('VERIFY_SSL', 'false') == 'true'\n"
+        "def fetch(url):\n    return requests.get(url, verify=VERIFY)\n"
+    ),
+    "an opt-in": "import requests\ndef fetch(url, settings):\n    if settings.INSECURE_SKIP_VERIFY:\n        return requests.get(url, verify=False)\n",
+    "a localhost URL": "import requests\nrequests.get('http://localhost:8080/health', verify=False)\n",
+    "cert_reqs None has no exact twin": "import urllib3\nhttp = urllib3.PoolManager(cert_reqs=None)\n",
+    "unverified context with arguments create_default_context lacks": (
+        "import ssl\nctx = ssl._create_unverified_context(check_hostname=True)\n"
+    ),
+    "CERT_NONE imported by name (the fix would need an import)": (
+        "from ssl import CERT_NONE\ndef harden(ctx):\n    ctx.verify_mode = CERT_NONE\n"
+    ),
+    "assert_hostname in an attribute": "def setup(pool):\n    pool.assert_hostname = False\n",
+    "PYTHONHTTPSVERIFY": "import os\nos.environ['PYTHONHTTPSVERIFY'] = '0'\n",
+}
+
+
+@pytest.mark.parametrize("code", BR702_NOT_FIXED.values(), ids=BR702_NOT_FIXED.keys())
+def test_br702_left_without_a_fix(code):
+    assert findings(code, confidence="LOW"), "the example must still be reported"
+    assert fixed(code) == code
+
+
+BR703_FIXES = {
+    "flask run": ("app.run(host='0.0.0.0', debug=True)\n", "app.run(host='0.0.0.0', debug=False)\n", "serve.py"),
+    "flask run, positional": ("app.run('0.0.0.0', 80, True)\n", "app.run('0.0.0.0', 80, False)\n", "serve.py"),
+    "app attribute and config": (
+        'from flask import Flask\napp = Flask(__name__)\napp.debug = True\napp.config["DEBUG"] = True\n',
+        'from flask import Flask\napp = Flask(__name__)\napp.debug = False\napp.config["DEBUG"] = False\n',
+        "shop/app.py",
+    ),
+    "config.update": ("app.config.update(DEBUG=True, TESTING=False)\n", "app.config.update(DEBUG=False, TESTING=False)\n",
+                      "shop/app.py"),
+    "a constant read by the runner": (
+        "DEBUG_MODE = True\ndef main():\n    app.run(host='0.0.0.0', debug=DEBUG_MODE)\n",
+        "DEBUG_MODE = False\ndef main():\n    app.run(host='0.0.0.0', debug=DEBUG_MODE)\n",
+        "serve.py",
+    ),
+    "starlette alias": (
+        "from starlette.applications import Starlette as S\napp = S(debug=True, routes=routes)\n",
+        "from starlette.applications import Starlette as S\napp = S(debug=False, routes=routes)\n",
+        "shop/app.py",
+    ),
+    "django production settings": ("DEBUG = True\nALLOWED_HOSTS = ['*']\n", "DEBUG = False\nALLOWED_HOSTS = ['*']\n",
+                                   "mysite/settings/production.py"),
+    "werkzeug": (
+        "from werkzeug.serving import run_simple\nrun_simple('0.0.0.0', 80, app, use_debugger=True, use_reloader=False)\n",
+        "from werkzeug.serving import run_simple\nrun_simple('0.0.0.0', 80, app, use_debugger=False, use_reloader=False)\n",
+        "serve.py",
+    ),
+    "uvicorn reload": (
+        "import uvicorn\nuvicorn.run('app.main:app', host='0.0.0.0', reload=True)\n",
+        "import uvicorn\nuvicorn.run('app.main:app', host='0.0.0.0', reload=False)\n",
+        "app/main.py",
+    ),
+    "gunicorn config": ("bind = '0.0.0.0:8000'\nreload = True\n", "bind = '0.0.0.0:8000'\nreload = False\n",
+                        "gunicorn.conf.py"),
+}
+
+
+@pytest.mark.parametrize("code,expected,path", BR703_FIXES.values(), ids=BR703_FIXES.keys())
+def test_br703_unsafe_fixes(code, expected, path):
+    assert findings(code, path, "LOW"), "the example must be reported"
+    assert fixed(code, path) == expected
+    assert fixed(code, path, unsafe=False) == code
+    assert [f.code for f in findings(expected, path, "LOW")] == []
+
+
+BR703_NOT_FIXED = {
+    "environment default": ("import environ\nenv = environ.Env()\nDEBUG = env.bool('DEBUG', default=True)\n",
+                            "shop/settings.py"),
+    "os.environ default": ("import os\nDEBUG = os.environ.get('DEBUG', 'True') == 'True'\n", "shop/settings.py"),
+    "django-environ scheme default": ("import environ\nenv = environ.Env(DEBUG=(bool, True))\n", "shop/settings.py"),
+    "pydantic settings field": (
+        "from pydantic_settings import BaseSettings\nclass Settings(BaseSettings):\n    debug: bool = True\n",
+        "app/config.py",
+    ),
+    "parameter default": ("def serve(debug=True):\n    app.run(host='0.0.0.0', debug=debug)\n", "serve.py"),
+    "under a development condition": (
+        "def create_app(env):\n    app = Flask(__name__)\n    if env == 'development':\n        app.debug = True\n",
+        "app/__init__.py",
+    ),
+    "debug=1 has no literal True to flip": ("app.run(host='0.0.0.0', debug=1)\n", "serve.py"),
+}
+
+
+@pytest.mark.parametrize("code,path", BR703_NOT_FIXED.values(), ids=BR703_NOT_FIXED.keys())
+def test_br703_left_without_a_fix(code, path):
+    assert findings(code, path, "LOW"), "the example must still be reported"
+    assert fixed(code, path) == code
+
+
+EXAMPLE_FILES = [
+    "flask_sqlalchemy_app/tokens.py", "flask_sqlalchemy_app/run.py", "fastapi_service/partners.py",
+    "fastapi_service/server.py", "django_blog/settings_dev.py", "django_blog/settings_production.py",
+    "django_blog/settings_staging.py",
+]
+
+
+def test_example_apps_fixed_with_unsafe_fixes_only(tmp_path, monkeypatch):
+    """``check --fix`` leaves the example apps alone (no safe fix); ``--fix --unsafe-fixes`` removes
+    every fixable BR702/BR703 finding, leaves the others (an environment default) and keeps each
+    file parsing."""
+    import ast
+    import shutil
+    from pathlib import Path
+
+    from backend_rules.cli import main
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    for name in EXAMPLE_FILES:
+        (tmp_path / "examples" / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(examples / name, tmp_path / "examples" / name)
+    monkeypatch.chdir(tmp_path)
+    paths = [f"examples/{name}" for name in EXAMPLE_FILES]
+    original = {path: Path(path).read_text() for path in paths}
+    before = {path: findings(original[path], path) for path in paths}
+    fixable = [(path, f.line) for path in paths for f in before[path] if f.fix is not None]
+    unfixable = [(path, f.line) for path in paths for f in before[path] if f.fix is None]
+    assert len(fixable) >= 10 and unfixable == [("examples/django_blog/settings_production.py", 8)]
+    assert all(f.fix[0] == "unsafe" for path in paths for f in before[path] if f.fix is not None)
+
+    select = ["--select", "BR702,BR703", "--no-cache", "--exit-zero"]
+    main(["check", *paths, "--fix", *select])
+    assert {path: Path(path).read_text() for path in paths} == original
+
+    main(["check", *paths, "--fix", "--unsafe-fixes", *select])
+    after = {path: Path(path).read_text() for path in paths}
+    assert after != original
+    for path in paths:
+        ast.parse(after[path], path)
+    remaining = [(path, f.line) for path in paths for f in findings(after[path], path, "LOW")]
+    assert remaining == unfixable

@@ -22,7 +22,10 @@ from backend_rules.rules.input_transport.debug_places import (
     module_debug_place,
     named_for_development,
 )
-from backend_rules.rules.input_transport.transport_flags import names_in_condition
+from backend_rules.rules.input_transport.transport_flags import (
+    flipped_flag,
+    names_in_condition,
+)
 
 DEBUG_CONSTRUCTORS = {
     "fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette", "litestar.Litestar",
@@ -71,6 +74,18 @@ class DebugModeEnabled(Rule):
     (`if app.config["ENV"] == "development":`), and docs with LOW. Not reported: settings or entry points named
     for development or tests (`settings/dev.py`, `local_settings.py`, `DevelopmentConfig`, a
     `develop` command), and tests.
+
+    ## Fix safety
+    An unsafe fix (applied only with `--fix --unsafe-fixes`) writes `False` where `True` is
+    written: `debug=True` -> `debug=False` (also positional `app.run(host, port, True)`),
+    `app.debug = True`, `app.config["DEBUG"] = True`, `DEBUG = True` in a settings module or
+    config class, `config.update(DEBUG=True)`, `reload=True`, `use_debugger=True`, `evalex=True`;
+    a flag held in a constant (`DEBUG_MODE = True` then `app.run(debug=DEBUG_MODE)`) is fixed
+    where the constant is set. It is unsafe because it changes behaviour: whoever relied on the
+    debug pages or the reloader in that place loses them, and a constant may be read elsewhere too.
+    No fix for environment defaults (`env.bool("DEBUG", default=True)`, `environ.Env(DEBUG=(bool,
+    True))`, pydantic settings fields): make the default off, or read it from the environment, by
+    hand; nor for parameter defaults and LOW findings (base settings, development conditions, docs).
     """
 
     CODE = "BR703"
@@ -106,9 +121,14 @@ class DebugModeEnabled(Rule):
     def _relative_path(self) -> str:
         return self.context.options.get("relative_path", "") or self.context.path
 
-    def _on(self, node: cst.CSTNode, expr: cst.BaseExpression, what: str, remedy: str = FIX, at_most: str = "HIGH") -> None:
+    def _on(
+        self, node: cst.CSTNode, expr: cst.BaseExpression, what: str, remedy: str = FIX, at_most: str = "HIGH",
+        fixable: bool = True,
+    ) -> None:
         """Report when ``expr`` is on; confidence is the lowest of ``at_most``, where the value
-        came from (an environment default: MEDIUM, a parameter default: LOW) and docs (LOW)."""
+        came from (an environment default: MEDIUM, a parameter default: LOW) and docs (LOW).
+        The fix writes ``False`` over a literal ``True`` (see "Fix safety"); ``fixable`` is False
+        where that ``True`` is itself an environment default."""
         value, where = flag_value(expr, self.context.stack, self.context)
         if value is not True and not (isinstance(value, (int, str)) and str(value).lower() in {"1", "true", "yes", "on"}):
             return
@@ -120,7 +140,11 @@ class DebugModeEnabled(Rule):
             levels.append("LOW")
         if in_documentation(self._relative_path()) or asked_for_development(self.context.stack, names_in_condition):
             levels.append("LOW")
-        self.report(node, what=what, remedy=remedy, confidence=min(levels, key=LEVELS.index))
+        confidence = min(levels, key=LEVELS.index)
+        fix = None
+        if fixable and where != "environment" and confidence != "LOW":
+            fix = flipped_flag(expr, self.context.stack, self.context, True, "switch debug mode off")
+        self.report(node, what=what, remedy=remedy, confidence=confidence, fix=fix)
 
     # ------------------------------------------------------------------------------------ calls
     def visit_Call(self, node: cst.Call) -> None:
@@ -154,7 +178,7 @@ class DebugModeEnabled(Rule):
         elif qualified == "environ.Env" and "DEBUG" in keywords:
             scheme = keywords["DEBUG"]
             if isinstance(scheme, cst.Tuple) and len(scheme.elements) == 2:
-                self._on(node, scheme.elements[1].value, "environ.Env(DEBUG=(bool, True))")
+                self._on(node, scheme.elements[1].value, "environ.Env(DEBUG=(bool, True))", fixable=False)
 
     def _uvicorn(self, node: cst.Call, qualified: str, keywords: dict[str, cst.BaseExpression]) -> None:
         if named_for_development(self._relative_path(), self.context.stack):
@@ -215,8 +239,8 @@ class DebugModeEnabled(Rule):
         if len(stack) >= 3 and isinstance(stack[-3], cst.ClassDef) and isinstance(stack[-2], cst.IndentedBlock):
             cls = stack[-3]
             place = class_debug_place(cls, name, self.context)
-            if place is not None:
-                self._on(node, value, f"{cls.name.value}.{name} = True", at_most=place.upper())
+            if place is not None:  # a pydantic settings field ("medium") is an environment default: no fix
+                self._on(node, value, f"{cls.name.value}.{name} = True", at_most=place.upper(), fixable=place != "medium")
             return
         if name != "DEBUG" or not (len(stack) >= 2 and isinstance(stack[-2], cst.Module)):
             return
@@ -264,6 +288,11 @@ class DebugModeEnabled(Rule):
             app.run(host="0.0.0.0", debug=True)
             """,
             line=3, column=1,
+            expected="""
+            from flask import Flask
+            app = Flask(__name__)
+            app.run(host="0.0.0.0", debug=False)
+            """,
         ),
         Invalid(
             """
@@ -271,16 +300,25 @@ class DebugModeEnabled(Rule):
             api = API(title="orders", debug=True)
             """,
             line=2, column=7,
+            expected="""
+            from fastapi import FastAPI as API
+            api = API(title="orders", debug=False)
+            """,
         ),
         Invalid("import environ\nenv = environ.Env()\nDEBUG = env.bool('DEBUG', default=True)\n", line=3,
                 path="shop/settings.py", message="environment default"),
-        Invalid("SECRET_KEY = 'x'\nDEBUG = True\n", line=2, path="shop/settings/production.py"),
+        Invalid("SECRET_KEY = 'x'\nDEBUG = True\n", line=2, path="shop/settings/production.py",
+                expected="SECRET_KEY = 'x'\nDEBUG = False\n"),
         Invalid(
             """
             class ProductionConfig:
                 DEBUG = True
             """,
             line=2, path="app/config.py",
+            expected="""
+            class ProductionConfig:
+                DEBUG = False
+            """,
         ),
         Invalid(
             """
@@ -289,5 +327,10 @@ class DebugModeEnabled(Rule):
                 uvicorn.run("app.main:app", host="0.0.0.0", port=8000, reload=True)
             """,
             line=3, path="app/main.py",
+            expected="""
+            import uvicorn
+            if __name__ == "__main__":
+                uvicorn.run("app.main:app", host="0.0.0.0", port=8000, reload=False)
+            """,
         ),
     ]

@@ -12,22 +12,29 @@ from backend_rules.analysis.bound_values import flag_value, follow, literal
 from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS, is_test_code
 from backend_rules.analysis.dataflow import UNKNOWN
 from backend_rules.analysis.imports import dotted_name
-from backend_rules.rule import Invalid, Rule, Valid
+from backend_rules.rule import Fix, Invalid, Rule, Valid
 from backend_rules.rules.input_transport.debug_places import in_documentation
 from backend_rules.rules.input_transport.transport_flags import (
     CERT_REQS_KEYS,
     FLAG_NAMES,
     INSECURE_WHEN_TRUE,
+    NOT_FLIPPABLE,
+    VERIFY_BY_DEFAULT,
     VERIFY_WHEN_TRUE,
     cert_reqs_off,
+    flipped_flag,
     is_mapping_table,
     is_tls_client_call,
     local_url,
     opted_in,
+    required_certificates,
     uses_aiohttp,
+    without_argument,
 )
 
 UNVERIFIED_CONTEXTS = {"ssl._create_unverified_context", "ssl._create_stdlib_context"}
+# Arguments create_default_context() also takes; others (cert_reqs, check_hostname...) have no twin.
+DEFAULT_CONTEXT_KEYWORDS = {"purpose", "cafile", "capath", "cadata"}
 SESSION_LIKE = re.compile(r"(?i)(session|sess|client|http|^s$|api|conn|connection|adapter|transport|agent)$")
 WARNING_SILENCERS = {"disable_warnings", "filterwarnings", "simplefilter"}
 FIX_VERIFY = 'keep it on; for a private CA pass verify="/path/to/ca.pem"'
@@ -63,6 +70,20 @@ class TlsVerificationDisabled(Rule):
     ```
     Reported with LOW confidence: a parameter or environment setting that defaults to off, an
     explicit opt-in (`if settings.INSECURE_SKIP_VERIFY:`), a localhost URL, docs. Tests are not checked.
+
+    ## Fix safety
+    An unsafe fix (applied only with `--fix --unsafe-fixes`) switches the check back on where the
+    switch is written: `verify=False` is removed from requests/httpx/boto3 calls (which verify by
+    default) and becomes `verify=True` elsewhere; aiohttp `ssl=False`/`verify_ssl=False` and
+    urllib3 `assert_hostname=False` are removed; `session.verify = False`, `VERIFY_TLS = False`,
+    `check_hostname = False` and the other verify flags become `True` (`tlsAllowInvalidCertificates
+    =True` and the like become `False`); `"CERT_NONE"`/`"none"` become `"CERT_REQUIRED"`/`"required"`,
+    `ssl.CERT_NONE` becomes `ssl.CERT_REQUIRED`; `ssl._create_unverified_context()` becomes
+    `ssl.create_default_context()`. It is unsafe because it changes behaviour on purpose: a server
+    with a self-signed or private-CA certificate stops answering until its CA is passed
+    (`verify="/path/ca.pem"`, `cafile=`), and a flag held in a constant may be read elsewhere too.
+    No fix where the value comes from a parameter, the environment or an opt-in condition (LOW
+    findings), nor for `None`/`0` certificate settings, `PYTHONHTTPSVERIFY` or a silenced warning.
     """
 
     CODE = "BR702"
@@ -102,13 +123,23 @@ class TlsVerificationDisabled(Rule):
         self.reported_off = False
 
     # ------------------------------------------------------------------------------- reporting
-    def _off(self, node: cst.CSTNode, what: str, remedy: str, where: str = "here") -> None:
+    def _off(self, node: cst.CSTNode, what: str, remedy: str, where: str = "here", fix: Fix | None = None) -> None:
+        """Report; a LOW finding (a default, an opt-in, docs) keeps the code as it is: no fix."""
         low = (
             where in {"default", "environment"} or opted_in(self.context.stack)
             or in_documentation(self.context.options.get("relative_path", "") or self.context.path)
         )
         self.reported_off = True
-        self.report(node, what=what, remedy=remedy, confidence="LOW" if low else None)
+        self.report(node, what=what, remedy=remedy, confidence="LOW" if low else None, fix=None if low else fix)
+
+    def _switched_on(self, expr: cst.BaseExpression, wrong: bool = False) -> Fix | None:
+        return flipped_flag(expr, self.context.stack, self.context, wrong, "turn certificate checks back on")
+
+    def _dropped(self, call: cst.Call, arg: cst.Arg) -> Fix | None:
+        """Remove the keyword when its literal is written there (else fix the constant it names)."""
+        if isinstance(arg.value, cst.Name) and arg.value.value == "False":
+            return without_argument(call, arg, self.context, f"remove {arg.keyword.value}=False")  # type: ignore[union-attr]
+        return None if arg.keyword.value in NOT_FLIPPABLE else self._switched_on(arg.value)  # type: ignore[union-attr]
 
     # ------------------------------------------------------------------------------------ calls
     def visit_Call(self, node: cst.Call) -> None:
@@ -129,19 +160,35 @@ class TlsVerificationDisabled(Rule):
                 continue
             keyword = arg.keyword.value
             value, where = flag_value(arg.value, stack, context)
+            aiohttp_call = qualified.startswith("aiohttp") or (bool(tls_client) and uses_aiohttp(context))
             if keyword == "verify" and tls_client:
                 if value is False:
-                    self._off(node, f"verify=False in {called}", FIX_VERIFY, "default" if tls_client == "local" else where)
+                    self._off(node, f"verify=False in {called}", FIX_VERIFY, "default" if tls_client == "local" else where,
+                              self._verify_fix(node, arg, qualified))
                 elif (value is UNKNOWN or where == "environment") and not isinstance(arg.value, cst.SimpleString):
                     self.configurable_verify = True
-            elif keyword == "ssl" and value is False and (qualified.startswith("aiohttp") or (tls_client and uses_aiohttp(context))):
-                self._off(node, f"ssl=False in {called}", "pass ssl=ssl.create_default_context(cafile=...) if needed", where)
+            elif keyword == "ssl" and value is False and aiohttp_call:
+                self._off(node, f"ssl=False in {called}", "pass ssl=ssl.create_default_context(cafile=...) if needed", where,
+                          self._dropped(node, arg))
             elif keyword in VERIFY_WHEN_TRUE and value is False:
-                self._off(node, f"{keyword}=False in {called}", "keep it True", where)
+                drop = keyword in NOT_FLIPPABLE or keyword == "verify_ssl" and aiohttp_call
+                self._off(node, f"{keyword}=False in {called}", "keep it True", where,
+                          self._dropped(node, arg) if drop else self._switched_on(arg.value))
             elif keyword in INSECURE_WHEN_TRUE and value is True:
-                self._off(node, f"{keyword}=True in {called}", "drop it and trust the right CA", where)
+                self._off(node, f"{keyword}=True in {called}", "drop it and trust the right CA", where,
+                          self._switched_on(arg.value, wrong=True))
             elif keyword in CERT_REQS_KEYS and cert_reqs_off(arg.value, context, literal_only=True):
-                self._off(node, f"{keyword}={literal(arg.value)!r} in {called}", 'require certificates ("required")', where)
+                self._off(node, f"{keyword}={literal(arg.value)!r} in {called}", 'require certificates ("required")', where,
+                          required_certificates(arg.value, "require certificates"))
+
+    def _verify_fix(self, call: cst.Call, arg: cst.Arg, qualified: str) -> Fix | None:
+        """Drop ``verify=False`` from clients that verify by default; write ``verify=True`` in any
+        other call (a wrapper's own default may be False); fix a constant where the flag is one."""
+        if not (isinstance(arg.value, cst.Name) and arg.value.value == "False"):
+            return self._switched_on(arg.value)
+        if qualified.split(".")[0] in VERIFY_BY_DEFAULT:
+            return without_argument(call, arg, self.context, "remove verify=False")
+        return Fix(arg.value, cst.Name("True"), "verify=True", safe=False)
 
     def _check_unpacked(self, node: cst.Call, value: cst.BaseExpression, called: str) -> None:
         resolved, where = follow(value, self.context.stack, self.context)
@@ -151,7 +198,8 @@ class TlsVerificationDisabled(Rule):
                     isinstance(element, cst.DictElement) and literal(element.key) == "verify"
                     and flag_value(element.value, self.context.stack, self.context)[0] is False
                 ):
-                    self._off(node, f'"verify": False passed to {called}', FIX_VERIFY, where)
+                    self._off(node, f'"verify": False passed to {called}', FIX_VERIFY, where,
+                              self._switched_on(element.value))
 
     def _silences_insecure_warning(self, node: cst.Call, qualified: str) -> bool:
         if qualified.split(".")[-1] == "disable_warnings":
@@ -181,9 +229,30 @@ class TlsVerificationDisabled(Rule):
     def _reference(self, node: cst.Attribute | cst.Name) -> None:
         qualified = self.context.imports.qualify(node) or ""
         if qualified in UNVERIFIED_CONTEXTS:
-            self._off(node, f"{qualified}()", "use ssl.create_default_context()")
+            self._off(node, f"{qualified}()", "use ssl.create_default_context()", fix=self._default_context_fix(node))
         elif qualified in {"ssl.CERT_NONE", "ssl.VerifyMode.CERT_NONE"} and self._sets_cert_none():
-            self._off(node, "ssl.CERT_NONE", "require certificates (ssl.CERT_REQUIRED)", self._cert_none_source())
+            fix = None
+            if isinstance(node, cst.Attribute):  # ssl.CERT_NONE; a bare imported CERT_NONE would need an import
+                fix = Fix(node.attr, cst.Name("CERT_REQUIRED"), "require certificates", safe=False)
+            self._off(node, "ssl.CERT_NONE", "require certificates (ssl.CERT_REQUIRED)", self._cert_none_source(), fix)
+
+    def _default_context_fix(self, node: cst.Attribute | cst.Name) -> Fix | None:
+        """``ssl._create_unverified_context(...)`` -> ``ssl.create_default_context(...)`` when every
+        argument means the same there; ``ssl._create_default_https_context = ssl._create_unverified_context``
+        -> ``= ssl.create_default_context``, the module's own default."""
+        if not isinstance(node, cst.Attribute):
+            return None
+        fix = Fix(node.attr, cst.Name("create_default_context"), "use ssl.create_default_context", safe=False)
+        parent = self.context.stack[-1] if self.context.stack else None
+        if isinstance(parent, cst.Call) and parent.func is node:
+            same_arguments = all(a.keyword is not None and a.keyword.value in DEFAULT_CONTEXT_KEYWORDS for a in parent.args)
+            return fix if same_arguments else None
+        if isinstance(parent, cst.Assign) and parent.value is node:
+            default_factory = any(
+                (dotted_name(t.target) or "").endswith("._create_default_https_context") for t in parent.targets
+            )
+            return fix if default_factory else None
+        return None
 
     def _sets_cert_none(self) -> bool:
         """Not a comparison, nor an entry of a table that maps names to every mode."""
@@ -214,19 +283,21 @@ class TlsVerificationDisabled(Rule):
                 attribute = place.attr.value
                 owner = dotted_name(place.value) or ""
                 if attribute == "verify" and value is False and SESSION_LIKE.search(owner.split(".")[-1]):
-                    self._off(node, f"{owner}.verify = False", FIX_VERIFY, where)
+                    self._off(node, f"{owner}.verify = False", FIX_VERIFY, where, self._switched_on(node.value))
                 elif attribute == "check_hostname" and value is False:
-                    self._off(node, f"{owner}.check_hostname = False", "keep hostname checks on", where)
+                    self._off(node, f"{owner}.check_hostname = False", "keep hostname checks on", where,
+                              self._switched_on(node.value))
                 elif attribute in VERIFY_WHEN_TRUE and value is False:
-                    self._off(node, f"{owner}.{attribute} = False", "keep it True", where)
+                    self._off(node, f"{owner}.{attribute} = False", "keep it True", where, self._flag_fix(attribute, node.value))
             elif isinstance(place, cst.Subscript) and len(place.slice) == 1 and isinstance(place.slice[0].slice, cst.Index):
                 key = literal(place.slice[0].slice.value)
                 if key == "PYTHONHTTPSVERIFY" and literal(node.value) in {"0", 0}:
                     self._off(node, "PYTHONHTTPSVERIFY=0", "remove it", where)
                 elif key in VERIFY_WHEN_TRUE and value is False or key in INSECURE_WHEN_TRUE and value is True:
-                    self._off(node, f"[{key!r}] = {value}", "keep certificate checks on", where)
+                    self._off(node, f"[{key!r}] = {value}", "keep certificate checks on", where, self._flag_fix(key, node.value))
                 elif key in CERT_REQS_KEYS and cert_reqs_off(node.value, context, literal_only=True):
-                    self._off(node, f"[{key!r}] = {literal(node.value)!r}", 'require certificates ("required")', where)
+                    self._off(node, f"[{key!r}] = {literal(node.value)!r}", 'require certificates ("required")', where,
+                              required_certificates(node.value, "require certificates"))
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         key = literal(node.key)
@@ -234,9 +305,16 @@ class TlsVerificationDisabled(Rule):
             return
         value, where = flag_value(node.value, self.context.stack, self.context)
         if key in VERIFY_WHEN_TRUE and value is False or key in INSECURE_WHEN_TRUE and value is True:
-            self._off(node, f'"{key}": {value}', "keep certificate checks on", where)
+            self._off(node, f'"{key}": {value}', "keep certificate checks on", where, self._flag_fix(key, node.value))
         elif key in CERT_REQS_KEYS and cert_reqs_off(node.value, self.context, literal_only=True):
-            self._off(node, f'"{key}": {literal(node.value)!r}', 'require certificates ("required")', where)
+            self._off(node, f'"{key}": {literal(node.value)!r}', 'require certificates ("required")', where,
+                      required_certificates(node.value, "require certificates"))
+
+    def _flag_fix(self, key: str, value: cst.BaseExpression) -> Fix | None:
+        """A verify flag back to True, a skip-the-checks flag back to False (not assert_hostname)."""
+        if key in NOT_FLIPPABLE:
+            return None
+        return self._switched_on(value, wrong=key in INSECURE_WHEN_TRUE)
 
     VALID = [
         """
@@ -281,6 +359,11 @@ class TlsVerificationDisabled(Rule):
                 return rq.post(url, json=body, timeout=5, verify=False)
             """,
             line=3, column=12, message="verify=False",
+            expected="""
+            import requests as rq
+            def notify(url, body):
+                return rq.post(url, json=body, timeout=5)
+            """,
         ),
         Invalid(
             """
@@ -292,6 +375,14 @@ class TlsVerificationDisabled(Rule):
                 return s
             """,
             line=5,
+            expected="""
+            import requests
+            VERIFY_SSL = True
+            def session():
+                s = requests.Session()
+                s.verify = VERIFY_SSL
+                return s
+            """,
         ),
         Invalid(
             """
@@ -302,6 +393,13 @@ class TlsVerificationDisabled(Rule):
                     return await session.get(url)
             """,
             line=3, column=17,
+            expected="""
+            import aiohttp
+            async def fetch(url):
+                connector = aiohttp.TCPConnector()
+                async with aiohttp.ClientSession(connector=connector) as session:
+                    return await session.get(url)
+            """,
         ),
         Invalid(
             """
@@ -310,6 +408,11 @@ class TlsVerificationDisabled(Rule):
             ctx.check_hostname = False
             """,
             line=3,
+            expected="""
+            import ssl
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = True
+            """,
         ),
         Invalid(
             """
@@ -318,6 +421,11 @@ class TlsVerificationDisabled(Rule):
                 return urllib.request.urlopen(url, context=ssl._create_unverified_context())
             """,
             line=3, column=48,
+            expected="""
+            import urllib.request, ssl
+            def fetch(url):
+                return urllib.request.urlopen(url, context=ssl.create_default_context())
+            """,
         ),
         Invalid(
             """
@@ -325,5 +433,9 @@ class TlsVerificationDisabled(Rule):
             broker_use_ssl = {"ssl_cert_reqs": "none"}
             """,
             line=2,
+            expected="""
+            import celery
+            broker_use_ssl = {"ssl_cert_reqs": "required"}
+            """,
         ),
     ]

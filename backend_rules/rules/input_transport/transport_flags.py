@@ -3,7 +3,8 @@
 Shared vocabulary of BR702: which keyword names mean "verify the peer" (``verify_ssl``,
 ``verify_certs``...), which mean "skip the checks" (``tlsAllowInvalidCertificates``), which calls
 are HTTP clients (so that ``verify=False`` there is about TLS and not about a JWT), and when
-turning checks off was an explicit opt-in rather than the code's fixed behaviour.
+turning checks off was an explicit opt-in rather than the code's fixed behaviour. Also the
+rewrites that switch a flag back (BR702 and BR703): exact, and only where the flag is written.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from backend_rules.analysis.bound_values import literal
+from backend_rules.analysis.bound_values import follow, literal
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.walk import find
+from backend_rules.rule import Fix
 
 if TYPE_CHECKING:  # pragma: no cover
     from backend_rules.context import FileContext
@@ -34,6 +36,11 @@ INSECURE_WHEN_TRUE = {
 # Certificate requirement settings (urllib3, redis-py, celery/kombu): "none", CERT_NONE, None.
 CERT_REQS_KEYS = {"cert_reqs", "ssl_cert_reqs", "tls_cert_reqs"}
 FLAG_NAMES = VERIFY_WHEN_TRUE | INSECURE_WHEN_TRUE | CERT_REQS_KEYS | {"verify", "ssl"}
+# Switches whose "on" value is not True (urllib3's assert_hostname takes a host name or False):
+# they are fixed by dropping the keyword, never by writing True.
+NOT_FLIPPABLE = {"assert_hostname"}
+# Clients that verify certificates when verify= is left out, so the keyword can simply go.
+VERIFY_BY_DEFAULT = {"requests", "httpx", "boto3", "botocore", "aioboto3", "aiobotocore", "niquests"}
 
 TLS_PACKAGES = {
     "requests", "httpx", "aiohttp", "urllib3", "boto3", "botocore", "aiobotocore", "aioboto3", "hvac",
@@ -143,3 +150,78 @@ def opted_in(stack: list[cst.CSTNode]) -> bool:
         and any(OPT_IN.search(name.replace(".", "_")) for name in names_in_condition(node.test))
         for node in stack
     )
+
+
+# ------------------------------------------------------------------------------------------ fixes
+REQUIRED_FOR = {"none": "required", "NONE": "REQUIRED", "CERT_NONE": "CERT_REQUIRED"}
+
+
+def flipped_flag(
+    expr: cst.BaseExpression, stack: list[cst.CSTNode], context: FileContext, wrong: bool, description: str
+) -> Fix | None:
+    """The literal ``wrong`` (``False`` for ``verify=``, ``True`` for ``debug=``) turned into its
+    opposite where it is written: at ``expr``, or at the one local or module assignment the name
+    holds (``VERIFY_TLS = False``). None for parameter defaults, environment reads and anything
+    but a bare ``True``/``False``: there the right value is not ours to choose."""
+    resolved, where = follow(expr, stack, context)
+    if where not in {"here", "local", "module"}:
+        return None
+    if not (isinstance(resolved, cst.Name) and resolved.value == str(wrong)):
+        return None
+    return Fix(resolved, cst.Name(str(not wrong)), description, safe=False)
+
+
+def without_argument(call: cst.Call, arg: cst.Arg, context: FileContext, description: str) -> Fix:
+    """``call`` without ``arg``; a last argument hands its comma and the space before ``)`` to
+    the one before, so ``f(a, verify=False)`` becomes ``f(a)`` and a multi-line call keeps its
+    trailing comma or the line break before its closing parenthesis."""
+    args = list(call.args)
+    index = next(i for i, current in enumerate(args) if current is arg)
+    if index == len(args) - 1 and index > 0:
+        args[index - 1] = args[index - 1].with_changes(comma=arg.comma, whitespace_after_arg=arg.whitespace_after_arg)
+    del args[index]
+    replacement = call.with_changes(args=args)
+    indent = _block_indent(context)
+    if indent:
+        replacement = replacement.visit(_Indented(indent))
+    return Fix(call, replacement, description, safe=False)
+
+
+def _block_indent(context: FileContext) -> str:
+    """The indentation of the statement being visited (the blocks on the stack)."""
+    default = context.module.default_indent
+    return "".join(
+        default if block.indent is None else block.indent
+        for block in context.stack if isinstance(block, cst.IndentedBlock)
+    )
+
+
+class _Indented(cst.CSTTransformer):
+    """A replacement is rendered on its own, outside its blocks: write the blocks' indentation
+    into its continuation lines, which libcst would otherwise leave at column 1."""
+
+    def __init__(self, indent: str) -> None:
+        super().__init__()
+        self.indent = indent
+
+    def leave_ParenthesizedWhitespace(
+        self, original: cst.ParenthesizedWhitespace, updated: cst.ParenthesizedWhitespace
+    ) -> cst.ParenthesizedWhitespace:
+        if not updated.indent:
+            return updated
+        return updated.with_changes(indent=False, last_line=cst.SimpleWhitespace(self.indent + updated.last_line.value))
+
+    def leave_EmptyLine(self, original: cst.EmptyLine, updated: cst.EmptyLine) -> cst.EmptyLine:
+        if not updated.indent:
+            return updated
+        return updated.with_changes(indent=False, whitespace=cst.SimpleWhitespace(self.indent + updated.whitespace.value))
+
+
+def required_certificates(expr: cst.BaseExpression, description: str) -> Fix | None:
+    """``"CERT_NONE"`` -> ``"CERT_REQUIRED"``, ``"none"`` -> ``"required"`` (the spelling each
+    library reads, quotes kept); None for ``None``/``0``/names, whose fixed spelling is unclear."""
+    value = literal(expr)
+    if not (isinstance(expr, cst.SimpleString) and value in REQUIRED_FOR and "b" not in expr.prefix.lower()):
+        return None
+    text = f"{expr.prefix}{expr.quote}{REQUIRED_FOR[value]}{expr.quote}"  # type: ignore[index]
+    return Fix(expr, cst.SimpleString(text), description, safe=False)
