@@ -63,6 +63,9 @@ class FileContext:
     def position(self, node: cst.CSTNode) -> CodeRange:
         return self._positions.position(node)
 
+    def block_indent(self, node: cst.CSTNode) -> str:
+        return self._positions.block_indent(node)
+
     def line_of(self, node: cst.CSTNode) -> int:
         return self.position(node).start.line
 

@@ -116,6 +116,17 @@ class PositionIndex:
         indent = (len(source) - len(source.lstrip())) - (len(mine) - len(mine.lstrip()))
         return CodePosition(line, position.column + max(indent, 0))
 
+    def block_indent(self, node: cst.CSTNode) -> str:
+        """The indentation of the block holding ``node``: the leading whitespace of the line where
+        its innermost enclosing statement starts (what continuation lines are indented from)."""
+        chain = self._ancestors(node) + [node]
+        statement = next((n for n in reversed(chain) if isinstance(n, cst.BaseStatement)), None)
+        if statement is None:
+            return ""
+        line = self.position(statement).start.line
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return text[: len(text) - len(text.lstrip(" \t"))]
+
     def position(self, node: cst.CSTNode) -> CodeRange:
         owner = self._owner(node)
         if owner is not None:

@@ -434,7 +434,7 @@ def _fix_edits(context: FileContext, fix: Any) -> tuple | None:
     """A rule's :class:`~backend_rules.rule.Fix` as text edits (1-based, end exclusive)."""
     try:
         where = context.position(fix.node)
-        new_text = context.module.code_for_node(fix.replacement)
+        new_text = _code_in_place(context, fix.node, fix.replacement)
         edits = [(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1, new_text)]
         if fix.prepend:
             line = _after_imports(context.module, context)
@@ -442,6 +442,21 @@ def _fix_edits(context: FileContext, fix: Any) -> tuple | None:
     except Exception:  # a fix that cannot be placed is no fix; the finding stays
         return None
     return ("safe" if fix.safe else "unsafe", fix.description, tuple(edits))
+
+
+def _code_in_place(context: FileContext, old: cst.CSTNode, new: cst.CSTNode) -> str:
+    """``new`` as source text at the place of ``old``: continuation lines get the indentation of
+    the block there (``code_for_node`` alone renders as if at module level)."""
+    from libcst._nodes.internal import CodegenState  # the renderer code_for_node itself uses
+
+    module = context.module
+    indent = context.block_indent(old)
+    state = CodegenState(
+        default_indent=module.default_indent, default_newline=module.default_newline,
+        indent_tokens=[indent] if indent else [],
+    )
+    new._codegen(state)
+    return "".join(state.tokens)
 
 
 def _after_imports(module: cst.Module, context: FileContext) -> int:

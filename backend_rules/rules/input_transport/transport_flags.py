@@ -180,41 +180,7 @@ def without_argument(call: cst.Call, arg: cst.Arg, context: FileContext, descrip
     if index == len(args) - 1 and index > 0:
         args[index - 1] = args[index - 1].with_changes(comma=arg.comma, whitespace_after_arg=arg.whitespace_after_arg)
     del args[index]
-    replacement = call.with_changes(args=args)
-    indent = _block_indent(context)
-    if indent:
-        replacement = replacement.visit(_Indented(indent))
-    return Fix(call, replacement, description, safe=False)
-
-
-def _block_indent(context: FileContext) -> str:
-    """The indentation of the statement being visited (the blocks on the stack)."""
-    default = context.module.default_indent
-    return "".join(
-        default if block.indent is None else block.indent
-        for block in context.stack if isinstance(block, cst.IndentedBlock)
-    )
-
-
-class _Indented(cst.CSTTransformer):
-    """A replacement is rendered on its own, outside its blocks: write the blocks' indentation
-    into its continuation lines, which libcst would otherwise leave at column 1."""
-
-    def __init__(self, indent: str) -> None:
-        super().__init__()
-        self.indent = indent
-
-    def leave_ParenthesizedWhitespace(
-        self, original: cst.ParenthesizedWhitespace, updated: cst.ParenthesizedWhitespace
-    ) -> cst.ParenthesizedWhitespace:
-        if not updated.indent:
-            return updated
-        return updated.with_changes(indent=False, last_line=cst.SimpleWhitespace(self.indent + updated.last_line.value))
-
-    def leave_EmptyLine(self, original: cst.EmptyLine, updated: cst.EmptyLine) -> cst.EmptyLine:
-        if not updated.indent:
-            return updated
-        return updated.with_changes(indent=False, whitespace=cst.SimpleWhitespace(self.indent + updated.whitespace.value))
+    return Fix(call, call.with_changes(args=args), description, safe=False)
 
 
 def required_certificates(expr: cst.BaseExpression, description: str) -> Fix | None:
