@@ -300,7 +300,9 @@ def test_noqa_on_multiline_statements_and_strings_matches_flake8(tmp_path, sourc
 
 def test_min_confidence_filters_and_is_configurable(project, capsys, monkeypatch):
     monkeypatch.chdir(project)
-    assert main(["check", "app", "--no-cache", "--min-confidence", "high"]) == 1
+    # BAD builds SQL from a plain function parameter: origin unknown, so MEDIUM confidence
+    assert main(["check", "app", "--no-cache", "--min-confidence", "high"]) == 0
+    assert main(["check", "app", "--no-cache", "--min-confidence", "low"]) == 1
     capsys.readouterr()
     (project / "pyproject.toml").write_text('[tool.backend-rules]\nmin-confidence = "sometimes"\n')
     assert main(["check", "app", "--no-cache"]) == 2
