@@ -303,7 +303,7 @@ def run_rules(args: argparse.Namespace) -> int:
 
         rows = [
             {"code": r.CODE, "name": r.NAME, "category": r.CATEGORY, "severity": r.SEVERITY,
-             "confidence": r.CONFIDENCE, "cwe": r.CWE, "summary": r.summary()}
+             "confidence": r.CONFIDENCE, "cwe": r.CWE, "fix": r.FIX or None, "summary": r.summary()}
             for r in rules.values()
         ]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
@@ -318,9 +318,11 @@ def run_rules(args: argparse.Namespace) -> int:
 
 def markdown_rule_table() -> str:
     """The README's rule table, generated so that it cannot drift from the code."""
-    rows = ["| code | name | what it finds | severity | confidence |", "|---|---|---|---|---|"]
+    rows = ["| code | name | what it finds | severity | confidence | fix |", "|---|---|---|---|---|---|"]
     for rule in all_rules().values():
-        rows.append(f"| {rule.CODE} | `{rule.NAME}` | {rule.summary()} | {rule.SEVERITY} | {rule.CONFIDENCE} |")
+        rows.append(
+            f"| {rule.CODE} | `{rule.NAME}` | {rule.summary()} | {rule.SEVERITY} | {rule.CONFIDENCE} | {rule.FIX or '-'} |"
+        )
     return "\n".join(rows) + "\n"
 
 
@@ -333,7 +335,8 @@ def run_explain(args: argparse.Namespace) -> int:
     cwe = f"CWE-{rule.CWE}" if rule.CWE else "-"
     sys.stdout.write(
         f"{rule.CODE} {rule.NAME}\n"
-        f"category: {rule.CATEGORY}  severity: {rule.SEVERITY}  confidence: {rule.CONFIDENCE}  cwe: {cwe}\n\n"
+        f"category: {rule.CATEGORY}  severity: {rule.SEVERITY}  confidence: {rule.CONFIDENCE}  cwe: {cwe}"
+        f"  fix: {rule.FIX or 'none'}\n\n"
         f"{rule.documentation()}\n"
     )
     return EXIT_CLEAN

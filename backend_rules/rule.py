@@ -81,6 +81,9 @@ class Rule:
     TRIGGER: ClassVar[str | None] = None
     # Whether the rule needs the project index (cross-file facts); the engine builds it lazily.
     USES_PROJECT_INDEX: ClassVar[bool] = False
+    # Whether the rule offers fixes: "" (never), "safe" (--fix), "unsafe" (--unsafe-fixes), or
+    # "safe or unsafe" when it depends on the finding. Shown by `rules` and `explain`.
+    FIX: ClassVar[str] = ""
     # Rule-specific options settable in [tool.backend-rules]; name -> default value.
     OPTIONS: ClassVar[dict[str, Any]] = {}
     VALID: ClassVar[list[str | Valid]] = []

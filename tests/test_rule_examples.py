@@ -77,3 +77,11 @@ def test_fixes_produce_the_expected_source_and_remove_the_finding(rule, example:
     assert fixed == textwrap.dedent(example.expected).removeprefix("\n")
     compile(fixed, example.path, "exec")
     assert _check(rule, fixed, example.path, min_confidence="LOW") == []
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.CODE)
+def test_fixable_rules_say_so_and_prove_it(rule):
+    """A rule that declares fixes pins at least one fixed source; one that pins any declares FIX."""
+    pinned = [example for example in rule.INVALID if example.expected is not None]
+    assert rule.FIX in ("", "safe", "unsafe", "safe or unsafe"), rule.CODE
+    assert bool(rule.FIX) == bool(pinned), f"{rule.CODE}: FIX={rule.FIX!r} but {len(pinned)} pinned fixes"

@@ -63,6 +63,7 @@ class UnstableCacheKey(Rule):
     """
 
     CODE = "BR801"
+    FIX = "safe"
     NAME = "unstable-cache-key"
     MESSAGE = ("cache key built with hash(), which differs in every process (PYTHONHASHSEED); "
                "use hashlib.sha256(...).hexdigest()")

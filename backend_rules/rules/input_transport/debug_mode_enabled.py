@@ -89,6 +89,7 @@ class DebugModeEnabled(Rule):
     """
 
     CODE = "BR703"
+    FIX = "unsafe"
     NAME = "debug-mode-enabled"
     MESSAGE = "{what} turns debug mode on; {remedy}"
     CATEGORY = "security"

@@ -87,6 +87,7 @@ class TlsVerificationDisabled(Rule):
     """
 
     CODE = "BR702"
+    FIX = "unsafe"
     NAME = "tls-verification-disabled"
     MESSAGE = "{what} turns TLS certificate checks off; {remedy}"
     CATEGORY = "security"
