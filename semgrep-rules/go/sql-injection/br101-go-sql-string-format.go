@@ -89,6 +89,16 @@ func LiteralBuilder(db *sql.DB) error {
 	return err
 }
 
+func GormExecIsBr102(gdb *gorm.DB, table string) error {
+	// ok: br101-go-sql-string-format
+	return gdb.Exec("DELETE FROM " + table).Error
+}
+
+func ExportedConstants(db *sql.DB, id int) *sql.Row {
+	// ok: br101-go-sql-string-format
+	return db.QueryRow(fmt.Sprintf("SELECT * FROM %s WHERE kind = '%s' AND id = $1", models.UsersTable, models.KindAdmin), id)
+}
+
 func GormIsBr102(gdb *gorm.DB, name string) {
 	// ok: br101-go-sql-string-format
 	gdb.Where("name = '" + name + "'").First(&User{})

@@ -41,7 +41,34 @@ func GinSorted(c *gin.Context, db *gorm.DB) {
 	db.Order(c.Query("sort") + " DESC").Find(&users)
 }
 
+func DropTable(db *gorm.DB, table string) error {
+	// ruleid: br102-go-gorm-sql-string
+	return db.Exec("DROP TABLE " + table).Error
+}
+
 // ---------------------------------------------------------------- negatives
+
+func Script(db *gorm.DB, statements []string) error {
+	for _, s := range statements {
+		// running a trusted script statement by statement, not building one
+		// ok: br102-go-gorm-sql-string
+		if err := db.Exec(s + ";").Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func Kinds(db *gorm.DB, ids []int) {
+	var users []User
+	// ok: br102-go-gorm-sql-string
+	db.Where(fmt.Sprintf("kind in ('%s', '%s') and id in ?", models.KindAdmin, models.KindStaff), ids).Find(&users)
+}
+
+func DriverIsBr101(sqldb *sql.DB, id string) {
+	// ok: br102-go-gorm-sql-string
+	sqldb.Exec("DELETE FROM sessions WHERE id = " + id)
+}
 
 func ByNameSafe(db *gorm.DB, name string) (User, error) {
 	var u User

@@ -109,6 +109,18 @@ app.post('/echo', (req, res) => {
   res.json(copy);
 });
 
+app.post('/memories', async (req, res) => {
+  const record = { caption: req.body.caption, imagePath: req.body.imagePath };
+  // ok: br701-typescript-mass-assignment
+  res.json(await Memory.create(record));
+});
+
+app.post('/memories/spread', async (req, res) => {
+  const record = { ...req.body, createdAt: new Date() };
+  // ruleid: br701-typescript-mass-assignment
+  res.json(await Memory.create(record));
+});
+
 app.post('/errors', (req, res) => {
   // ok: br701-typescript-mass-assignment
   throw new Error(req.body.message);
