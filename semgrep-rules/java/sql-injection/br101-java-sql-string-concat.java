@@ -103,6 +103,11 @@ public class UserDao {
         return jdbcTemplate.update("DELETE FROM " + TABLE + " WHERE id = ?", id);
     }
 
+    public int formattedConstant(String id) {
+        // ok: br101-java-sql-string-concat
+        return jdbcTemplate.update(String.format("DELETE FROM %s WHERE id = ?", TABLE), id);
+    }
+
     public User numericId(long id) {
         // ok: br101-java-sql-string-concat
         return jdbcTemplate.queryForObject("SELECT * FROM users WHERE id = " + id, userRowMapper);
