@@ -147,6 +147,28 @@ POSITIVES = {
         async def unhandled(request, exc):
             return JSONResponse(status_code=500, content={"detail": str(exc)})
     """, [(4, "HIGH")]),
+    "starlette handler registered in a dict": ("""
+        from starlette.applications import Starlette
+        from starlette.responses import JSONResponse
+        async def on_error(request, exc):
+            return JSONResponse({"error": repr(exc)}, status_code=500)
+        app = Starlette(exception_handlers={Exception: on_error})
+    """, [(4, "HIGH")]),
+    "fastapi add_exception_handler": ("""
+        from fastapi.responses import JSONResponse
+        async def on_error(request, exc):
+            return JSONResponse({"error": str(exc)}, status_code=500)
+        app.add_exception_handler(Exception, on_error)
+    """, [(3, "HIGH")]),
+    "handler named for any exception": ("""
+        from rest_framework.views import exception_handler
+        from rest_framework.response import Response
+        def custom_exception_handler(exc, context):
+            response = exception_handler(exc, context)
+            if response is None:
+                return Response({"detail": str(exc)}, status=500)
+            return response
+    """, [(6, "MEDIUM")]),
     "aiohttp web.json_response": ("""
         from aiohttp import web
         async def handler(request):
@@ -382,6 +404,13 @@ NEGATIVES = {
         @app.errorhandler(HTTPException)
         def http_error(e):
             return jsonify(error=e.description, message=str(e)), e.code
+    """,
+    "handler registered for a client error": """
+        from fastapi.exceptions import RequestValidationError
+        from fastapi.responses import JSONResponse
+        async def on_invalid(request, exc):
+            return JSONResponse({"detail": str(exc)}, status_code=422)
+        app.add_exception_handler(RequestValidationError, on_invalid)
     """,
     "errorhandler for a status code": """
         from flask import jsonify

@@ -241,6 +241,31 @@ POSITIVES = {
             def on_post(self, req, resp):
                 Item.objects.create(**req.media)
     """, 3, "HIGH"),
+    "registration taking the admin flag from the payload": ("""
+        from flask import request
+        @app.route("/users/register", methods=["POST"])
+        def register():
+            data = request.get_json()
+            user = User(username=data["username"], password=hash_pw(data["password"]), admin=data.get("admin", False))
+            db.session.add(user)
+    """, 5, "MEDIUM"),
+    "role set on a user from the payload": ("""
+        def update_me(request):
+            user = request.user
+            user.role = request.data.get("role", user.role)
+            user.save()
+    """, 3, "MEDIUM"),
+    "django create_user with the whole POST": ("""
+        def signup(request):
+            User.objects.create_user(**request.POST.dict())
+    """, 2, "HIGH"),
+    "drf serializer.save with the payload": ("""
+        class Signup(APIView):
+            def post(self, request):
+                serializer = UserSerializer(data=request.data)
+                serializer.is_valid(raise_exception=True)
+                serializer.save(**request.data)
+    """, 5, "HIGH"),
     "deny-list pop is weaker": ("""
         from flask import request
         def create():
@@ -478,6 +503,18 @@ NEGATIVES = {
                 model = Wallet
                 exclude = ["balance"]
     """,
+    "privileged field from a server-side value": """
+        from flask import request
+        def register():
+            data = request.get_json()
+            return User(name=data["name"], is_admin=False, role=DEFAULT_ROLE)
+    """,
+    "ownership from the payload is not a privilege flag here": """
+        from flask import request
+        def create():
+            data = request.get_json()
+            return Post(title=data["title"], author_id=data["author_id"])
+    """,
     # regressions from real code (minimal reproductions)
     "req is a stored request record, not HTTP": """
         class RequestDefinition:
@@ -534,6 +571,19 @@ def test_forms_given_to_a_model_admin_are_not_reported():
             form = UserChangeForm
     """
     assert fired(code, path="accounts/forms.py") == []
+
+
+def test_admin_guarded_role_change_is_low():
+    code = """
+        from flask import abort, request
+        from flask_login import current_user
+        def set_role(user_id):
+            if not current_user.is_admin:
+                abort(403)
+            user = User.query.get(user_id)
+            user.role = request.json["role"]
+    """
+    assert fired(code) == [(7, "LOW")]
 
 
 def test_tests_and_migrations_are_quiet():

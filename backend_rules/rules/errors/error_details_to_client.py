@@ -30,6 +30,9 @@ KEEPS_TEXT_METHODS = {"format", "join", "strip", "replace", "lower", "upper", "c
                       "splitlines", "encode", "decode", "rstrip", "lstrip"}
 ERROR_HANDLER_DECORATORS = {"errorhandler", "app_errorhandler", "exception_handler", "register_error_handler"}
 DEBUG = re.compile(r"debug|DEBUG|Debug")
+# Names of functions written to handle any exception (registered elsewhere).
+HANDLER_NAME = re.compile(r"exception_?handler|handle_(unhandled_)?exception|unhandled_(error|exception)|"
+                          r"(generic|global|default)_(error|exception)")
 MAX_DEPTH = 5
 
 
@@ -120,7 +123,8 @@ class ErrorDetailsToClient(Rule):
     SEVERITY = "MEDIUM"
     CONFIDENCE = "HIGH"
     CWE = 209
-    TRIGGER = r"\bexcept\b|traceback|exc_info|errorhandler|exception_handler"
+    TRIGGER = (r"\bexcept\b|traceback|exc_info|errorhandler|exception_?handler|handle_(unhandled_)?exception"
+               r"|unhandled_(error|exception)|(generic|global|default)_(error|exception)")
 
     @classmethod
     def applies_to(cls, options: dict[str, Any]) -> bool:
@@ -130,16 +134,22 @@ class ErrorDetailsToClient(Rule):
     def may_fire(cls, tree: ast.Module) -> bool:
         if any(handler.name for handler in nodes(tree, ast.ExceptHandler)):
             return True
+        if any(HANDLER_NAME.search(f.name) for f in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef)):
+            return True
         for node in nodes(tree, ast.Attribute, ast.Name):
             name = node.attr if isinstance(node, ast.Attribute) else node.id
             if name in {"format_exc", "format_exception", "format_tb", "exc_info", "format_stack", "extract_tb",
-                        "errorhandler", "app_errorhandler", "exception_handler", "format_exception_only"}:
+                        "errorhandler", "app_errorhandler", "exception_handler", "format_exception_only",
+                        "add_exception_handler", "register_error_handler"}:
                 return True
+        if any(kw.arg == "exception_handlers" for kw in nodes(tree, ast.keyword)):
+            return True
         return False
 
     def __init__(self, context: Any) -> None:
         super().__init__(context)
         self._reported: set[int] = set()
+        self._registered: dict[str, cst.BaseExpression] | None = None
 
     # -- sinks ------------------------------------------------------------------------------------
 
@@ -224,26 +234,52 @@ class ErrorDetailsToClient(Rule):
         return False
 
     def _handled_type(self, name: str, facts: ScopeFacts) -> CaughtType | None | bool:
-        """The exception parameter of an error handler (``@app.errorhandler(Exception)``)."""
+        """The exception parameter of an error handler: ``@app.errorhandler(Exception)``, one
+        registered in this module (``app.add_exception_handler(Exception, handler)``,
+        ``exception_handlers={Exception: handler}``), or named as one (``unhandled_exception``)."""
         func = facts.node
         if not isinstance(func, cst.FunctionDef):
             return False
+        params = [p.name.value for p in func.params.params if p.name.value not in {"self", "cls", "request", "req"}]
+        if params[:1] != [name]:
+            return False
+        handled: cst.BaseExpression | None = None
         for decorator in func.decorators:
             call = decorator.decorator
-            if not isinstance(call, cst.Call) or not call.args:
-                continue
-            if (dotted_name(call.func) or "").split(".")[-1] not in ERROR_HANDLER_DECORATORS:
-                continue
-            params = [p.name.value for p in func.params.params if p.name.value not in {"self", "cls", "request", "req"}]
-            if params[:1] != [name]:
-                return False
-            handled = call.args[0].value
-            if isinstance(handled, cst.Integer):
-                return None  # errorhandler(500): a werkzeug HTTPException with a generic message
-            full = self.context.imports.qualify(handled)
-            confidence = classify_exception(full) if full else None
-            return CaughtType(full.split(".")[-1], confidence) if confidence and full else None
-        return False
+            if isinstance(call, cst.Call) and call.args and \
+                    (dotted_name(call.func) or "").split(".")[-1] in ERROR_HANDLER_DECORATORS:
+                handled = call.args[0].value
+        if handled is None:
+            handled = self._registrations().get(func.name.value)
+        if handled is None:
+            return CaughtType("exception", "MEDIUM") if HANDLER_NAME.search(func.name.value) else False
+        if isinstance(handled, cst.Integer):
+            return None  # errorhandler(500): a werkzeug HTTPException with a generic message
+        full = self.context.imports.qualify(handled)
+        confidence = classify_exception(full) if full else None
+        return CaughtType(full.split(".")[-1], confidence) if confidence and full else None
+
+    def _registrations(self) -> dict[str, cst.BaseExpression]:
+        """Handler function name -> exception type, from this module's registrations."""
+        if self._registered is None:
+            found: dict[str, cst.BaseExpression] = {}
+
+            def enter(node: cst.CSTNode) -> bool:
+                if isinstance(node, cst.Call) and len(node.args) >= 2 and \
+                        (dotted_name(node.func) or "").split(".")[-1] in ERROR_HANDLER_DECORATORS | {"add_exception_handler"}:
+                    handler = dotted_name(node.args[1].value)
+                    if handler:
+                        found[handler.split(".")[-1]] = node.args[0].value
+                if isinstance(node, cst.DictElement) and isinstance(node.value, cst.Name) and \
+                        isinstance(node.key, (cst.Name, cst.Attribute, cst.Integer)):
+                    key = dotted_name(node.key) or ""
+                    if isinstance(node.key, cst.Integer) or key.split(".")[-1].endswith(("Exception", "Error")):
+                        found.setdefault(node.value.value, node.key)
+                return True
+
+            walk(self.context.module, enter)
+            self._registered = found
+        return self._registered
 
     VALID = [
         # logged, then a generic message

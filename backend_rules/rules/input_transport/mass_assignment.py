@@ -15,7 +15,8 @@ from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.request_data import Payload, PayloadTracer, dumped_schema
 from backend_rules.analysis.walk import find
 from backend_rules.rule import Invalid, Rule, Valid
-from backend_rules.rules.input_transport.model_writes import CAMEL, INSTANCE_WRITES_POSITIONAL, model_write
+from backend_rules.rules.input_transport.admin_views import admin_only
+from backend_rules.rules.input_transport.model_writes import CAMEL, INSTANCE_WRITES_POSITIONAL, model_write, writes_model
 from backend_rules.rules.input_transport.model_exposure import exposed_fields
 from backend_rules.rules.input_transport.privileged_fields import FieldLookup, only_ownership, privileged
 
@@ -26,8 +27,8 @@ SCHEMA_BUILDERS = {"parse_obj", "model_validate", "parse_raw", "model_validate_j
 NOT_AN_ALLOW_LIST = re.compile(r"__table__|columns|_meta|__dict__|__mapper__|\bdir\(|\bvars\(|__annotations__"
                                r"|model_fields|__fields__|get_fields|hasattr")
 LOWER = {"HIGH": "MEDIUM", "MEDIUM": "LOW", "LOW": "LOW"}
-# Decorators and permission classes that keep a view to administrators.
-ADMIN_ONLY = re.compile(r"admin|staff|superuser", re.IGNORECASE)
+SCALAR_CASTS = {"bool", "int", "str", "float", "Decimal"}
+PRIVILEGED_MESSAGE = "privileged field `{field}` is taken from `{source}`: a client can grant it to itself; set it server-side"
 RANK = {"LOW": 0, "MEDIUM": 1, "HIGH": 2}
 
 
@@ -103,13 +104,15 @@ class MassAssignment(Rule):
     @classmethod
     def may_fire(cls, tree: ast.Module) -> bool:
         for call in nodes(tree, ast.Call):
-            if any(kw.arg is None or kw.arg == "defaults" for kw in call.keywords):
+            if any(kw.arg is None or kw.arg == "defaults" or privileged({kw.arg}) for kw in call.keywords):
                 return True
             func = call.func
             if isinstance(func, ast.Name) and func.id == "setattr":
                 return True
             if isinstance(func, ast.Attribute) and func.attr in WRITE_METHODS and call.args:
                 return True
+        if any(isinstance(t, ast.Attribute) and privileged({t.attr}) for a in nodes(tree, ast.Assign) for t in a.targets):
+            return True
         return any(node.name == "Meta" for node in nodes(tree, ast.ClassDef))
 
     def __init__(self, context: Any) -> None:
@@ -128,6 +131,10 @@ class MassAssignment(Rule):
         if isinstance(node.func, cst.Name) and node.func.value == "setattr" and len(node.args) >= 2:
             self._setattr_loop(node)
             return
+        if writes_model(node, self._class_kind):
+            for arg in node.args:
+                if arg.keyword is not None:
+                    self._privileged_value(arg.keyword.value, arg.value)
         write = model_write(node, self._class_kind)
         if write is None:
             return
@@ -142,6 +149,29 @@ class MassAssignment(Rule):
             elif self._admin_only():
                 confidence = LOWER[confidence]
             self.report(argument, confidence=confidence, source=source, sink=write.call, fields=fields)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        """``user.is_admin = data.get("is_admin")``: a privileged field set from the payload."""
+        for target in node.targets:
+            attribute = target.target
+            if isinstance(attribute, cst.Attribute) and dotted_name(attribute.value) not in {"self", "cls", None}:
+                self._privileged_value(attribute.attr.value, node.value, at=attribute)
+
+    def _privileged_value(self, field: str, value: cst.BaseExpression, at: cst.CSTNode | None = None) -> None:
+        """A privilege field (not ownership) given a value the client chose."""
+        if not privileged({field}) or only_ownership({field}):
+            return
+        while isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in SCALAR_CASTS \
+                and value.args:
+            value = value.args[0].value
+        if not isinstance(value, (cst.Subscript, cst.Call, cst.Name, cst.BooleanOperation)):
+            return
+        facts, order, blocks = self._where()
+        payload = PayloadTracer(self.context.imports, facts).payload(value, order, blocks)
+        if payload is None:
+            return
+        confidence = "LOW" if self._admin_only() else "MEDIUM"
+        self.report(at or value, PRIVILEGED_MESSAGE.format(field=field, source=payload.text), confidence=confidence)
 
     def _class_kind(self, name: str) -> str:
         lookup = self.lookup
@@ -209,18 +239,7 @@ class MassAssignment(Rule):
         return None
 
     def _admin_only(self) -> bool:
-        """The enclosing view is for administrators (``@admins_only``, ``IsAdminUser``)."""
-        for parent in self.context.stack:
-            if isinstance(parent, (cst.FunctionDef, cst.ClassDef)):
-                for decorator in parent.decorators:
-                    if ADMIN_ONLY.search(cst.Module([]).code_for_node(decorator.decorator)):
-                        return True
-            if isinstance(parent, cst.ClassDef):
-                permissions = find(parent.body, lambda n: isinstance(n, cst.Assign) and any(
-                    isinstance(t.target, cst.Name) and t.target.value == "permission_classes" for t in n.targets))
-                if permissions is not None and ADMIN_ONLY.search(cst.Module([]).code_for_node(permissions)):
-                    return True
-        return False
+        return admin_only(self.context.stack)
 
     def _deny_listed(self, node: cst.BaseExpression) -> bool:
         """``data.pop("is_admin", None)`` / ``del data["role"]`` before the write: a deny-list of

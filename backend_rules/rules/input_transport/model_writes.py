@@ -24,7 +24,7 @@ NOT_A_MODEL = re.compile(
 )
 SERVICE_RECEIVER = re.compile(r"(Service|Repository|Repo|Manager|Crud|CRUD|Dao|DAO|Helper|Client|Api|API)$")
 MANAGER_WRITES = {"create", "update", "get_or_create", "update_or_create", "acreate", "aupdate",
-                  "aget_or_create", "aupdate_or_create"}
+                  "aget_or_create", "aupdate_or_create", "create_user", "create_superuser", "acreate_user"}
 CLASS_WRITES = {"create", "insert", "update", "upsert", "new", "build", "create_or_update", "get_or_create"}
 QUERY_SEGMENTS = {"objects", "query", "filter", "filter_by", "where", "exclude", "all", "select_for_update",
                   "insert", "update", "using", "select", "get_queryset", "with_for_update"}
@@ -97,6 +97,17 @@ def _model_in(parts: list[str]) -> str | None:
     return None
 
 
+def writes_model(call: cst.Call, class_kind) -> bool:
+    """``call`` builds or saves a row whatever its arguments: ``User(...)``, ``objects.create(...)``,
+    ``serializer.save(...)``, ``User.create(...)``."""
+    func = call.func
+    last = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+    if CAMEL.match(last):
+        kind = class_kind(last)
+        return kind != "schema" and (kind == "model" or not NOT_A_MODEL.search(last))
+    return isinstance(func, cst.Attribute) and last in MANAGER_WRITES | CLASS_WRITES | {"save", "asave"}
+
+
 def model_write(call: cst.Call, class_kind) -> ModelWrite | None:
     """What ``call`` writes, or None. ``class_kind(name)`` says "model", "schema" or "unknown"
     (and "unknown-in-known-project" when the project's models are known and this is not one)."""
@@ -120,6 +131,8 @@ def model_write(call: cst.Call, class_kind) -> ModelWrite | None:
     defaults = tuple(arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == "defaults")
     if method in {"update_or_create", "get_or_create", "aupdate_or_create", "aget_or_create"} and defaults:
         return ModelWrite(text, defaults, False, "HIGH", model)  # objects.update_or_create(defaults=data)
+    if method in {"save", "asave"} and double and parts and "serializer" in parts[-1].lower():
+        return ModelWrite(text, double, True, "HIGH", None)  # serializer.save(**request.data) skips validation
     if method in MANAGER_WRITES | CLASS_WRITES and double:
         if "objects" in parts or set(parts[1:]) & QUERY_SEGMENTS:
             return ModelWrite(text, double, True, "HIGH", model)
