@@ -25,7 +25,10 @@ class Binding:
     """One way ``name`` got a value: ``value`` is None when the source cannot be seen."""
 
     order: int
-    kind: str  # "=", "+=", "append", "extend", "param", "loop", "with", "unpack", "other"
+    # "=", "+=", "append", "extend", "param", "loop", "with", "unpack", "other". For "loop" the
+    # value is the iterable; for "unpack" it is None and ``node`` is the Assign (its value is the
+    # right-hand side). :func:`target_path` says where in a For's or Assign's target a name sits.
+    kind: str
     value: cst.BaseExpression | None
     node: cst.CSTNode
     blocks: tuple[int, ...] = ()  # the blocks (indented suites) that hold the binding, outermost first
@@ -42,6 +45,10 @@ class ScopeFacts:
     params: set[str] = field(default_factory=set)
     functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
     classes: dict[str, cst.ClassDef] = field(default_factory=dict)
+    # Keys added to a name after it was bound (``d[k] = v``: the key; ``d.update(x)``,
+    # ``d.setdefault(k, v)``: the argument), so a dict literal's keys are only its own keys when
+    # nothing was added.
+    key_writes: dict[str, list[Binding]] = field(default_factory=lambda: defaultdict(list))
 
     def order_of(self, stack: list[cst.CSTNode]) -> int:
         """Statement order of the innermost statement of this scope on ``stack``."""
@@ -82,7 +89,7 @@ _COMPARE_OPS = {
 }
 
 
-def constant_value(node: cst.BaseExpression, facts: "ScopeFacts | None" = None, depth: int = 0) -> object:
+def constant_value(node: cst.BaseExpression, facts: ScopeFacts | None = None, depth: int = 0) -> object:
     """The value of a constant expression (literals, arithmetic, comparisons, names bound once to
     a constant), or UNKNOWN. Lets ``x if 7 * 42 - num > 200 else y`` pick its branch."""
     if depth > 8:
@@ -131,6 +138,23 @@ def _target_names(target: cst.BaseExpression) -> list[str]:
     return []
 
 
+def target_path(name: str, target: cst.BaseExpression) -> tuple[int, ...] | None:
+    """Where ``name`` sits in an assignment or loop target: ``()`` for the whole value, ``(1, 0)``
+    for ``b`` in ``a, (b, c)``; None when it is not there or sits behind a star."""
+    if isinstance(target, cst.Name):
+        return () if target.value == name else None
+    if isinstance(target, (cst.Tuple, cst.List)):
+        for index, element in enumerate(target.elements):
+            if isinstance(element, cst.StarredElement):
+                if _target_names(element) and name in _target_names(element):
+                    return None
+                continue
+            inner = target_path(name, element.value)
+            if inner is not None:
+                return (index, *inner)
+    return None
+
+
 def _exits(body: cst.BaseSuite) -> bool:
     """The block ends the function or request: raise, return, abort(...), continue."""
     statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
@@ -155,7 +179,8 @@ def validated_names(test: cst.BaseExpression, negated: bool) -> list[str]:
     """Names that ``test`` proves to be allowed values when it is ``not negated`` true.
 
     ``x in ALLOWED`` (true branch), ``x not in ALLOWED`` (false branch), ``re.fullmatch(p, x)``,
-    ``x.isidentifier()``. ``negated`` flips which branch is being asked about.
+    ``x.isidentifier()``. ``negated`` flips which branch is being asked about. An attribute chain
+    checked the same way (``f.key in COLUMNS``) is returned dotted.
     """
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         return validated_names(test.expression, not negated)
@@ -165,11 +190,19 @@ def validated_names(test: cst.BaseExpression, negated: bool) -> list[str]:
         return validated_names(test.left, True) + validated_names(test.right, True)
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         operator = test.comparisons[0].operator
-        if isinstance(test.left, cst.Name):
+        comparator = test.comparisons[0].comparator
+        if isinstance(comparator, cst.Name) and comparator.value == "None" and isinstance(test.left, cst.Call):
+            # ``PATTERN.fullmatch(x) is None`` is ``not PATTERN.fullmatch(x)``
+            if isinstance(operator, cst.Is):
+                return validated_names(test.left, not negated)
+            if isinstance(operator, cst.IsNot):
+                return validated_names(test.left, negated)
+        checked = dotted_name(test.left)  # a name, or an attribute chain (``f.key``)
+        if checked is not None:
             if isinstance(operator, cst.In) and not negated:
-                return [test.left.value]
+                return [checked]
             if isinstance(operator, cst.NotIn) and negated:
-                return [test.left.value]
+                return [checked]
         return []
     if isinstance(test, cst.Call) and not negated:
         name = dotted_name(test.func) or ""
@@ -243,6 +276,10 @@ class _Collector(Visitor):
                     if isinstance(left.value, cst.Name) and not isinstance(left, cst.StarredElement):
                         self._bind(left.value.value, "=", right.value, node)
                 continue
+            if isinstance(target.target, cst.Subscript) and isinstance(target.target.value, cst.Name):
+                index = target.target.slice[0].slice if len(target.target.slice) == 1 else None
+                key = index.value if isinstance(index, cst.Index) else None
+                self._write_key(target.target.value.value, "item", key, node)
             names = _target_names(target.target)
             single = isinstance(target.target, cst.Name)
             for name in names:
@@ -274,6 +311,12 @@ class _Collector(Visitor):
         if node.name is not None and isinstance(node.name.name, cst.Name):
             self._bind(node.name.name.value, "other", None, node)
 
+    def _write_key(self, name: str, kind: str, key: cst.BaseExpression | None, node: cst.CSTNode) -> None:
+        """``kind``: "item" (``d[k] = v``, value: the key), "update" (value: the call),
+        "setdefault" (value: the key)."""
+        if not self.dead:
+            self.facts.key_writes[name].append(Binding(self.current, kind, key, node, tuple(self.blocks)))
+
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and node.args:
@@ -282,6 +325,10 @@ class _Collector(Visitor):
                 self._bind(func.value.value, "append", node.args[-1].value, node)
             elif method == "extend":
                 self._bind(func.value.value, "extend", node.args[0].value, node)
+            elif method == "update":
+                self._write_key(func.value.value, "update", node, node)
+            elif method == "setdefault":
+                self._write_key(func.value.value, "setdefault", node.args[0].value, node)
 
     def visit_If(self, node: cst.If) -> None:
         if _exits(node.body):

@@ -1,179 +1,143 @@
 """Is a string built from values an attacker could control, and if so, where and how?
 
 Used by the SQL-injection rules at a sink: it follows local names back through their assignments
-(``+=`` included), into helpers of the same module that return the string, and through
-``str.join`` of lists grown with ``append``. What counts as safe is what a reviewer accepts: literals,
-constants, numbers (``int(...)``, ``%d``, ``len``), quoting helpers (``quote_name``,
-``sql.Identifier``), generated placeholder lists (``", ".join(["%s"] * n)``), allow-listed names.
+(``+=`` included), into helpers of the same module that return the string (reading their
+parameters as the call's arguments), through ``str.join`` of lists grown with ``append``, and into
+closures. What counts as safe is what a reviewer accepts: literals, constants (``UPPER_CASE``
+names, members of classes and enums, module-level literal collections looped over), numbers
+(``int(...)``, ``%d``, ``len``, parameters declared ``int``/``UUID``/an enum), quoting helpers
+(``quote_name``, ``sql.Identifier``), character allow-lists (``re.sub("[^a-z0-9_]", "", x)``,
+``slugify``), generated placeholder lists (``", ".join(["%s"] * n)``), a dict literal's own keys,
+SQL the ORM compiled (``qs.query.sql_with_params()``), allow-listed names and attributes.
+
+``depth`` counts hops through names and helpers, never syntax: a statement written as twenty
+implicitly concatenated lines is as deep as one line.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 import libcst as cst
 
-from backend_rules.analysis.dataflow import (
-    UNKNOWN, Binding, ScopeFacts, constant_value, enclosing_class, enclosing_scope, guarding_tests,
-)
+from backend_rules.analysis.collection_safety import CollectionSafety
+from backend_rules.analysis.dataflow import UNKNOWN, Binding, constant_value, enclosing_class, guarding_tests
 from backend_rules.analysis.imports import dotted_name
-from backend_rules.analysis.walk import Visitor
-
-MAX_DEPTH = 6
-CONSTANT_NAME = re.compile(r"^_*[A-Z][A-Z0-9_]*$")
-NUMERIC_SPEC = re.compile(r"[dfFeEgGxXobn%]$")
-PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([a-zA-Z%])")
-SAFE_CALLS = {
-    "int", "float", "bool", "len", "abs", "round", "ord", "hex", "oct", "bin", "id", "hash", "range",
-    "Decimal", "uuid4", "uuid1", "count", "sum", "math.floor", "math.ceil",
-}
-SAFE_CALL_WORDS = ("quote", "escape", "identifier", "placeholder", "literal", "sanitize", "sanitise")
-TRANSPARENT_CALLS = {"str", "SQL", "dedent", "cleandoc", "textwrap.dedent", "inspect.cleandoc"}
-STRING_METHODS = {"strip", "lstrip", "rstrip", "lower", "upper", "title", "casefold", "rstrip", "replace", "expandtabs"}
-SAFE_ATTRIBUTES = {"db_table", "__tablename__", "pk", "id"}
-# Names that hold SQL text already composed elsewhere (``inner_sql``, ``lhs_sql``): joining them is
-# composition, not interpolation; whatever built them is checked where it was built.
-SQL_FRAGMENT_NAME = re.compile(r"(?i)(^|_)sqls?($|_)")
-# Attribute chains through these read request data (``request.args``, ``self.request.GET``...).
-REQUEST_WORDS = {
-    "request", "req", "args", "form", "json", "GET", "POST", "query_params", "params", "cookies",
-    "headers", "body", "files", "kwargs", "cleaned_data", "validated_data", "path_params", "environ",
-    "argv", "data", "stdin", "payload", "input",
-}
+from backend_rules.analysis.string_builds import BuildFinder
+from backend_rules.analysis.string_values import (
+    CONSTANT_NAME, MAX_DEPTH, NUMERIC_SPEC, PERCENT_SPEC, REQUEST_OBJECTS, REQUEST_WORDS, SAFE_ATTRIBUTES, SAFE_CALL_WORDS,
+    SAFE_CALLS, SQL_FRAGMENT_NAME, STRING_METHODS, TRANSPARENT_CALLS, Env, argument_for, call_name,
+    StringBuild, is_allow_list_pattern, literal_text, loop_path, orm_compiled, returned_values, typed_safe,
+)
 
 
-@dataclass(frozen=True)
-class StringBuild:
-    """An unsafe piece ``culprit`` was joined into a string by ``how`` at ``node``."""
-
-    how: str
-    node: cst.CSTNode
-    culprit: cst.CSTNode
-    helper: str | None = None
-
-
-@dataclass(frozen=True)
-class Env:
-    """Where names are looked up: a scope, the statement order we are at, extra validated names."""
-
-    facts: ScopeFacts
-    order: int
-    guarded: frozenset[str] = frozenset()
-    blocks: tuple[int, ...] | None = None  # blocks holding the point of view (for kills)
-
-
-def code_of(node: cst.CSTNode) -> str:
-    try:
-        text = cst.Module(body=[]).code_for_node(node)
-    except Exception:  # pragma: no cover - every expression renders
-        return "?"
-    text = " ".join(text.split())
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def literal_text(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.SimpleString):
-        try:
-            value = node.evaluated_value
-        except Exception:  # pragma: no cover - defensive: odd prefixes
-            return node.value
-        return value.decode("latin-1") if isinstance(value, bytes) else value
-    if isinstance(node, cst.ConcatenatedString):
-        left, right = literal_text(node.left), literal_text(node.right)
-        return None if left is None or right is None else left + right
-    return None
-
-
-class StringAnalyzer:
+class StringAnalyzer(CollectionSafety, BuildFinder):
     """Answers questions about string expressions as seen from one point of one file."""
 
     def __init__(self, context, stack: list[cst.CSTNode]) -> None:
         self.context = context
         self.module_facts = context.scope_facts(stack[0])
-        scope = enclosing_scope(stack)
-        facts = context.scope_facts(scope)
-        self.env = Env(facts, facts.order_of(stack), frozenset(guarding_tests(stack)), facts.blocks_of(stack))
+        self.env = self._env_at(stack)
         cls = enclosing_class(stack)
         self.class_facts = context.scope_facts(cls) if cls is not None else None
+        self._memo: dict[tuple, bool] = {}
+        self._collected: list[StringBuild] | None = None
+
+    def _env_at(self, stack: list[cst.CSTNode]) -> Env:
+        """The innermost function's scope at this point, with enclosing functions as parents."""
+        functions = [n for n in stack if isinstance(n, (cst.FunctionDef, cst.Lambda))]
+        parent: Env | None = None
+        for outer in functions[:-1]:
+            parent = Env(self.context.scope_facts(outer), 1 << 30, parent=parent)
+        scope = functions[-1] if functions else stack[0]
+        facts = self.context.scope_facts(scope)
+        return Env(facts, facts.order_of(stack), frozenset(guarding_tests(stack)), facts.blocks_of(stack), parent)
 
     # ----- names --------------------------------------------------------------------------
-    def _bindings(self, name: str, env: Env) -> tuple[list[Binding], Env]:
+    def bindings(self, name: str, env: Env) -> list[tuple[Binding, Env]]:
+        """The bindings of ``name`` that reach ``env``, each with the environment its value is
+        read in (the scope at the binding's own statement)."""
         found = env.facts.bindings_before(name, env.order, env.blocks)
-        if found or env.facts is self.module_facts:
-            return found, env
-        module_env = Env(self.module_facts, 1 << 30)
-        return self.module_facts.bindings.get(name, []), module_env
+        if not found:
+            if env.parent is not None:
+                return self.bindings(name, env.parent)
+            if env.facts is self.module_facts:
+                return []
+            return self.bindings(name, Env(self.module_facts, 1 << 30))
+        result = []
+        for b in found:
+            if b.kind == "param" and env.call is not None and isinstance(b.node, cst.Param):
+                argument = self._argument(b.node, env)
+                if argument is not None:
+                    result.append(argument)
+                    continue
+            result.append((b, Env(env.facts, b.order if b.kind != "param" else env.order, env.guarded, b.blocks,
+                                  env.parent, env.call)))
+        return result
+
+    def _argument(self, param: cst.Param, env: Env) -> tuple[Binding, Env] | None:
+        """A helper's parameter as the call being followed fills it: the argument (read at the
+        call), else the default; None for ``*args``/``**kwargs`` and unknown positions."""
+        call, caller = env.call  # type: ignore[misc]
+        function = env.facts.node
+        if not isinstance(function, cst.FunctionDef):
+            return None
+        positional = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+        if positional and positional[0] in {"self", "cls"} and isinstance(call.func, cst.Attribute):
+            positional = positional[1:]
+        name = param.name.value
+        value = argument_for(call, name, positional.index(name) if name in positional else None)
+        if value is not None:
+            return Binding(0, "=", value, value), caller
+        if param.default is not None and not any(a.star for a in call.args):
+            return Binding(0, "=", param.default, param), Env(self.module_facts, 1 << 30)
+        return None
+
+    def _bindings(self, name: str, env: Env) -> tuple[list[Binding], Env]:
+        """Bindings and the scope they live in (for callers that read them as a group)."""
+        found = self.bindings(name, env)
+        if not found:
+            return [], env
+        where = found[0][1]
+        return [b for b, _ in found], Env(where.facts, env.order if where.facts is env.facts else 1 << 30,
+                                            env.guarded, None, where.parent)
+
+    def is_imported(self, name: str) -> bool:
+        return name in self.context.imports.names
 
     def _name_is_safe(self, name: str, env: Env, depth: int) -> bool:
         if name in {"True", "False", "None"} or CONSTANT_NAME.match(name) or SQL_FRAGMENT_NAME.search(name):
             return True
         if name in env.guarded or env.facts.is_validated(name, env.order):
             return True
-        bindings, where = self._bindings(name, env)
-        if not bindings:
-            return False
-        for binding in bindings:
-            if binding.kind in {"=", "+="} and binding.value is not None:
-                if not self.is_safe(binding.value, where, depth + 1):
-                    return False
-            elif binding.kind in {"append", "extend"}:
-                continue
-            elif binding.kind == "loop" and binding.value is not None:
-                if not self._iterable_is_safe(binding.value, where, depth + 1):
-                    return False
-            else:
-                return False
-        return True
+        key = ("name", name, env.key)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = False  # a cycle is not proof of safety
+        found = self.bindings(name, env)
+        if not found:
+            result = self.is_imported(name) and name not in REQUEST_OBJECTS
+        else:
+            result = all(self._binding_is_safe(name, b, where, depth + 1) for b, where in found)
+        self._memo[key] = result
+        return result
 
-    def _iterable_is_safe(self, node: cst.BaseExpression, env: Env, depth: int) -> bool:
-        """Every element the iterable can yield is safe."""
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
-            return all(
-                not isinstance(e, cst.StarredElement) and self.is_safe(e.value, env, depth + 1)
-                for e in node.elements
-            )
-        if isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
-            return self.is_safe(node.elt, self._comprehension_env(node, env, depth), depth + 1)
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
-            return self._iterable_is_safe(node.left, env, depth) or self._iterable_is_safe(node.right, env, depth)
-        if isinstance(node, cst.SimpleString):  # "?" * n, iterating characters of a literal
+    def _binding_is_safe(self, name: str, binding: Binding, env: Env, depth: int) -> bool:
+        if binding.kind in {"=", "+="} and binding.value is not None:
+            return self.is_safe(binding.value, env, depth)
+        if binding.kind in {"append", "extend"}:
             return True
-        if isinstance(node, cst.Call):
-            name = dotted_name(node.func) or ""
-            if name in {"range", "enumerate"} and name == "range":
-                return True
-            if name in {"list", "tuple", "sorted", "set"} and node.args:
-                return self._iterable_is_safe(node.args[0].value, env, depth + 1)
-            if name.endswith((".keys", ".values", ".items")) and isinstance(node.func, cst.Attribute):
-                return self.is_safe(node.func.value, env, depth + 1)
-        if isinstance(node, cst.Name):
-            if CONSTANT_NAME.match(node.value):
-                return True
-            bindings, where = self._bindings(node.value, env)
-            if not bindings:
-                return False
-            for binding in bindings:
-                if binding.kind in {"=", "+=", "extend"} and binding.value is not None:
-                    if not self._iterable_is_safe(binding.value, where, depth + 1):
-                        return False
-                elif binding.kind == "append" and binding.value is not None:
-                    if not self.is_safe(binding.value, where, depth + 1):
-                        return False
-                else:
-                    return False
+        if binding.kind == "loop" and binding.value is not None:
+            path = loop_path(name, binding.node)
+            return path is not None and self._element_safe(binding.value, path, env, depth)
+        if binding.kind == "unpack" and isinstance(binding.node, cst.Assign):
+            return self._unpacked_safe(name, binding.node, env, depth)
+        if binding.kind == "other" and isinstance(binding.node, (cst.ClassDef, cst.FunctionDef)):
             return True
+        if binding.kind == "param" and isinstance(binding.node, cst.Param):
+            param = binding.node
+            return typed_safe(param.annotation.annotation if param.annotation else None) or (
+                param.annotation is None and isinstance(param.default, (cst.Integer, cst.Float))
+            )  # def page(n=20): a number unless the caller says otherwise
         return False
-
-    def _comprehension_env(self, node: cst.BaseExpression, env: Env, depth: int) -> Env:
-        """Comprehension targets over safe iterables are safe inside the element."""
-        guarded = set(env.guarded)
-        for_in = getattr(node, "for_in", None)
-        while for_in is not None:
-            if self._iterable_is_safe(for_in.iter, env, depth + 1):
-                guarded.update(_names_in_target(for_in.target))
-            for_in = for_in.inner_for_in
-        return Env(env.facts, env.order, frozenset(guarded), env.blocks)
 
     # ----- safety -------------------------------------------------------------------------
     def is_safe(self, node: cst.BaseExpression, env: Env | None = None, depth: int = 0) -> bool:
@@ -184,7 +148,7 @@ class StringAnalyzer:
         if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis)):
             return True
         if isinstance(node, cst.ConcatenatedString):
-            return self.is_safe(node.left, env, depth + 1) and self.is_safe(node.right, env, depth + 1)
+            return self.is_safe(node.left, env, depth) and self.is_safe(node.right, env, depth)
         if isinstance(node, cst.FormattedString):
             return all(
                 self._formatted_part_safe(part, env, depth)
@@ -198,23 +162,25 @@ class StringAnalyzer:
             return self._call_is_safe(node, env, depth)
         if isinstance(node, cst.BinaryOperation):
             if isinstance(node.operator, (cst.Add, cst.Modulo)):
-                return self.is_safe(node.left, env, depth + 1) and (
-                    self.is_safe(node.right, env, depth + 1)
+                return self.is_safe(node.left, env, depth) and (
+                    self.is_safe(node.right, env, depth)
                     or (isinstance(node.operator, cst.Modulo) and self._only_numeric_specs(node.left, env))
                 )
             return True  # arithmetic and repetition yield numbers or repeated safe text
         if isinstance(node, (cst.Comparison, cst.UnaryOperation)):
             return True
         if isinstance(node, (cst.BooleanOperation, cst.IfExp)):
-            return all(self.is_safe(option, env, depth + 1) for option in self._outcomes(node, env))
+            return all(self.is_safe(option, env, depth) for option in self._outcomes(node, env))
         if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
-            return all(self.is_safe(e.value, env, depth + 1) for e in node.elements)
+            return all(self.is_safe(e.value, env, depth) for e in node.elements)
         if isinstance(node, cst.Dict):
             return all(
-                isinstance(e, cst.DictElement) and self.is_safe(e.value, env, depth + 1) for e in node.elements
+                isinstance(e, cst.DictElement) and self.is_safe(e.value, env, depth) for e in node.elements
             )
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            return self._iterable_is_safe(node, env, depth)
         if isinstance(node, cst.Subscript):
-            return self._constant_collection(node.value, env)
+            return self._constant_collection(node.value, env) or _compiled_sql_part(node, self, env)
         if isinstance(node, cst.Await):
             return False
         return False
@@ -243,7 +209,7 @@ class StringAnalyzer:
             spec = "".join(p.value for p in part.format_spec if isinstance(p, cst.FormattedStringText))
             if NUMERIC_SPEC.search(spec):
                 return True
-        return self.is_safe(part.expression, env, depth + 1)
+        return self.is_safe(part.expression, env, depth)
 
     def _attribute_is_safe(self, node: cst.Attribute, env: Env, depth: int) -> bool:
         attr = node.attr.value
@@ -256,6 +222,8 @@ class StringAnalyzer:
         chain = dotted_name(node) or ""
         if "._meta." in f".{chain}.":
             return True
+        if chain and (chain in env.guarded or env.facts.is_validated(chain, env.order)):
+            return True  # ``if f.key not in COLUMNS: raise``
         if isinstance(node.value, cst.Name) and node.value.value in {"self", "cls"} and self.class_facts:
             bindings = self.class_facts.bindings.get(attr)
             if bindings and all(b.kind == "=" and b.value is not None for b in bindings):
@@ -264,13 +232,18 @@ class StringAnalyzer:
         if not chain or any(part in REQUEST_WORDS for part in chain.split(".")):
             return False
         # Object state and configuration (``self.x``, ``connection.features.y``, ``settings.Z``)
-        # is set by the program, not the caller; a chain rooted in a parameter or an unsafe local
+        # is set by the program, not the caller; so are members of classes and enums
+        # (``State.accepted.value``). A chain rooted in a parameter or an unsafe local
         # (``user.name``) carries whatever the caller passed.
         root = chain.split(".")[0]
         if root in {"self", "cls"}:
             return True
-        bindings, _ = self._bindings(root, env)
-        return not bindings or self._name_is_safe(root, env, depth + 1)
+        found = self.bindings(root, env)
+        if not found:
+            return root not in REQUEST_OBJECTS
+        if all(b.kind == "other" and isinstance(b.node, cst.ClassDef) for b, _ in found):
+            return True
+        return self._name_is_safe(root, env, depth)
 
     def _call_is_safe(self, node: cst.Call, env: Env, depth: int) -> bool:
         name, last = call_name(node)
@@ -286,29 +259,58 @@ class StringAnalyzer:
                 for b in bindings
             ):
                 return True
+        if self._allow_list_substitution(node, env, depth):
+            return True
         if last in {"min", "max"}:
-            return all(self.is_safe(a.value, env, depth + 1) for a in node.args)
+            return all(self.is_safe(a.value, env, depth) for a in node.args)
         if name in TRANSPARENT_CALLS or last in TRANSPARENT_CALLS:
-            return all(self.is_safe(a.value, env, depth + 1) for a in node.args)
+            return all(self.is_safe(a.value, env, depth) for a in node.args)
         if isinstance(node.func, cst.Attribute):
             receiver = node.func.value
             if last == "replace":
-                return self.is_safe(receiver, env, depth + 1) and all(
-                    self.is_safe(a.value, env, depth + 1) for a in node.args
-                )
+                return self.is_safe(receiver, env, depth) and all(self.is_safe(a.value, env, depth) for a in node.args)
             if last in STRING_METHODS:
-                return self.is_safe(receiver, env, depth + 1)
+                return self.is_safe(receiver, env, depth)
             if last == "join":
-                return self.is_safe(receiver, env, depth + 1) and bool(node.args) and self._iterable_is_safe(
-                    node.args[0].value, env, depth + 1
+                return self.is_safe(receiver, env, depth) and bool(node.args) and self._iterable_is_safe(
+                    node.args[0].value, env, depth
                 )
             if last == "format":
-                return self.is_safe(receiver, env, depth + 1) and all(
-                    self.is_safe(a.value, env, depth + 1) for a in node.args
-                )
+                return self.is_safe(receiver, env, depth) and all(self.is_safe(a.value, env, depth) for a in node.args)
+            if last in {"substitute", "safe_substitute"}:
+                return self.is_safe(receiver, env, depth) and all(self.is_safe(a.value, env, depth) for a in node.args)
             if last == "get" and self._constant_collection(receiver, env):
                 return True
+        helper = self._helper(node, env)
+        if helper is not None and depth < MAX_DEPTH:
+            function, helper_env = helper
+            returns = returned_values(function)
+            return bool(returns) and all(self.is_safe(r, helper_env, depth + 1) for r in returns)
         return False
+
+    def _allow_list_substitution(self, node: cst.Call, env: Env, depth: int) -> bool:
+        """``re.sub("[^a-zA-Z0-9_]", "", x)`` or ``NOT_IDENT.sub("", x)``: only identifier
+        characters are left, whatever ``x`` was."""
+        name, last = call_name(node)
+        args = [a.value for a in node.args if a.keyword is None and not a.star]
+        if name in {"re.sub", "regex.sub"} or (last == "sub" and self.context.imports.qualify(node.func) in {"re.sub", "regex.sub"}):
+            return len(args) >= 3 and is_allow_list_pattern(self._pattern_text(args[0], env)) and self.is_safe(args[1], env, depth)
+        if last == "sub" and isinstance(node.func, cst.Attribute) and len(args) >= 2:
+            return is_allow_list_pattern(self._pattern_text(node.func.value, env)) and self.is_safe(args[0], env, depth)
+        return False
+
+    def _pattern_text(self, node: cst.BaseExpression, env: Env) -> str | None:
+        """The regex a literal, a ``re.compile(...)`` or a name bound to either holds."""
+        text = literal_text(node)
+        if text is not None:
+            return text
+        if isinstance(node, cst.Call) and call_name(node)[1] == "compile" and node.args:
+            return literal_text(node.args[0].value)
+        if isinstance(node, cst.Name):
+            found = self.bindings(node.value, env)
+            if len(found) == 1 and found[0][0].kind == "=" and found[0][0].value is not None:
+                return self._pattern_text(found[0][0].value, found[0][1])
+        return None
 
     def _constant_collection(self, node: cst.BaseExpression, env: Env) -> bool:
         """A literal dict/list/tuple, or a name bound only to one: lookups in it are safe."""
@@ -345,39 +347,38 @@ class StringAnalyzer:
                 p.value if isinstance(p, cst.FormattedStringText) else "{}" for p in node.parts
             )
         if isinstance(node, cst.ConcatenatedString):
-            return self.literal_fragments(node.left, env, depth + 1) + self.literal_fragments(node.right, env, depth + 1)
+            return self.literal_fragments(node.left, env, depth) + self.literal_fragments(node.right, env, depth)
         if isinstance(node, cst.BinaryOperation):
-            return self.literal_fragments(node.left, env, depth + 1) + " " + self.literal_fragments(node.right, env, depth + 1)
+            return self.literal_fragments(node.left, env, depth) + " " + self.literal_fragments(node.right, env, depth)
         if isinstance(node, cst.IfExp):
-            return self.literal_fragments(node.body, env, depth + 1) + " " + self.literal_fragments(node.orelse, env, depth + 1)
+            return self.literal_fragments(node.body, env, depth) + " " + self.literal_fragments(node.orelse, env, depth)
         if isinstance(node, cst.Call):
             name, last = call_name(node)
-            if isinstance(node.func, cst.Attribute) and last in STRING_METHODS | {"format", "join"}:
-                parts = [self.literal_fragments(node.func.value, env, depth + 1)]
+            if isinstance(node.func, cst.Attribute) and last in STRING_METHODS | {"format", "join", "substitute", "safe_substitute"}:
+                parts = [self.literal_fragments(node.func.value, env, depth)]
                 if last == "join" and node.args and isinstance(node.args[0].value, cst.Name):
                     parts += self._list_fragments(node.args[0].value, env, depth)
                 elif last == "join" and node.args and isinstance(node.args[0].value, (cst.List, cst.Tuple)):
-                    parts += [self.literal_fragments(e.value, env, depth + 1) for e in node.args[0].value.elements]
+                    parts += [self.literal_fragments(e.value, env, depth) for e in node.args[0].value.elements]
                 return " ".join(parts)
-            if (name in TRANSPARENT_CALLS or last in TRANSPARENT_CALLS) and node.args:
-                return self.literal_fragments(node.args[0].value, env, depth + 1)
+            if (name in TRANSPARENT_CALLS or last in TRANSPARENT_CALLS or last == "Template") and node.args:
+                return self.literal_fragments(node.args[0].value, env, depth)
             helper = self._helper(node, env)
             if helper is not None:
                 function, helper_env = helper
-                return " ".join(self.literal_fragments(r, helper_env, depth + 1) for r in _returns(function))
+                return " ".join(self.literal_fragments(r, helper_env, depth + 1) for r in returned_values(function))
         if isinstance(node, cst.Name):
-            bindings, where = self._bindings(node.value, env)
             return " ".join(
                 self.literal_fragments(b.value, where, depth + 1)
-                for b in bindings if b.value is not None and b.kind in {"=", "+=", "append"}
+                for b, where in self.bindings(node.value, env)
+                if b.value is not None and b.kind in {"=", "+=", "append"}
             )
         return ""
 
     def _list_fragments(self, node: cst.Name, env: Env, depth: int) -> list[str]:
-        bindings, where = self._bindings(node.value, env)
         parts = []
-        for b in bindings:
-            if b.value is None:
+        for b, where in self.bindings(node.value, env):
+            if b.value is None or b.kind not in {"=", "+=", "append", "extend"}:
                 continue
             if isinstance(b.value, (cst.List, cst.Tuple)) and b.kind in {"=", "extend", "+="}:
                 parts += [self.literal_fragments(e.value, where, depth + 1) for e in b.value.elements]
@@ -385,170 +386,19 @@ class StringAnalyzer:
                 parts.append(self.literal_fragments(b.value, where, depth + 1))
         return parts
 
-    # ----- builds -------------------------------------------------------------------------
-    def unsafe_build(self, node: cst.BaseExpression, env: Env | None = None, depth: int = 0) -> StringBuild | None:
-        """Where ``node`` (a string) gets an unsafe value joined in, or None if it never does."""
-        env = env or self.env
-        if depth > MAX_DEPTH:
-            return None
-        if isinstance(node, cst.FormattedString):
-            for part in node.parts:
-                if isinstance(part, cst.FormattedStringExpression) and not self._formatted_part_safe(part, env, depth):
-                    return StringBuild("an f-string", node, part.expression)
-            return None
-        if isinstance(node, cst.ConcatenatedString):
-            return self.unsafe_build(node.left, env, depth + 1) or self.unsafe_build(node.right, env, depth + 1)
-        if isinstance(node, cst.BinaryOperation):
-            return self._binary_build(node, env, depth)
-        if isinstance(node, (cst.IfExp, cst.BooleanOperation)):
-            for option in self._outcomes(node, env):
-                inner = self.unsafe_build(option, env, depth + 1)
-                if inner:
-                    return inner
-            return None
-        if isinstance(node, cst.Call):
-            return self._call_build(node, env, depth)
-        if isinstance(node, cst.Name):
-            return self._name_build(node, env, depth)
-        return None
-
-    def _stringish(self, node: cst.BaseExpression, env: Env) -> bool:
-        return bool(self.literal_fragments(node, env).strip()) or isinstance(
-            node, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
-        )
-
-    def _binary_build(self, node: cst.BinaryOperation, env: Env, depth: int) -> StringBuild | None:
-        if isinstance(node.operator, cst.Add):
-            inner = self.unsafe_build(node.left, env, depth + 1) or self.unsafe_build(node.right, env, depth + 1)
-            if inner:
-                return inner
-            if not (self._stringish(node.left, env) or self._stringish(node.right, env)):
-                return None
-            for side in (node.left, node.right):
-                if not self.is_safe(side, env, depth + 1):
-                    return StringBuild("string concatenation", node, side)
-            return None
-        if isinstance(node.operator, cst.Modulo):
-            if not self._stringish(node.left, env):
-                return None
-            inner = self.unsafe_build(node.left, env, depth + 1)
-            if inner:
-                return inner
-            if self._only_numeric_specs(node.left, env):
-                return None
-            values = node.right
-            items: list[cst.BaseExpression]
-            if isinstance(values, cst.Tuple):
-                items = [e.value for e in values.elements]
-            elif isinstance(values, cst.Dict):
-                items = [e.value for e in values.elements if isinstance(e, cst.DictElement)]
-            else:
-                items = [values]
-            for item in items:
-                if not self.is_safe(item, env, depth + 1):
-                    return StringBuild("%-formatting", node, item)
-        return None
-
-    def _call_build(self, node: cst.Call, env: Env, depth: int) -> StringBuild | None:
-        name, last = call_name(node)
-        if isinstance(node.func, cst.Attribute):
-            receiver = node.func.value
-            if last in {"format", "join"} and _is_sql_composable(receiver):
-                # psycopg's sql.SQL(...).format(sql.Identifier(...)) quotes what it inserts.
-                return self.unsafe_build(receiver, env, depth + 1)
-            if last == "format" and self._stringish(receiver, env):
-                inner = self.unsafe_build(receiver, env, depth + 1)
-                if inner:
-                    return inner
-                for arg in node.args:
-                    if not self.is_safe(arg.value, env, depth + 1):
-                        return StringBuild("str.format()", node, arg.value)
-                return None
-            if last == "join" and node.args and self._stringish(receiver, env):
-                iterable = node.args[0].value
-                inner = self._elements_build(iterable, env, depth)
-                if inner:
-                    return inner
-                if not self._iterable_is_safe(iterable, env, depth + 1):
-                    return StringBuild("str.join()", node, iterable)
-                return None
-            if last == "replace" and len(node.args) >= 2:  # "... '[VALUE]'".replace("[VALUE]", x)
-                inner = self.unsafe_build(receiver, env, depth + 1)
-                if inner:
-                    return inner
-                if self._stringish(receiver, env) and not self.is_safe(node.args[1].value, env, depth + 1):
-                    return StringBuild("str.replace()", node, node.args[1].value)
-                return None
-            if last in STRING_METHODS:
-                return self.unsafe_build(receiver, env, depth + 1)
-        if (name in TRANSPARENT_CALLS or last in TRANSPARENT_CALLS) and node.args:
-            return self.unsafe_build(node.args[0].value, env, depth + 1)
-        helper = self._helper(node, env)
-        if helper is not None and depth < 3:
-            function, helper_env = helper
-            for value in _returns(function):
-                inner = self.unsafe_build(value, helper_env, depth + 1)
-                if inner:
-                    return StringBuild(inner.how, inner.node, inner.culprit, helper=function.name.value)
-        return None
-
-    def _elements_build(self, iterable: cst.BaseExpression, env: Env, depth: int) -> StringBuild | None:
-        """A build inside one of the pieces being joined (a list literal or a list grown by append)."""
-        if isinstance(iterable, (cst.List, cst.Tuple)):
-            for element in iterable.elements:
-                inner = self.unsafe_build(element.value, env, depth + 1)
-                if inner:
-                    return inner
-        if isinstance(iterable, cst.Name):
-            bindings, where = self._bindings(iterable.value, env)
-            for b in bindings:
-                if b.value is None:
-                    continue
-                if b.kind == "append":
-                    inner = self.unsafe_build(b.value, where, depth + 1)
-                else:
-                    inner = self._elements_build(b.value, where, depth + 1)
-                if inner:
-                    return inner
-        return None
-
-    def _name_build(self, node: cst.Name, env: Env, depth: int) -> StringBuild | None:
-        if node.value in env.guarded or env.facts.is_validated(node.value, env.order):
-            return None
-        bindings, where = self._bindings(node.value, env)
-        for binding in bindings:
-            if binding.value is None:
-                continue
-            if binding.kind == "=":
-                inner = self.unsafe_build(binding.value, where, depth + 1)
-                if inner:
-                    return inner
-            elif binding.kind == "+=":
-                if not self._accumulates_text(node.value, binding, bindings, where):
-                    continue  # stmt += lambda s: ... (SQLAlchemy lambdas), counters, lists
-                inner = self.unsafe_build(binding.value, where, depth + 1)
-                if inner:
-                    return inner
-                if not self.is_safe(binding.value, where, depth + 1):
-                    return StringBuild("+= concatenation", binding.node, binding.value)
-        return None
-
-    def _accumulates_text(self, name: str, binding: Binding, bindings: list[Binding], env: Env) -> bool:
-        """``name += value`` grows a string: the value or an earlier assignment is text."""
-        if isinstance(binding.value, cst.Lambda):
-            return False
-        if binding.value is not None and self._stringish(binding.value, env):
-            return True
-        return any(
-            b.kind == "=" and b.value is not None and b.order <= binding.order and self._stringish(b.value, env)
-            for b in bindings
-        )
-
     def _helper(self, node: cst.Call, env: Env) -> tuple[cst.FunctionDef, Env] | None:
-        """A function of this module (or method of the enclosing class) that the call invokes."""
+        """A function of this module (or nested here, or a method of the enclosing class) that the
+        call invokes, with the scope its body reads names in."""
         function: cst.FunctionDef | None = None
+        parent: Env | None = None
         if isinstance(node.func, cst.Name):
-            function = env.facts.functions.get(node.func.value) or self.module_facts.functions.get(node.func.value)
+            scope: Env | None = env
+            while scope is not None and function is None:
+                function = scope.facts.functions.get(node.func.value)
+                parent = scope if function is not None and scope.facts is not self.module_facts else None
+                scope = scope.parent
+            if function is None:
+                function = self.module_facts.functions.get(node.func.value)
         elif (
             isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name)
             and node.func.value.value in {"self", "cls"} and self.class_facts is not None
@@ -557,44 +407,25 @@ class StringAnalyzer:
         if function is None:
             return None
         facts = self.context.scope_facts(function)
-        return function, Env(facts, 1 << 30)
+        if parent is not None:
+            parent = Env(parent.facts, 1 << 30, parent=parent.parent, call=parent.call)
+        return function, Env(facts, 1 << 30, parent=parent, call=(node, env))
+
+    def helper_of(self, node: cst.Call) -> cst.FunctionDef | None:
+        """The same-module function (or method of this class) a call invokes, if any."""
+        found = self._helper(node, self.env)
+        return found[0] if found else None
 
 
-def _is_sql_composable(node: cst.BaseExpression) -> bool:
-    """``sql.SQL("...")`` (psycopg 2/3): its format/join compose quoted parts."""
-    return isinstance(node, cst.Call) and (dotted_name(node.func) or "").split(".")[-1] == "SQL"
-
-
-def call_name(node: cst.Call) -> tuple[str, str]:
-    """(dotted name of the callee or "", its last part) -- ``"x".join`` gives ("", "join")."""
-    name = dotted_name(node.func) or ""
-    if isinstance(node.func, cst.Attribute):
-        return name, node.func.attr.value
-    return name, name.split(".")[-1]
-
-
-def _names_in_target(target: cst.BaseExpression) -> list[str]:
-    if isinstance(target, cst.Name):
-        return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [n for e in target.elements for n in _names_in_target(e.value)]
-    return []
-
-
-class _ReturnCollector(Visitor):
-    def __init__(self, root: cst.CSTNode) -> None:
-        self.root = root
-        self.values: list[cst.BaseExpression] = []
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if node is not self.root and isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            return False
-        if isinstance(node, cst.Return) and node.value is not None:
-            self.values.append(node.value)
-        return True
-
-
-def _returns(function: cst.FunctionDef) -> list[cst.BaseExpression]:
-    collector = _ReturnCollector(function)
-    collector.walk(function)
-    return collector.values
+def _compiled_sql_part(node: cst.Subscript, analyzer: StringAnalyzer, env: Env) -> bool:
+    """``qs.query.sql_with_params()[0]`` or ``parts[0]`` of a name bound to such a call."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return False
+    index = node.slice[0].slice.value
+    if not (isinstance(index, cst.Integer) and index.value == "0"):
+        return False
+    value = node.value
+    if isinstance(value, cst.Name):
+        found = analyzer.bindings(value.value, env)
+        return bool(found) and all(b.kind == "=" and isinstance(b.value, cst.Call) and orm_compiled(b.value) for b, _ in found)
+    return isinstance(value, cst.Call) and orm_compiled(value)

@@ -9,10 +9,18 @@ import libcst as cst
 
 from backend_rules.analysis.ast_nodes import nodes
 from backend_rules.analysis.dataflow import enclosing_scope
-from backend_rules.analysis.string_building import StringAnalyzer, StringBuild
+from backend_rules.analysis.string_building import StringAnalyzer
+from backend_rules.analysis.string_values import StringBuild
 from backend_rules.analysis.walk import walk
 from backend_rules.rule import Invalid
-from backend_rules.rules.sql.sql_sink_rule import EXECUTE_METHODS, ORM_SINKS, SqlSinkRule, builds_strings, describe
+from backend_rules.rules.sql.sql_sink_rule import (
+    ALWAYS_NEEDS_SQL_TEXT,
+    EXECUTE_METHODS,
+    ORM_SINKS,
+    SqlSinkRule,
+    builds_strings,
+    passes_parameters,
+)
 
 SQL_STATEMENT = re.compile(
     r"(?is)^\W*(select\b.*\bfrom|insert\b.*\b(into|values)|update\b.*\bset|delete\b.*\bfrom|"
@@ -22,7 +30,14 @@ SQL_STATEMENT = re.compile(
 )
 STATEMENT_START = re.compile(r"(?i)^\W*(select|insert|update|delete|replace|merge|create|drop|alter|truncate|with)\b")
 QUERY_NAME = re.compile(r"(?i)^q$|query|sql|stmt|statement")
-ALL_SINKS = EXECUTE_METHODS | ORM_SINKS
+
+
+def _is_sink(node: cst.Call) -> bool:
+    """A call that runs SQL (``run``, ``copy``... only as methods: ``run(sql)`` may be anything)."""
+    name = _callee(node)
+    return name in ORM_SINKS or name in EXECUTE_METHODS and (
+        isinstance(node.func, cst.Attribute) or name not in ALWAYS_NEEDS_SQL_TEXT
+    )
 
 
 def _callee(node: cst.Call) -> str:
@@ -66,6 +81,8 @@ class SqlStringForLater(SqlSinkRule):
     CODE = "BR103"
     NAME = "sql-built-for-later-execution"
     MESSAGE = "SQL statement built {how} in `{target}`; keep values out of the SQL text and pass them as parameters"
+    ADVICE = "keep values out of the SQL text and pass them as parameters"
+    ALSO_ADVICE = "pass `{value}` as a parameter too, like the other values"
     CONFIDENCE = "MEDIUM"
     TRIGGER = (
         r"(?i)\b(select\b[^;]{0,300}?\bfrom|insert\b[^;]{0,80}?\b(into|values)|update\b[^;]{0,100}?\bset|"
@@ -97,9 +114,16 @@ class SqlStringForLater(SqlSinkRule):
             return
         name = function.name.value
         if QUERY_NAME.search(name) and not self._helper_executed_here(name):
-            self._check(node.value, f"{name}()")
+            value = node.value
+            if isinstance(value, cst.Name) and QUERY_NAME.search(value.value):
+                return  # `return sql`: reported where `sql` was built
+            if isinstance(value, cst.Tuple) and len(value.elements) > 1:  # return sql, params
+                self._check(value.elements[0].value, f"{name}()", parameters=True)
+            else:
+                self._check(value, f"{name}()")
 
-    def _check(self, value: cst.BaseExpression, target: str, accumulated: bool = False) -> None:
+    def _check(self, value: cst.BaseExpression, target: str, accumulated: bool = False,
+               parameters: bool | None = None) -> None:
         analyzer = StringAnalyzer(self.context, self.context.stack + [value])
         text = analyzer.literal_fragments(value)
         if accumulated:
@@ -109,11 +133,34 @@ class SqlStringForLater(SqlSinkRule):
             ) + " " + text
         if not SQL_STATEMENT.search(text):
             return
-        build = analyzer.unsafe_build(value)
-        if build is None and accumulated and not analyzer.is_safe(value):
-            build = StringBuild("+= concatenation", value, value)
-        if build is not None:
-            self.report(value, how=describe(build, self.context, value), target=target)
+        builds = analyzer.unsafe_builds(value)
+        if not builds and accumulated and not analyzer.is_safe(value):
+            builds = [StringBuild("+= concatenation", value, value)]
+        if builds:
+            if parameters is None:
+                parameters = self._passed_with_parameters(target)
+            self.report_builds(value, builds, "", analyzer, parameters, target=target)
+
+    def _passed_with_parameters(self, name: str) -> bool:
+        """``run(query, params)`` or ``return query, params`` in this function: the values travel
+        beside the statement, so what is joined into it is structure."""
+        scope = enclosing_scope(self.context.stack)
+        found = []
+
+        def enter(node: cst.CSTNode) -> bool:
+            if node is not scope and isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                return False
+            if isinstance(node, cst.Call):
+                argument = next((a.value for a in node.args if isinstance(a.value, cst.Name) and a.value.value == name), None)
+                if argument is not None and passes_parameters(node, argument):
+                    found.append(node)
+            elif isinstance(node, cst.Return) and isinstance(node.value, cst.Tuple) and len(node.value.elements) > 1:
+                if any(isinstance(e.value, cst.Name) and e.value.value == name for e in node.value.elements):
+                    found.append(node)
+            return not found
+
+        walk(scope, enter)
+        return bool(found)
 
     def _executed_here(self, name: str) -> bool:
         """The variable is handed to a sink in the same function: BR101/BR102 speak there."""
@@ -131,8 +178,14 @@ class SqlStringForLater(SqlSinkRule):
             helpers: set[str] = set()
 
             def enter(node: cst.CSTNode) -> bool:
-                if isinstance(node, cst.Call) and _callee(node) in ALL_SINKS:
-                    names.update(a.value.value for a in node.args if isinstance(a.value, cst.Name))
+                if isinstance(node, cst.Call) and _is_sink(node):
+                    for arg in node.args:  # extra(select={"n": sql}), extra(where=[sql])
+                        values = [arg.value]
+                        if isinstance(arg.value, (cst.List, cst.Tuple, cst.Set)):
+                            values = [e.value for e in arg.value.elements]
+                        elif isinstance(arg.value, cst.Dict):
+                            values = [e.value for e in arg.value.elements if isinstance(e, cst.DictElement)]
+                        names.update(v.value for v in values if isinstance(v, cst.Name))
                     if node.args and isinstance(node.args[0].value, cst.Call):
                         helpers.add(_callee(node.args[0].value))
                 return True

@@ -9,7 +9,12 @@ import libcst as cst
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.rule import Invalid
 from backend_rules.rules.sql.sql_sink_rule import (
-    ALWAYS_NEEDS_SQL_TEXT, EXECUTE_METHODS, SqlSinkRule, first_argument, receiver_name,
+    ALWAYS_NEEDS_SQL_TEXT,
+    EXECUTE_METHODS,
+    Sink,
+    SqlSinkRule,
+    first_argument,
+    receiver_name,
 )
 
 DB_RECEIVER = re.compile(
@@ -67,21 +72,27 @@ class SqlStringToCursor(SqlSinkRule):
     NAME = "sql-built-from-strings"
     MESSAGE = "SQL built {how} reaches {sink}; pass values as query parameters instead"
     CONFIDENCE = "HIGH"
-    TRIGGER = r"\.(execute|executemany|executescript|execute_fetchall|fetch|fetchrow|fetchval|fetch_all|fetch_one|fetch_val|iterate|query)\s*\("
+    TRIGGER = (
+        r"\.(execute|executemany|executescript|execute_fetchall|fetch|fetchrow|fetchval|fetchmany|fetch_all|"
+        r"fetch_one|fetch_val|iterate|query|run|copy|copy_expert|copy_from_query|cursor|prepare)\s*\("
+    )
 
     def visit_Call(self, node: cst.Call) -> None:
+        self.check_call(node)
+
+    def sink_of(self, node: cst.Call) -> Sink | None:
         func = node.func
         if not isinstance(func, cst.Attribute) or func.attr.value not in EXECUTE_METHODS:
-            return
+            return None
         method = func.attr.value
         receiver = receiver_name(func.value)
         last = receiver.rstrip("()").split(".")[-1]
         if NOT_DB_RECEIVER.search(last):
-            return
-        self.check_sql(
-            node, first_argument(node), f"{receiver}.{method}()",
-            db_receiver=self._looks_like_db(func.value), needs_sql_text=method in ALWAYS_NEEDS_SQL_TEXT,
-        )
+            return None
+        db_receiver = self._looks_like_db(func.value)
+        if method in {"run", "cursor", "prepare"} and not db_receiver:
+            return None  # app.run(...), a server-side cursor's name
+        return Sink(first_argument(node), f"{receiver}.{method}()", db_receiver, method in ALWAYS_NEEDS_SQL_TEXT)
 
     def _looks_like_db(self, receiver: cst.BaseExpression) -> bool:
         if isinstance(receiver, cst.Call):

@@ -2,17 +2,72 @@
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 
+from backend_rules.analysis.ast_nodes import nodes
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.string_building import StringAnalyzer
+from backend_rules.analysis.string_values import call_name
 from backend_rules.rule import Invalid, Valid
-from backend_rules.rules.sql.sql_sink_rule import ORM_SINKS, SqlSinkRule, describe, first_argument, receiver_name
+from backend_rules.rules.sql.sql_sink_rule import (
+    ORM_SINKS,
+    Sink,
+    SqlSinkRule,
+    builds_strings,
+    first_argument,
+    has_sink_with_computed_sql,
+    may_hold_request_data,
+    passes_parameters,
+    receiver_name,
+)
 
 SQLALCHEMY_TEXT = {"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text",
                    "sqlalchemy.literal_column", "sqlalchemy.sql.expression.literal_column",
                    "sqlalchemy.sql.literal_column", "sqlmodel.text", "sqlalchemy.sql.expression.TextClause",
                    "sqlalchemy.TextClause"}
+# Query methods that SQLAlchemy 1.x coerced a plain string argument of into SQL text.
+TEXTUAL_METHODS = {"filter", "having", "order_by", "group_by", "distinct", "where", "select_from"}
+SQLALCHEMY_MODULES = {"sqlalchemy", "flask_sqlalchemy", "sqlmodel"}
+OTHER_ORMS = {"django", "rest_framework", "peewee", "tortoise", "pony", "mongoengine", "pandas", "polars"}
+
+
+def _is_string_build(node: ast.AST) -> bool:
+    return isinstance(node, ast.JoinedStr) or (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod))) or (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in {"format", "join", "replace"}
+    )
+
+
+def _textual_argument_built(tree: ast.AST) -> bool:
+    """A ``filter()``/``order_by()``... call whose first argument is a string built here, or a
+    name some assignment of the file builds a string into."""
+    built_names = {
+        t.id for n in nodes(tree, ast.Assign) if _is_string_build(n.value) for t in n.targets if isinstance(t, ast.Name)
+    }
+    for node in nodes(tree, ast.Call):
+        if isinstance(node.func, ast.Attribute) and node.func.attr in TEXTUAL_METHODS and node.args:
+            first = node.args[0]
+            if _is_string_build(first) or isinstance(first, ast.Name) and first.id in built_names:
+                return True
+    return False
+
+
+def _query_chain(func: cst.BaseExpression) -> bool:
+    """``session.query(...)....filter`` or ``User.query.filter``: a SQLAlchemy Query."""
+    node = func.value if isinstance(func, cst.Attribute) else None
+    while node is not None:
+        if isinstance(node, cst.Call):
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "query":
+                return True
+            node = node.func.value if isinstance(node.func, cst.Attribute) else None
+        elif isinstance(node, cst.Attribute):
+            if node.attr.value == "query" and isinstance(node.value, cst.Name) and node.value.value[:1].isupper():
+                return True
+            node = node.value
+        else:
+            return False
+    return False
 
 
 class SqlStringToOrm(SqlSinkRule):
@@ -46,36 +101,94 @@ class SqlStringToOrm(SqlSinkRule):
     SINK_NAMES = ORM_SINKS
     NAME = "sql-built-from-strings-in-orm"
     MESSAGE = "SQL built {how} reaches {sink}; use bound parameters instead"
+    ADVICE = "use bound parameters instead"
+    ALSO_ADVICE = "bind `{value}` as a parameter too, like the other values"
     CONFIDENCE = "HIGH"
     TRIGGER = (
         r"\b(text|literal_column|exec_driver_sql|raw|extra|RawSQL|read_sql|read_sql_query)\s*\("
         r"|import[^\n]*\b(text|literal_column|RawSQL)\s+as\b"
+        r"|\.(filter|having|order_by|group_by|distinct|where|select_from)\s*\("
     )
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def sink_of(self, node: cst.Call) -> Sink | None:
         func = node.func
         bare = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        if bare in TEXTUAL_METHODS and isinstance(func, cst.Attribute):
+            return self._textual_coercion(node, bare)
         if bare not in ORM_SINKS and bare not in self.context.imports.names:
-            return
+            return None
         qualified = self.context.imports.qualify(func) or ""
         last = qualified.split(".")[-1]
         if qualified in SQLALCHEMY_TEXT or (
             last in {"text", "literal_column"} and self.context.imports.imported_from(func, "sqlalchemy", "sqlmodel")
         ):
-            self.check_sql(node, first_argument(node, ("text", "sql")), f"{last}()", db_receiver=True)
-        elif last == "RawSQL":
-            self.check_sql(node, first_argument(node, ("sql",)), "RawSQL()", db_receiver=True)
-        elif last in {"read_sql", "read_sql_query"}:
-            self.check_sql(node, first_argument(node, ("sql",)), f"{last}()", db_receiver=True)
-        elif isinstance(func, cst.Attribute) and last == "exec_driver_sql":
-            self.check_sql(node, first_argument(node, ("statement",)), "exec_driver_sql()", db_receiver=True)
-        elif isinstance(func, cst.Attribute) and last == "raw":
+            return Sink(first_argument(node, ("text", "sql")), f"{last}()", parameters=self._bound_outside(node),
+                        identifier_context=last == "literal_column" or self._in_clause_method())
+        if last == "RawSQL":
+            return Sink(first_argument(node, ("sql",)), "RawSQL()")
+        if last in {"read_sql", "read_sql_query"}:
+            return Sink(first_argument(node, ("sql",)), f"{last}()")
+        if isinstance(func, cst.Attribute) and last == "exec_driver_sql":
+            return Sink(first_argument(node, ("statement",)), "exec_driver_sql()")
+        if isinstance(func, cst.Attribute) and last == "raw":
             chain = dotted_name(func.value) or receiver_name(func.value)
             manager = "objects" in chain or "manager" in chain.lower()
-            self.check_sql(node, first_argument(node, ("raw_query",)), f"{receiver_name(func.value)}.raw()",
-                           db_receiver=manager, needs_sql_text=not manager)
-        elif isinstance(func, cst.Attribute) and last == "extra":
+            return Sink(first_argument(node, ("raw_query",)), f"{receiver_name(func.value)}.raw()",
+                        db_receiver=manager, needs_sql_text=not manager)
+        return None
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "extra":
             self._check_extra(node)
+        else:
+            self.check_call(node)
+
+    def _bound_outside(self, node: cst.Call) -> bool:
+        """``conn.execute(text(...), {...})`` or ``text(...).bindparams(...)``: values go beside."""
+        stack = self.context.stack
+        if len(stack) >= 2 and isinstance(stack[-1], cst.Arg) and isinstance(stack[-2], cst.Call):
+            return passes_parameters(stack[-2], node)
+        if stack and isinstance(stack[-1], cst.Attribute) and stack[-1].attr.value == "bindparams":
+            return True
+        return False
+
+    def _in_clause_method(self) -> bool:
+        """``.order_by(text(...))``: the text is a column or a direction."""
+        stack = self.context.stack
+        return (
+            len(stack) >= 2 and isinstance(stack[-1], cst.Arg) and isinstance(stack[-2], cst.Call)
+            and isinstance(stack[-2].func, cst.Attribute) and stack[-2].func.attr.value in {"order_by", "group_by"}
+        )
+
+    def _textual_coercion(self, node: cst.Call, method: str) -> Sink | None:
+        """SQLAlchemy 1.x took a plain string in ``filter()``, ``order_by()``... as SQL text."""
+        modules = self._imported_modules()
+        if modules & OTHER_ORMS or not (modules & SQLALCHEMY_MODULES or _query_chain(node.func)):
+            return None
+        argument = next((a.value for a in node.args if a.keyword is None and not a.star), None)
+        if argument is None or not isinstance(argument, (cst.FormattedString, cst.BinaryOperation, cst.Call, cst.Name)):
+            return None
+        if isinstance(argument, cst.Call) and call_name(argument)[1] not in {"format", "join", "replace"}:
+            return None  # column expressions, text(), desc(...)
+        return Sink(argument, f"{method}() (a string there is SQL text)", request_text=False,
+                    identifier_context=method in {"order_by", "group_by", "distinct"})
+
+    def _imported_modules(self) -> set[str]:
+        return {full.split(".")[0] for full in self.context.imports.names.values()}
+
+    @classmethod
+    def may_fire(cls, tree: ast.Module) -> bool:
+        if not (builds_strings(tree) or may_hold_request_data(tree)):
+            return False
+        if has_sink_with_computed_sql(tree, ORM_SINKS):
+            return True
+        return _textual_argument_built(tree) and (
+            any(isinstance(n, ast.Attribute) and n.attr == "query" for n in nodes(tree, ast.Attribute))
+            or any(
+                (n.module or "").split(".")[0] in SQLALCHEMY_MODULES for n in nodes(tree, ast.ImportFrom)
+            ) or any(a.name.split(".")[0] in SQLALCHEMY_MODULES for n in nodes(tree, ast.Import) for a in n.names)
+        )
 
     def _check_extra(self, node: cst.Call) -> None:
         for arg in node.args:
@@ -87,11 +200,13 @@ class SqlStringToOrm(SqlSinkRule):
                 pieces = [e.value for e in value.elements]
             elif isinstance(value, cst.Dict):
                 pieces = [e.value for e in value.elements if isinstance(e, cst.DictElement)]
+            analyzer = StringAnalyzer(self.context, self.context.stack + [node])
             for piece in pieces:
-                analyzer = StringAnalyzer(self.context, self.context.stack + [node])
-                build = analyzer.unsafe_build(piece)
-                if build is not None:
-                    self.report(node, how=describe(build, self.context, node), sink=f"extra({arg.keyword.value}=...)")
+                builds = analyzer.unsafe_builds(piece)
+                if builds:
+                    parameters = any(a.keyword is not None and a.keyword.value in {"params", "select_params"} for a in node.args)
+                    self.report_builds(node, builds, f"extra({arg.keyword.value}=...)", analyzer, parameters,
+                                       identifier_context=arg.keyword.value in {"tables", "order_by"})
                     return
 
     VALID = [

@@ -3,19 +3,30 @@
 The rules report at the sink (where the fix goes) and name where the string was built. They
 follow the string a few statements back, through ``+=`` and ``append``, and into helpers of the
 same module; see :mod:`backend_rules.analysis.string_building` for what counts as safe.
+
+Each finding gets its own confidence from where the joined values come from
+(:mod:`backend_rules.analysis.value_origin`) and advice from where they sit in the SQL
+(:mod:`backend_rules.rules.sql.sql_slots`): an identifier needs an allow-list or quoting, not a
+query parameter.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 
 import libcst as cst
 
 from backend_rules.analysis.ast_nodes import nodes
+from backend_rules.analysis.code_kinds import code_kind
 from backend_rules.analysis.imports import dotted_name
-from backend_rules.analysis.string_building import StringAnalyzer, StringBuild, code_of
+from backend_rules.analysis.string_building import StringAnalyzer
+from backend_rules.analysis.string_values import StringBuild, argument_for, code_of
+from backend_rules.analysis.value_origin import COMPUTED, INTERNAL, REQUEST, ROUTE_DECORATORS, OriginTracer
+from backend_rules.analysis.walk import walk
 from backend_rules.rule import Rule
+from backend_rules.rules.sql.sql_slots import IDENTIFIER, STRUCTURE, UNKNOWN, VALUE, slot_of
 
 SQL_LOOKING = re.compile(
     r"(?is)^\s*\(?\s*(select|insert|update|delete|with|create|drop|alter|truncate|replace|merge|"
@@ -24,11 +35,17 @@ SQL_LOOKING = re.compile(
     r"|\bwhere\b.+(=|<|>|\blike\b|\bin\b)|\border\s+by\b|\bvalues\s*\("
 )
 # Methods that run SQL on DB-API cursors/connections and async drivers (asyncpg, aiosqlite,
-# aiomysql, aiopg, databases). ``query`` is included but only with SQL-looking text.
+# aiomysql, aiopg, databases, pg8000's ``run``, psycopg's ``copy``/``copy_expert``). Those in
+# ALWAYS_NEEDS_SQL_TEXT have other meanings too and count only with SQL-looking text.
 EXECUTE_METHODS = {"execute", "executemany", "executescript", "execute_fetchall", "fetch", "fetchrow",
-                   "fetchval", "fetch_all", "fetch_one", "fetch_val", "iterate", "query"}
-ALWAYS_NEEDS_SQL_TEXT = {"query", "fetch", "iterate"}
+                   "fetchval", "fetchmany", "fetch_all", "fetch_one", "fetch_val", "iterate", "query",
+                   "run", "copy", "copy_expert", "copy_from_query", "cursor", "prepare"}
+ALWAYS_NEEDS_SQL_TEXT = {"query", "fetch", "iterate", "run", "copy", "cursor", "prepare", "fetchmany"}
 QUERY_KEYWORDS = ("query", "sql", "operation", "statement", "stmt")
+PARAMETER_KEYWORDS = {"params", "parameters", "args", "vars", "values", "multiparams", "bind", "binds",
+                      "select_params", "parameters_list", "param_list"}
+CONFIDENCE_OF = {REQUEST: "HIGH"}
+QUIET_KINDS = {"test", "migration", "script"}
 
 
 def first_argument(call: cst.Call, keywords: tuple[str, ...] = QUERY_KEYWORDS) -> cst.BaseExpression | None:
@@ -39,6 +56,14 @@ def first_argument(call: cst.Call, keywords: tuple[str, ...] = QUERY_KEYWORDS) -
         if arg.keyword is not None and arg.keyword.value in keywords:
             return arg.value
     return None
+
+
+def passes_parameters(call: cst.Call, sql: cst.BaseExpression | None) -> bool:
+    """The call hands values over beside the SQL: a second positional argument, ``params=``..."""
+    positional = [a for a in call.args if a.keyword is None and a.value is not sql]
+    return bool(positional) or any(
+        a.keyword is not None and a.keyword.value in PARAMETER_KEYWORDS or a.star == "**" for a in call.args
+    )
 
 
 def receiver_name(node: cst.BaseExpression) -> str:
@@ -62,20 +87,45 @@ ORM_SINKS = {"text", "literal_column", "exec_driver_sql", "raw", "extra", "RawSQ
 
 
 def builds_strings(tree: ast.AST) -> bool:
-    """Any f-string with a hole, ``+``/``%`` operation, ``.format`` or ``.join`` call."""
+    """Any f-string with a hole, ``+``/``%`` operation, ``.format``/``.join``/``substitute`` call."""
     if any(isinstance(v, ast.FormattedValue) for node in nodes(tree, ast.JoinedStr) for v in node.values):
         return True
     if any(isinstance(node.op, (ast.Add, ast.Mod)) for node in nodes(tree, ast.BinOp, ast.AugAssign)):
         return True
     return any(
-        isinstance(node.func, ast.Attribute) and node.func.attr in {"format", "join", "replace"}
+        isinstance(node.func, ast.Attribute)
+        and node.func.attr in {"format", "join", "replace", "substitute", "safe_substitute"}
         for node in nodes(tree, ast.Call)
     )
 
 
+def may_hold_request_data(tree: ast.AST) -> bool:
+    """The file can read request data: a ``request``/``req`` name, a route decorator, ``input()``."""
+    for node in nodes(tree, ast.Name, ast.arg, ast.Attribute):
+        name = node.id if isinstance(node, ast.Name) else node.arg if isinstance(node, ast.arg) else node.attr
+        if name in {"request", "req", "input", "query_params", "match_info", "cleaned_data", "validated_data"}:
+            return True
+    for node in nodes(tree, ast.FunctionDef, ast.AsyncFunctionDef):
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if isinstance(target, ast.Attribute) and target.attr in ROUTE_DECORATORS:
+                return True
+    return False
+
+
+def has_sql_literal(tree: ast.AST) -> bool:
+    """Some string literal of the file looks like SQL (or a piece of it)."""
+    return any(
+        isinstance(n.value, str) and SQL_LOOKING.search(n.value) for n in nodes(tree, ast.Constant)
+    )
+
+
 def has_sink_with_computed_sql(tree: ast.AST, names: set[str]) -> bool:
-    """A call to one of ``names`` (or an import alias of one) whose SQL argument is not a literal."""
+    """A call to one of ``names`` (or an import alias of one) whose SQL argument is not a literal;
+    methods that only count with SQL-looking text need some in the file."""
     names = set(names)
+    if names & ALWAYS_NEEDS_SQL_TEXT and not has_sql_literal(tree):
+        names -= ALWAYS_NEEDS_SQL_TEXT
     for node in nodes(tree, ast.ImportFrom):
         names.update(a.asname for a in node.names if a.asname and a.name in names)
     for node in nodes(tree, ast.Call):
@@ -91,28 +141,188 @@ def has_sink_with_computed_sql(tree: ast.AST, names: set[str]) -> bool:
     return False
 
 
+def is_alembic_migration(module: cst.Module) -> bool:
+    """An Alembic revision wherever it lives: module-level ``revision`` and ``down_revision``."""
+    assigned = {
+        t.target.value
+        for statement in module.body if isinstance(statement, cst.SimpleStatementLine)
+        for small in statement.body if isinstance(small, (cst.Assign, cst.AnnAssign))
+        for t in (small.targets if isinstance(small, cst.Assign) else [small])
+        if isinstance(t.target, cst.Name)
+    }
+    return {"revision", "down_revision"} <= assigned
+
+
+@dataclass(frozen=True)
+class Sink:
+    """A call that runs SQL: its SQL argument and how to speak about it."""
+
+    argument: cst.BaseExpression | None
+    text: str  # ``cursor.execute()``, ``text()``
+    db_receiver: bool = True  # certainly a database call (else only SQL-looking text counts)
+    needs_sql_text: bool = False
+    identifier_context: bool = False  # the SQL is a column or clause (``order_by(...)``)
+    parameters: bool | None = None  # values passed beside it (None: read it off the call)
+    request_text: bool = True  # request data used as the SQL itself is reported too
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """How sure a finding is and which advice it gets."""
+
+    confidence: str
+    advice: str  # "identifier", "also" (other values are already parameters) or "value"
+
+
 class SqlSinkRule(Rule):
     SINK_NAMES: set[str] = set()
+    # The tail of MESSAGE (after "; "), and its variants for identifiers and half-parameterised SQL.
+    ADVICE = "pass values as query parameters instead"
+    IDENTIFIER_ADVICE = "`{value}` is an identifier there: check it against an allow-list or quote it (sql.Identifier)"
+    ALSO_ADVICE = "pass `{value}` as a query parameter too, like the other values"
+    REQUEST_TEXT_MESSAGE = (
+        "request data `{value}` reaches {sink} as SQL text; map it to fixed SQL through an allow-list instead"
+    )
 
     @classmethod
     def may_fire(cls, tree: ast.Module) -> bool:
-        return has_sink_with_computed_sql(tree, cls.SINK_NAMES) and builds_strings(tree)
+        return has_sink_with_computed_sql(tree, cls.SINK_NAMES) and (builds_strings(tree) or may_hold_request_data(tree))
 
     CATEGORY = "security"
     SEVERITY = "HIGH"
     CWE = 89
 
-    def check_sql(self, call: cst.Call, argument: cst.BaseExpression | None, sink: str,
-                  db_receiver: bool, needs_sql_text: bool = False) -> None:
+    def sink_of(self, node: cst.Call) -> Sink | None:
+        """The sink this call is, for this rule, or None."""
+        return None
+
+    def check_call(self, node: cst.Call) -> None:
+        """A sink of this rule, or a same-module helper that hands its argument to one."""
+        sink = self.sink_of(node)
+        if sink is not None:
+            self.check_sql(node, sink)
+        else:
+            self.check_forwarding_helper(node)
+
+    def check_sql(self, call: cst.Call, sink: Sink) -> None:
+        argument = sink.argument
         if argument is None:
             return
         analyzer = StringAnalyzer(self.context, self.context.stack + [call])
-        build = analyzer.unsafe_build(argument)
-        if build is None:
-            return
+        builds = analyzer.unsafe_builds(argument)
         looks_like_sql = bool(SQL_LOOKING.search(analyzer.literal_fragments(argument)))
-        if needs_sql_text and not looks_like_sql:
+        if not builds:
+            if sink.request_text and not sink.needs_sql_text and sink.db_receiver:
+                self.check_request_text(call, argument, sink.text, analyzer)
             return
-        if not (looks_like_sql or db_receiver):
+        if sink.needs_sql_text and not looks_like_sql:
             return
-        self.report(call, how=describe(build, self.context, call), sink=sink)
+        if not (looks_like_sql or sink.db_receiver):
+            return
+        passed = passes_parameters(call, argument) if sink.parameters is None else sink.parameters
+        self.report_builds(call, builds, sink.text, analyzer, passed, identifier_context=sink.identifier_context)
+
+    # ----- helpers that hand a parameter to a sink -------------------------------------------
+    def check_forwarding_helper(self, node: cst.Call) -> None:
+        """``run_sql(f"... {x}")`` where ``def run_sql(sql): conn.execute(text(sql))`` is in this
+        module (or class): the string built at the call reaches the helper's sink."""
+        func = node.func
+        if not node.args or not self._may_be_helper(func):
+            return
+        analyzer = StringAnalyzer(self.context, self.context.stack + [node])
+        function = analyzer.helper_of(node)
+        if function is None:
+            return
+        for name, (position, inner) in self._forwarded(function).items():
+            argument = argument_for(node, name, position)
+            if argument is not None:
+                sink = Sink(argument, f"{inner.text} via {function.name.value}()", True, inner.needs_sql_text,
+                            inner.identifier_context, passes_parameters(node, argument) or bool(inner.parameters),
+                            inner.request_text)
+                self.check_sql(node, sink)
+
+    def _may_be_helper(self, func: cst.BaseExpression) -> bool:
+        if isinstance(func, cst.Attribute):
+            return isinstance(func.value, cst.Name) and func.value.value in {"self", "cls"}
+        if not isinstance(func, cst.Name):
+            return False
+        if func.value in self.context.scope_facts(self.context.module).functions:
+            return True
+        return any(
+            func.value in self.context.scope_facts(n).functions
+            for n in self.context.stack if isinstance(n, cst.FunctionDef)
+        )
+
+    def _forwarded(self, function: cst.FunctionDef) -> dict[str, tuple[int | None, Sink]]:
+        """Parameters of ``function`` it passes, unchanged, as the SQL of one of this rule's sinks."""
+        cache = self.__dict__.setdefault("_forwarded_cache", {})
+        if id(function) in cache:
+            return cache[id(function)]
+        params = [p.name.value for p in function.params.params]
+        if params and params[0] in {"self", "cls"}:
+            params = params[1:]
+        names = set(params) | {p.name.value for p in function.params.kwonly_params}
+        found: dict[str, tuple[int | None, Sink]] = {}
+
+        def enter(node: cst.CSTNode) -> bool:
+            if node is not function and isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                return False
+            if isinstance(node, cst.Call):
+                sink = self.sink_of(node)
+                if sink is not None and isinstance(sink.argument, cst.Name) and sink.argument.value in names:
+                    name = sink.argument.value
+                    found.setdefault(name, (params.index(name) if name in params else None, sink))
+            return True
+
+        walk(function.body, enter)
+        cache[id(function)] = found
+        return found
+
+    def check_request_text(self, call: cst.Call, argument: cst.BaseExpression, sink: str,
+                           analyzer: StringAnalyzer) -> None:
+        """SQL text that is request data as it came (``text(request.args["sort"])``)."""
+        if isinstance(argument, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            return
+        if analyzer.is_safe(argument):
+            return
+        if OriginTracer(analyzer).text_origin(argument) == REQUEST:
+            self.report(call, self.REQUEST_TEXT_MESSAGE.format(value=code_of(argument), sink=sink),
+                        confidence=self.capped("HIGH"))
+
+    def report_builds(self, node: cst.CSTNode, builds: list[StringBuild], sink: str, analyzer: StringAnalyzer,
+                      parameters_passed: bool, identifier_context: bool = False, **fields) -> None:
+        judged = self.judge(analyzer, builds, parameters_passed, identifier_context)
+        first = builds[0]
+        value = code_of(first.culprit)
+        advice = {
+            "identifier": self.IDENTIFIER_ADVICE, "also": self.ALSO_ADVICE, "value": self.ADVICE,
+        }[judged.advice].format(value=value)
+        head = self.MESSAGE.split("; ")[0].format(how=describe(first, self.context, node), sink=sink, **fields)
+        self.report(node, f"{head}; {advice}", confidence=judged.confidence)
+
+    def judge(self, analyzer: StringAnalyzer, builds: list[StringBuild], parameters_passed: bool,
+              identifier_context: bool = False) -> Judgement:
+        tracer = OriginTracer(analyzer)
+        origin = max(tracer.origin(b.culprit, b.env) for b in builds)
+        slots = [slot_of(*analyzer.text_around(b)) for b in builds]
+        if identifier_context:
+            slots = [IDENTIFIER if slot in {UNKNOWN, STRUCTURE} else slot for slot in slots]
+        confidence = CONFIDENCE_OF.get(origin, "MEDIUM" if origin > INTERNAL else "LOW")
+        if parameters_passed and VALUE not in slots and origin <= COMPUTED:
+            confidence = "LOW"  # the values are parameters; the holes hold structure the program assembled
+        if all(slot == IDENTIFIER for slot in slots):
+            advice = "identifier"
+        elif parameters_passed and slots[0] == VALUE:
+            advice = "also"
+        else:
+            advice = "value"
+        return Judgement(self.capped(confidence), advice)
+
+    def capped(self, confidence: str) -> str:
+        """Tests, migrations and maintenance scripts run fixed SQL on data the team controls."""
+        quiet = self.__dict__.get("_quiet")
+        if quiet is None:
+            quiet = self._quiet = code_kind(self.context.options) in QUIET_KINDS or is_alembic_migration(
+                self.context.module
+            )
+        return "LOW" if quiet else confidence
