@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/gorilla/sessions"
+	echojwt "github.com/labstack/echo-jwt/v4"
 )
 
 // ruleid: br405-go-jwt-secret-literal
@@ -60,7 +62,20 @@ func IssueNamedConst(userID string) (string, error) {
 	return t.SignedString([]byte(tokenSigningKey))
 }
 
+// ruleid: br405-go-jwt-secret-literal
+var store = sessions.NewCookieStore([]byte("cookie-store-literal"))
+
+func EchoMiddleware() interface{} {
+	// ruleid: br405-go-jwt-secret-literal
+	return echojwt.WithConfig(echojwt.Config{SigningKey: []byte("echo-literal-key")})
+}
+
 // ---------------------------------------------------------------- negatives
+
+func EchoEnv() interface{} {
+	// ok: br405-go-jwt-secret-literal
+	return echojwt.WithConfig(echojwt.Config{SigningKey: []byte(os.Getenv("JWT_SECRET"))})
+}
 
 func MacEnv(data []byte) []byte {
 	// ok: br405-go-jwt-secret-literal
