@@ -344,12 +344,12 @@ def run_explain(args: argparse.Namespace) -> int:
 
 def _explain_pack_rule(wanted: str) -> int:
     """Codes only the semgrep pack has (e.g. a TypeScript-only rule) are documented by the pack."""
-    try:
-        from backend_rules.semgrep_runner import pack_rules
+    from backend_rules.semgrep_runner import pack_rules
 
+    try:
         rules = pack_rules()
-    except Exception:  # no pack, or no YAML reader: the code is simply unknown here
-        rules = {}
+    except ConfigError as exc:  # e.g. semgrep (and its YAML reader) not installed
+        raise ConfigError(f"unknown rule {wanted!r} in the libcst engine; the semgrep pack is unreadable: {exc}") from None
     info = rules.get(wanted.upper()) or next((r for r in rules.values() if r.get("name") == wanted), None)
     if info is None:
         raise ConfigError(f"unknown rule {wanted!r}; 'backend-rules rules' lists them")

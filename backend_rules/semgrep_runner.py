@@ -64,7 +64,7 @@ def parse_semgrep_json(payload: dict) -> Report:
         report.findings.append(Finding(
             path=result["path"], line=result["start"]["line"], column=result["start"]["col"],
             code=metadata.get("br-code", "BR000"), message=" ".join(str(extra.get("message", "")).split()),
-            name=rule_id, severity=SEVERITY.get(extra.get("severity", ""), "MEDIUM"),
+            name=str(metadata.get("br-name") or rule_id), severity=SEVERITY.get(extra.get("severity", ""), "MEDIUM"),
             confidence=str(metadata.get("confidence", "MEDIUM")).upper(),
             end_line=result["end"]["line"], end_column=result["end"]["col"],
         ))
@@ -86,7 +86,9 @@ def run_semgrep_pack(paths: list[str]) -> Report:
     except ValueError:
         detail = (completed.stderr or completed.stdout).strip().splitlines()
         raise ConfigError(f"semgrep failed: {detail[-1] if detail else 'no output'}") from None
-    return parse_semgrep_json(payload)
+    report = parse_semgrep_json(payload)
+    report.paths = list(paths)  # SARIF finds the repository root from them
+    return report
 
 
 # --------------------------------------------------------------------------- the pack's own docs
