@@ -405,6 +405,18 @@ NEGATIVES = {
         def http_error(e):
             return jsonify(error=e.description, message=str(e)), e.code
     """,
+    "handler narrowing the exception with isinstance": """
+        from django.core.exceptions import ValidationError
+        from django.http import Http404
+        from rest_framework.response import Response
+        def handle_exception(self, exc):
+            if isinstance(exc, Http404):
+                data = {"message": str(exc)}
+                return Response(data, status=404)
+            elif isinstance(exc, ValidationError):
+                return Response({"message": str(exc)}, status=400)
+            return super().handle_exception(exc)
+    """,
     "handler registered for a client error": """
         from fastapi.exceptions import RequestValidationError
         from fastapi.responses import JSONResponse

@@ -218,6 +218,9 @@ class ErrorDetailsToClient(Rule):
 
     def exception_of(self, name: str, facts: ScopeFacts, order: int, blocks, here: bool) -> CaughtType | None | bool:
         """The caught type when ``name`` is a caught exception; False when it is not one."""
+        narrowed = self._narrowed(name) if here else self._narrowed_in(name, facts, blocks)
+        if narrowed is not False:
+            return narrowed
         if here:
             for parent in reversed(self.context.stack):
                 if isinstance(parent, cst.ExceptHandler) and parent.name is not None \
@@ -231,6 +234,37 @@ class ErrorDetailsToClient(Rule):
             if binding.kind == "param":
                 return self._handled_type(name, facts)
             return False
+        return False
+
+    def _narrowed(self, name: str) -> CaughtType | None | bool:
+        """Inside ``if isinstance(exc, Http404):`` the exception is that type (False: no such test)."""
+        stack = self.context.stack
+        for parent, child in reversed(list(zip(stack, stack[1:]))):
+            if isinstance(parent, (cst.FunctionDef, cst.Lambda)):
+                break
+            test = parent.test if isinstance(parent, cst.If) and child is parent.body else None
+            if isinstance(test, cst.Call) and dotted_name(test.func) == "isinstance" and len(test.args) == 2 \
+                    and isinstance(test.args[0].value, cst.Name) and test.args[0].value.value == name:
+                return caught_type(test.args[1].value, self.context.imports)
+        return False
+
+    def _narrowed_in(self, name: str, facts: ScopeFacts, blocks) -> CaughtType | None | bool:
+        """:meth:`_narrowed` for a statement known by its blocks (a binding made earlier)."""
+        if not blocks:
+            return False
+        tests: dict[int, cst.Call] = {}
+
+        def enter(node: cst.CSTNode) -> bool:
+            if isinstance(node, cst.If) and isinstance(node.test, cst.Call) and dotted_name(node.test.func) == "isinstance":
+                tests[id(node.body)] = node.test
+            return True
+
+        walk(facts.node, enter)
+        for block in reversed(blocks):
+            test = tests.get(block)
+            if test is not None and len(test.args) == 2 and isinstance(test.args[0].value, cst.Name) \
+                    and test.args[0].value.value == name:
+                return caught_type(test.args[1].value, self.context.imports)
         return False
 
     def _handled_type(self, name: str, facts: ScopeFacts) -> CaughtType | None | bool:
