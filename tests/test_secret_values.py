@@ -245,10 +245,6 @@ def test_seed_scripts_are_low():
 
 # ------------------------------------------------------------------------ pydantic BaseSettings (recall)
 SETTINGS_DEFAULTS = {
-    "secret spelling its name": (
-        "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n"
-        '    SECRET: str = "secret"\n'
-    ),
     "a sentence as the default": (
         "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n"
         '    SECRET: str = "super secret jwt secret"\n'
@@ -276,6 +272,15 @@ SETTINGS_DEFAULTS = {
 def test_base_settings_secret_defaults(code):
     last = code.rstrip("\n").count("\n") + 1
     assert shown(code) == [("BR404", last)]
+
+
+def test_bare_secret_words_as_defaults_are_low():
+    code = (
+        "import os\nfrom pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n"
+        '    SECRET: str = "secret"\n\n'
+        'MAIL_PASSWORD = os.getenv("MAIL_PASSWORD", "password")\n'
+    )
+    assert found(code) == [("BR404", 5, "LOW"), ("BR404", 7, "LOW")]
 
 
 def test_base_settings_fields_that_are_not_secrets():

@@ -45,6 +45,8 @@ DUMMY_WORDS = {"dummy", "fake", "placeholder", "sample", "example", "fixme", "to
 DUMMY_PHRASES = re.compile(
     r"(?i)^your[\s_-]|[\s_-]here$|not[\s_-]?(?:a[\s_-]?)?(?:real[\s_-]?)?(?:secret|password|key)\b|^(.)\1{5,}$"
 )
+BARE_SECRET_WORDS = {"password", "passwd", "pass", "pwd", "secret", "token", "key", "apikey", "api_key",
+                     "secret_key", "secretkey"}
 # Weak passwords that ask to be changed: deployed as they are more often than anyone admits.
 CHANGE_ME = re.compile(r"(?i)change[\s_-]?(?:me|it|this)\b|replace[\s_-]?(?:me|this)\b|changeme|changeit|replaceme")
 
@@ -101,8 +103,9 @@ def is_dummy(text: str, kind: str = "password") -> bool:
 
 
 def is_placeholder(text: str) -> bool:
-    """A dummy value or a ``"changeme"``: what a fallback holds until someone sets the real one."""
-    return is_dummy(text) or bool(CHANGE_ME.search(text))
+    """A dummy value, a ``"changeme"``, or the bare word ``"password"``/``"secret"``: what a
+    fallback holds until someone sets the real one."""
+    return is_dummy(text) or bool(CHANGE_ME.search(text)) or text.strip().lower() in BARE_SECRET_WORDS
 
 
 def _claims(part: str) -> dict | None:
