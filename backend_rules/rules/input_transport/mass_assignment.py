@@ -28,6 +28,9 @@ NOT_AN_ALLOW_LIST = re.compile(r"__table__|columns|_meta|__dict__|__mapper__|\bd
                                r"|model_fields|__fields__|get_fields|hasattr")
 LOWER = {"HIGH": "MEDIUM", "MEDIUM": "LOW", "LOW": "LOW"}
 SCALAR_CASTS = {"bool", "int", "str", "float", "Decimal"}
+# Attribute names without which no payload is read nor schema dumped (the gate's cheap test).
+PAYLOAD_HINTS = {"json", "form", "values", "args", "POST", "GET", "data", "query_params", "media", "get_json",
+                 "body", "post", "get_media", "get_data", "dict", "model_dump", "__dict__", "to_dict"}
 PRIVILEGED_MESSAGE = "privileged field `{field}` is taken from `{source}`: a client can grant it to itself; set it server-side"
 RANK = {"LOW": 0, "MEDIUM": 1, "HIGH": 2}
 
@@ -103,6 +106,11 @@ class MassAssignment(Rule):
 
     @classmethod
     def may_fire(cls, tree: ast.Module) -> bool:
+        if any(node.name == "Meta" for node in nodes(tree, ast.ClassDef)):
+            return True
+        if not any(node.attr in PAYLOAD_HINTS for node in nodes(tree, ast.Attribute)) and \
+                not any(node.id in {"vars", "jsonable_encoder"} for node in nodes(tree, ast.Name)):
+            return False  # nothing in the file reads a payload or dumps a schema
         for call in nodes(tree, ast.Call):
             if any(kw.arg is None or kw.arg == "defaults" or privileged({kw.arg}) for kw in call.keywords):
                 return True
@@ -111,13 +119,12 @@ class MassAssignment(Rule):
                 return True
             if isinstance(func, ast.Attribute) and func.attr in WRITE_METHODS and call.args:
                 return True
-        if any(isinstance(t, ast.Attribute) and privileged({t.attr}) for a in nodes(tree, ast.Assign) for t in a.targets):
-            return True
-        return any(node.name == "Meta" for node in nodes(tree, ast.ClassDef))
+        return any(isinstance(t, ast.Attribute) and privileged({t.attr}) for a in nodes(tree, ast.Assign) for t in a.targets)
 
     def __init__(self, context: Any) -> None:
         super().__init__(context)
         self._lookup: FieldLookup | None = None
+        self._sources: dict[tuple[int, bool], tuple[str, str, str] | None] = {}
 
     @property
     def lookup(self) -> FieldLookup:
@@ -131,10 +138,12 @@ class MassAssignment(Rule):
         if isinstance(node.func, cst.Name) and node.func.value == "setattr" and len(node.args) >= 2:
             self._setattr_loop(node)
             return
-        if writes_model(node, self._class_kind):
-            for arg in node.args:
-                if arg.keyword is not None:
-                    self._privileged_value(arg.keyword.value, arg.value)
+        keywords = [arg for arg in node.args if arg.keyword is not None and privileged({arg.keyword.value})]
+        if keywords and writes_model(node, self._class_kind):
+            for arg in keywords:
+                self._privileged_value(arg.keyword.value, arg.value)
+        if not any(self._source(value, nested_ok=True) for value in _candidates(node)):
+            return  # no payload among the arguments: no need to ask what the callee is
         write = model_write(node, self._class_kind)
         if write is None:
             return
@@ -191,6 +200,12 @@ class MassAssignment(Rule):
     def _source(self, node: cst.BaseExpression, nested_ok: bool) -> tuple[str, str, str] | None:
         """(what the value is, confidence, which fields a client controls) when ``node`` holds the
         client's payload."""
+        key = (id(node), nested_ok)
+        if key not in self._sources:
+            self._sources[key] = self._find_source(node, nested_ok)
+        return self._sources[key]
+
+    def _find_source(self, node: cst.BaseExpression, nested_ok: bool) -> tuple[str, str, str] | None:
         facts, order, blocks = self._where()
         payload: Payload | None = PayloadTracer(self.context.imports, facts).payload(node, order, blocks)
         if payload is not None and (nested_ok or not payload.nested):
@@ -423,6 +438,21 @@ class MassAssignment(Rule):
             line=6, column=18, message="is_staff",
         ),
     ]
+
+
+def _candidates(call: cst.Call) -> list[cst.BaseExpression]:
+    """Arguments that can carry a whole dict into a write: ``**x``, ``defaults=x``, and the
+    positional ones of write methods (``update(x)``, ``values(x)``, ``insert_one(x)``)."""
+    method = call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
+    found = []
+    for arg in call.args:
+        if arg.star == "**" or (arg.keyword is not None and arg.keyword.value == "defaults"):
+            found.append(arg.value)
+        elif not arg.star and arg.keyword is None and method in WRITE_METHODS:
+            found.append(arg.value)
+            if isinstance(arg.value, cst.Dict):  # {"$set": data}
+                found += [e.value for e in arg.value.elements if isinstance(e, cst.DictElement)]
+    return found
 
 
 def _annotated_class(annotation: cst.BaseExpression) -> str | None:

@@ -114,6 +114,24 @@ def _collect_schema_fields(tree: ast.Module, module: str) -> dict[str, Any]:
     return collect_schema_fields(tree, module)
 
 
+_SCHEMAS: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+
+def _project_schemas(project: Any) -> dict[str, Any]:
+    """Schema facts of every module, by class name (memoised per project index)."""
+    hit = _SCHEMAS.get(id(project))
+    if hit is not None and hit[0] is project:
+        return hit[1]
+    merged: dict[str, Any] = {}
+    for facts in project.facts("schema_fields").values():
+        for name, entry in facts.items():
+            merged.setdefault(name, entry)
+    if len(_SCHEMAS) > 8:
+        _SCHEMAS.clear()
+    _SCHEMAS[id(project)] = (project, merged)
+    return merged
+
+
 class FieldLookup:
     """Models and schemas of the project (index plus this file), asked by class name."""
 
@@ -134,6 +152,7 @@ class FieldLookup:
 
     @property
     def graph(self) -> ModelGraph:
+        """The project's model graph (the index holds this file too), or this file's own."""
         if self._graph is None:
             project = self.context.project
             if project is not None:
@@ -141,27 +160,17 @@ class FieldLookup:
                     self._module = module_name(project.root, self.context.path)
                 except ValueError:
                     pass
-            own: dict[str, Any] = {}
-            tree = self._own_tree()
-            if tree is not None:
-                own = collect_orm(tree, self._module)
-            if project is not None and self._module in project.modules and not own:
                 self._graph = graph_for(project)
             else:
-                per_module = dict(project.facts("orm")) if project is not None else {}
-                per_module[self._module] = own
-                self._graph = ModelGraph(per_module)
+                tree = self._own_tree()
+                self._graph = ModelGraph({self._module: collect_orm(tree, self._module) if tree is not None else {}})
         return self._graph
 
     @property
     def schemas(self) -> dict[str, Any]:
         if self._schemas is None:
-            merged: dict[str, Any] = {}
             project = self.context.project
-            if project is not None:
-                for facts in project.facts("schema_fields").values():
-                    for name, entry in facts.items():
-                        merged.setdefault(name, entry)
+            merged = dict(_project_schemas(project)) if project is not None else {}
             tree = self._own_tree()
             if tree is not None:
                 merged.update(collect_schema_fields(tree, self._module))
