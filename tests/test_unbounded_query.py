@@ -544,7 +544,7 @@ def test_a_project_helper_between_query_and_response_lowers_confidence():
         def orders():
             return jsonify(build_payload(Order.query.all()))
         """
-    assert found(code) == [(3, "MEDIUM")]
+    assert found(code) == [(3, "LOW")]
 
 
 DRF_VIEW = """

@@ -44,6 +44,8 @@ LOOKUP_MODEL = re.compile(
     r"(Type|Kind|Status|Categor(y|ies)|Choice|Option|Setting|Config|Preference|Role|Permission|Group|Countr(y|ies)|"
     r"Currenc(y|ies)|Language|Locale|Timezone|Region|State|Province|Unit|Plan|Tier|Level|Feature|Flag|Label|"
     r"Genre|Brand|Department|Priorit(y|ies)|Severit(y|ies)|Format|Platform|Gender|Industry|Tag)s?$")
+# Attributes through which a value still carries the rows of what it wraps.
+CARRYING_ATTRIBUTES = {"data", "object_list", "results", "rows", "qs", "queryset", "validated_data"}
 # Calls that hand their arguments to the client as they are: responses, renderers, containers.
 PASSTHROUGH = {
     "jsonify", "JsonResponse", "Response", "JSONResponse", "ORJSONResponse", "UJSONResponse", "json_response",
@@ -51,6 +53,7 @@ PASSTHROUGH = {
     "StreamingHttpResponse", "make_response", "dumps", "dict", "list", "tuple", "sorted", "set", "reversed",
     "enumerate", "serialize", "marshal", "model_validate", "from_orm", "parse_obj_as", "validate_python",
     "jsonable_encoder", "map", "chain", "get_serializer", "Ok", "success", "ok", "api_response", "to_representation",
+    "dump", "dumps", "loads", "list_of",
 }
 SERIALIZING_METHODS = {"to_dict", "serialize", "dict", "model_dump", "json", "to_json", "as_dict", "values",
                        "values_list", "model_dump_json", "from_orm", "model_validate", "dump", "jsonify"}
@@ -96,8 +99,8 @@ class Flow:
         elif isinstance(node, cst.Name):
             self._name(node.value, order, depth)
         elif isinstance(node, cst.Attribute):
-            if not self._query(node, order):
-                self.follow(node.value, order, depth + 1)
+            if not self._query(node, order) and node.attr.value in CARRYING_ATTRIBUTES:
+                self.follow(node.value, order, depth + 1)  # serializer.data, page.object_list
         elif isinstance(node, cst.Subscript):
             if any(isinstance(s.slice, cst.Slice) for s in node.slice):
                 return  # a slice bounds it
@@ -134,7 +137,7 @@ class Flow:
             return  # a query read above, or dict.get() / one row
         if isinstance(node.func, cst.Attribute) and last in SERIALIZING_METHODS:
             self.follow(node.func.value, order, depth + 1)
-        serializer = last.endswith(("Serializer", "Schema")) or last in {"get_serializer", "serializer_class", "dump"}
+        serializer = last.endswith(("Serializer", "Schema")) or last in {"get_serializer", "serializer_class"}
         if serializer:
             many = next((a.value for a in node.args if a.keyword is not None and a.keyword.value == "many"), None)
             if not (isinstance(many, cst.Name) and many.value == "True"):
@@ -189,9 +192,12 @@ class Flow:
         return True
 
 
-    def _built_from(self, filters: list[tuple[str | None, cst.BaseExpression]], order: int) -> list[tuple[str | None, cst.BaseExpression]]:
+    def _built_from(self, filters: list[tuple[str | None, cst.BaseExpression]], order: int,
+                    depth: int = 0) -> list[tuple[str | None, cst.BaseExpression]]:
         """Local subqueries and conditions a filter or join names: what they filter on scopes it too."""
         extra: list[tuple[str | None, cst.BaseExpression]] = []
+        if depth > 1:
+            return extra
         for key, value in filters:
             names = [value] if isinstance(value, cst.Name) else [
                 arg.value for arg in getattr(value, "args", ()) if isinstance(arg.value, cst.Name)]
@@ -206,6 +212,8 @@ class Flow:
                 bindings = [b for b in self.facts.bindings_before(root.value, order) if b.kind == "=" and b.value is not None]
                 if bindings:
                     extra.append((key, bindings[-1].value))
+                    inner = [(None, v) for _, v in _shape_filters(bindings[-1].value)]
+                    extra.extend(inner + self._built_from(inner, bindings[-1].order, depth + 1))
         return extra
 
     def _cursor_rows(self, node: cst.BaseExpression, cursor: str, order: int) -> bool:
@@ -338,6 +346,11 @@ def _shape(segs: list[Seg], klass: cst.ClassDef | None, context: Any) -> _Shape 
     return _Shape(model, text, single is None, bounded, filters, grouped)
 
 
+def _shape_filters(node: cst.BaseExpression) -> list[tuple[str | None, cst.BaseExpression]]:
+    """The filter arguments along a subquery's chain."""
+    return [(key, value) for seg in chain_of(node) if seg.call and seg.name in FILTERS for key, value in seg.args]
+
+
 MANAGERS = {"objects", "query", "_default_manager", "_base_manager"}
 # Chain steps that shape or run a query without narrowing its rows.
 SHAPING = {
@@ -388,7 +401,27 @@ def scope_of(query: ListQuery, parents: set[str]) -> str:
             if key and OWNER_KEY.search(key):
                 return "owner"
             verdict = "parent"
+        elif _foreign_key_match(key, value):
+            verdict = "parent"
     return verdict
+
+
+def _foreign_key_match(key: str | None, value: cst.BaseExpression) -> bool:
+    """``project_id=pid`` / ``post=post`` / ``Task.project_id == pid``: one parent's children."""
+    if key is not None:
+        field = key.split("__")
+        lookup_free = len(field) == 1 or field[-1] in {"id", "pk"}
+        return lookup_free and not _literal(value) and (field[0].endswith(("_id", "_pk")) or len(field) > 1)
+    if isinstance(value, cst.Comparison) and len(value.comparisons) == 1 and isinstance(value.comparisons[0].operator, cst.Equal):
+        left = value.left
+        column = left.attr.value if isinstance(left, cst.Attribute) else ""
+        return column.endswith(("_id", "_pk")) and not _literal(value.comparisons[0].comparator)
+    return False
+
+
+def _literal(node: cst.BaseExpression) -> bool:
+    return isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)) or (
+        isinstance(node, cst.Name) and node.value in {"True", "False", "None"})
 
 
 OWNER_VALUE = re.compile(

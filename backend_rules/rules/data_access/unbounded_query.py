@@ -193,9 +193,11 @@ class UnboundedQuery(Rule):
             return "LOW"
         if endpoint is not None and EXPORT_NAME.search(endpoint.function.name.value):
             return "LOW"
+        if query.via_helper:
+            return "LOW"  # a function of the project stands between the query and the response
         level = "HIGH" if scope == "none" else "MEDIUM"
-        if query.via_helper or endpoint is not None and endpoint.kind == "resolver" and not endpoint.field_known:
-            level = LEVELS[LEVELS.index(level) - 1]  # a helper or an unread schema field may page it
+        if endpoint is not None and endpoint.kind == "resolver" and not endpoint.field_known:
+            level = LEVELS[LEVELS.index(level) - 1]  # the schema field's type was not read: may be paged
         return level
 
     @staticmethod
