@@ -212,6 +212,14 @@ POSITIVES = {
             except ValueError as e:
                 return jsonify(error=str(e)), 400
     """, [(6, "LOW")]),
+    "parse idiom (ValueError, TypeError) stays LOW": ("""
+        from flask import jsonify, request
+        def page():
+            try:
+                size = int(request.args["size"])
+            except (ValueError, TypeError) as e:
+                return jsonify(error=str(e)), 400
+    """, [(6, "LOW")]),
     "tuple of exceptions takes the broadest": ("""
         from flask import jsonify
         def create():

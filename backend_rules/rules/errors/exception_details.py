@@ -65,6 +65,9 @@ FOR_THE_CLIENT_MODULES = ("werkzeug.exceptions", "rest_framework.exceptions", "f
 VALIDATION_BUILTINS = {"ValueError", "KeyError", "IndexError", "LookupError", "JSONDecodeError", "UnicodeError",
                        "InvalidOperation", "StopIteration", "DecimalException", "AssertionError"}
 RANK = {"LOW": 0, "MEDIUM": 1, "HIGH": 2}
+# Caught together with ValueError/KeyError they come from parsing the client's input too.
+PARSING_COMPANIONS = {"TypeError", "AttributeError", "OverflowError", "UnicodeDecodeError", "UnicodeEncodeError",
+                      "ArithmeticError", "ZeroDivisionError"}
 
 
 @dataclass(frozen=True)
@@ -101,12 +104,15 @@ def caught_type(handler_type: cst.BaseExpression | None, imports: ImportMap) -> 
     if handler_type is None:
         return CaughtType("a bare except", "HIGH")
     elements = [e.value for e in handler_type.elements] if isinstance(handler_type, cst.Tuple) else [handler_type]
+    names = [imports.qualify(element) for element in elements]
+    parsing = any(name and name.split(".")[-1] in VALIDATION_BUILTINS for name in names)
     best: CaughtType | None = None
-    for element in elements:
-        full = imports.qualify(element)
+    for full in names:
         if full is None:
             continue
         confidence = classify_exception(full)
+        if confidence == "MEDIUM" and parsing and full.split(".")[-1] in PARSING_COMPANIONS:
+            confidence = "LOW"  # except (ValueError, TypeError): the parse-the-input idiom
         if confidence is not None and (best is None or RANK[confidence] > RANK[best.confidence]):
             best = CaughtType(full.split(".")[-1], confidence)
     return best
