@@ -25,6 +25,8 @@ from typing import Any, Callable, Sequence, Union
 
 import libcst as cst
 
+from backend_rules.analysis.walk import walk
+
 MAX_BRACKET_DEPTH = 200  # CPython's tokenizer limit: deeper text is not Python in any version
 BIG_STACK_BYTES = 512 * 1024 * 1024  # libcst's native parser recurses on the C stack
 BIG_RECURSION_LIMIT = 100_000
@@ -70,10 +72,55 @@ def _rewrite(text: str) -> str | None:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError:
         return None
-    return module.visit(_Downgrade()).code
+    targets, paths = _find_targets(module)
+    if not targets:
+        return text  # nothing newer than this Python in it: the rewrite cannot help
+    return module.visit(_Downgrade(targets, paths)).code
+
+
+def _find_targets(module: cst.Module) -> tuple[set[int], set[int]]:
+    """Ids of the nodes to rewrite, and of every node on the way to one (the rest is not rebuilt:
+    libcst's transformer rebuilds whatever it enters, which costs more than parsing)."""
+    targets: set[int] = set()
+    paths: set[int] = set()
+    stack: list[cst.CSTNode] = []
+
+    def enter(node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.FormattedString, cst.TemplatedString)) and _readable(node):
+            return False  # and so is every f-string inside it
+        if _is_target(node):
+            targets.add(id(node))
+            paths.update(id(ancestor) for ancestor in stack)
+            paths.add(id(node))
+        stack.append(node)
+        return True
+
+    walk(module, enter, lambda node: stack.pop())
+    return targets, paths
+
+
+def _is_target(node: cst.CSTNode) -> bool:
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        return node.type_parameters is not None
+    if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)):
+        return _parenthesised(node.type) is not node.type or (
+            isinstance(node, cst.ExceptStarHandler) and sys.version_info < (3, 11)
+        )
+    if isinstance(node, cst.TryStar):
+        return sys.version_info < (3, 11)
+    return isinstance(node, (cst.TypeAlias, cst.FormattedString, cst.TemplatedString))
 
 
 class _Downgrade(cst.CSTTransformer):
+    def __init__(self, targets: set[int], paths: set[int]) -> None:
+        super().__init__()
+        self.targets = targets
+        self.paths = paths
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        # a concatenation's parts are rewritten in its leave_: libcst refuses a call as a part
+        return id(node) in self.paths and not isinstance(node, cst.ConcatenatedString)
+
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
         if updated.type_parameters is None:
             return updated
@@ -135,13 +182,10 @@ class _Downgrade(cst.CSTTransformer):
         )
 
     def leave_FormattedString(self, original: cst.FormattedString, updated: cst.FormattedString) -> cst.BaseExpression:
-        return updated if _readable(original) else _as_format_call(updated)
+        return _as_format_call(updated) if id(original) in self.targets else updated
 
     def leave_TemplatedString(self, original: cst.TemplatedString, updated: cst.TemplatedString) -> cst.BaseExpression:
-        return updated if _readable(original) else _as_format_call(updated)
-
-    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> bool:
-        return False  # its parts are rewritten in leave_: libcst would refuse a call as a part
+        return _as_format_call(updated) if id(original) in self.targets else updated
 
     def leave_ConcatenatedString(
         self, original: cst.ConcatenatedString, updated: cst.ConcatenatedString
