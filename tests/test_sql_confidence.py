@@ -254,3 +254,9 @@ def test_value_slots_get_parameter_advice(line):
 def test_identifier_and_value_in_one_statement_gets_parameter_advice():
     (finding,) = findings("def f(cur, table, name):\n    cur.execute(f\"SELECT * FROM {table} WHERE a = '{name}'\")\n")
     assert "parameters" in finding.message
+
+
+def test_a_script_reading_its_user_stays_high():
+    code = HIGH["input()"][1]
+    assert confidence(code, "scripts/console.py") == "HIGH"
+    assert confidence(MEDIUM["plain function parameter"], "scripts/console.py") == "LOW"

@@ -367,4 +367,65 @@ def test_helper_finding_names_the_helper_and_its_sink():
 
 def test_textual_coercion_on_order_by_gets_identifier_advice():
     (finding,) = findings(POSITIVES["order_by with a built string"][1])
-    assert "identifier" in finding.message
+    assert "allow-list" in finding.message and "bound parameters" not in finding.message
+
+
+# ----- helpers of another module that execute their argument ------------------------------------
+DB_MODULE = '''
+import sqlite3
+from sqlalchemy import text
+
+
+def get_db():
+    return sqlite3.connect("app.db")
+
+
+def query_db(query, args=(), one=False):
+    cur = get_db().execute(query, args)
+    rows = cur.fetchall()
+    return (rows[0] if rows else None) if one else rows
+
+
+def run_sql(engine, sql, **params):
+    with engine.begin() as conn:
+        return conn.execute(text(sql), params)
+'''
+
+VIEWS_MODULE = '''
+from flask import request
+
+from . import db as database
+from .db import query_db, run_sql
+
+
+def user(name):
+    return query_db(f"SELECT * FROM users WHERE name = '{name}'", one=True)
+
+
+def user_fixed(name):
+    return query_db("SELECT * FROM users WHERE name = ?", (name,), one=True)
+
+
+def purge(engine):
+    tenant = request.args["tenant"]
+    run_sql(engine, "DELETE FROM events WHERE tenant = '" + tenant + "'")
+    database.query_db("DELETE FROM sessions WHERE tenant = '%s'" % tenant)
+    run_sql(engine, "DELETE FROM events WHERE tenant = :tenant", tenant=tenant)
+'''
+
+
+def test_helpers_of_other_modules_that_execute_their_argument(tmp_path):
+    from backend_rules.engine.runner import check_paths
+
+    package = tmp_path / "app"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "db.py").write_text(DB_MODULE)
+    (package / "views.py").write_text(VIEWS_MODULE)
+    report = check_paths([str(tmp_path)], Config(select=("BR1",), root=str(tmp_path)), jobs=1, use_cache=False)
+    found = [(f.line, f.code, f.message.split(" reaches ")[1].split(";")[0]) for f in report.findings]
+    assert found == [
+        (9, "BR101", "get_db().execute() via query_db()"),
+        (18, "BR102", "text() via run_sql()"),
+        (19, "BR101", "get_db().execute() via database.query_db()"),
+    ]

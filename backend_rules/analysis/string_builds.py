@@ -23,6 +23,7 @@ class BuildFinder:
     """Finds the builds in a string expression (``self._collected`` set: all of them)."""
 
     _collected: list[StringBuild] | None = None
+    _hit_log: list[StringBuild]  # every hit while collecting, repeats included
 
     def text_around(self, build: StringBuild) -> tuple[str, str]:
         """The literal text right before and after the culprit's hole in the string it was
@@ -112,7 +113,7 @@ class BuildFinder:
 
     def unsafe_builds(self, node: cst.BaseExpression) -> list[StringBuild]:
         """Every unsafe piece joined into ``node``, in the order they are met."""
-        self._collected = []
+        self._collected, self._hit_log = [], []
         try:
             self.unsafe_build(node)
             return self._collected
@@ -123,15 +124,16 @@ class BuildFinder:
         """Report a build: returned at once, or (collecting every build) recorded and passed over."""
         if self._collected is None:
             return build
+        self._hit_log.append(build)
         if not any(b.culprit is build.culprit for b in self._collected):
             self._collected.append(build)
         return None
 
     def _inner(self, node: cst.BaseExpression, env: Env, depth: int) -> tuple[StringBuild | None, bool]:
         """unsafe_build, plus whether it found something (when collecting it returns None)."""
-        before = len(self._collected) if self._collected is not None else 0
+        before = len(self._hit_log) if self._collected is not None else 0
         found = self.unsafe_build(node, env, depth)
-        return found, found is not None or (self._collected is not None and len(self._collected) > before)
+        return found, found is not None or (self._collected is not None and len(self._hit_log) > before)
 
     def _stringish(self, node: cst.BaseExpression, env: Env) -> bool:
         return bool(self.literal_fragments(node, env).strip()) or isinstance(
@@ -272,8 +274,28 @@ class BuildFinder:
         return None, found_any
 
     def _name_build(self, node: cst.Name, env: Env, depth: int) -> StringBuild | None:
+        """The builds behind a name, once per name and point of view (names met again, as in
+        ``sql = sql + ...`` in many branches, replay what was found)."""
         if node.value in env.guarded or env.facts.is_validated(node.value, env.order):
             return None
+        memo = self.__dict__.setdefault("_build_memo", {})
+        key = (node.value, env.key, self._collected is not None)
+        if key in memo:
+            return self._replay(memo[key])
+        memo[key] = []  # a cycle finds nothing new
+        start = len(self._hit_log) if self._collected is not None else 0
+        first = self._bindings_build(node, env, depth)
+        memo[key] = [first] if first is not None else list(self._hit_log[start:]) if self._collected is not None else []
+        return first
+
+    def _replay(self, builds: list[StringBuild]) -> StringBuild | None:
+        if self._collected is None:
+            return builds[0] if builds else None
+        for build in builds:
+            self._hit(build)
+        return None
+
+    def _bindings_build(self, node: cst.Name, env: Env, depth: int) -> StringBuild | None:
         found = self.bindings(node.value, env)
         for binding, where in found:
             if binding.kind == "=" and binding.value is not None:

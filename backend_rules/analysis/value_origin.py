@@ -41,6 +41,9 @@ PASSING_METHODS = TEXT_PASSING_METHODS | {
     "removesuffix", "zfill", "ljust", "rjust", "center", "encode", "partition", "rpartition", "splitlines",
 }
 MODEL_PARAMETER = re.compile(r"^(model|model_class|model_cls|klass|(\w+_)?model)$")
+# Functions whose result is made of their arguments.
+PASSING_FUNCTIONS = {"str", "repr", "format", "getattr", "json.dumps", "dumps", "list", "tuple", "sorted", "reversed",
+                     "min", "max", "dict", "set", "frozenset", "textwrap.dedent", "dedent"}
 CONFIG_WORDS = {"settings", "config", "configuration", "conf", "environ", "options", "opts"}
 CONFIG_CALLS = {"os.getenv", "getenv", "os.environ.get", "get_setting", "get_config"}
 METADATA_WORDS = {"_meta", "__table__", "__tablename__", "db_table", "table_name", "tablename", "model_name", "model",
@@ -254,9 +257,9 @@ class OriginTracer:
         if helper is not None and depth < MAX_DEPTH:
             function, helper_env = helper  # its parameters read as this call's arguments
             return max((self.origin(r, helper_env, depth + 1) for r in returned_values(function)), default=CONSTANT)
-        if isinstance(node.func, cst.Name) and self.analyzer.bindings(node.func.value, env):
-            return max(from_arguments, COMPUTED)
-        return max(from_arguments, COMPUTED if not arguments else CONSTANT)
+        if name in PASSING_FUNCTIONS:
+            return from_arguments
+        return max(from_arguments, COMPUTED)  # an unknown function's result: data from somewhere
 
     def _comprehension_origin(self, node: cst.BaseExpression, env: Env, depth: int) -> int:
         iterables: list[cst.BaseExpression] = []

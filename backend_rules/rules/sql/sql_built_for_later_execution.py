@@ -73,9 +73,15 @@ class SqlStringForLater(SqlSinkRule):
         return "SELECT * FROM users WHERE name = %s", (name,)
     ```
 
+    ## Confidence
+    As for BR101. A statement that travels with its parameters (`run(query, params)`, `return
+    query, params`) and whose joined pieces hold structure assembled by the program (column
+    lists, joins, conditions) rather than values is LOW.
+
     ## Not reported
     Log and error messages (not query-named), SQL fragments without a statement shape, constants,
-    numbers, placeholders and allow-listed identifiers (as for BR101).
+    numbers, placeholders and allow-listed identifiers (as for BR101), `return sql` of a variable
+    already reported where it was built.
     """
 
     CODE = "BR103"

@@ -8,6 +8,7 @@ import libcst as cst
 
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.rule import Invalid
+from backend_rules.rules.sql.sql_forwarders import DB_RECEIVER, SQL_TEXT_TRIGGER
 from backend_rules.rules.sql.sql_sink_rule import (
     ALWAYS_NEEDS_SQL_TEXT,
     EXECUTE_METHODS,
@@ -17,11 +18,6 @@ from backend_rules.rules.sql.sql_sink_rule import (
     receiver_name,
 )
 
-DB_RECEIVER = re.compile(
-    r"^_*(cur|curs|cursor|c|conn|con|cnx|connection|db|database|session|sess|engine|tx|txn|"
-    r"transaction|pool|sqlite|pg|mysql|psql|postgres|dbapi|sql)$"
-    r"|cursor|conn(ection)?s?$|(^|_)db($|_)|database|session$|engine$|pool$|_pg$|^pg_"
-)
 NOT_DB_RECEIVER = re.compile(
     r"(command|cmd|job|task|executor|runner|shell|ssh|subprocess|process|workflow|action|step|"
     r"pipeline|celery|handler|operation|plan|script|tool|browser|graph|http|request|client_?pool)",
@@ -36,10 +32,14 @@ class SqlStringToCursor(SqlSinkRule):
 
     ## What it does
     Finds `execute`/`executemany`/`executescript` (DB-API: sqlite3, psycopg2, psycopg 3, pymysql,
-    MySQLdb; SQLAlchemy connections and sessions) and the async drivers' `execute`/`fetch`/
-    `fetchrow`/`fetchval` (asyncpg, aiosqlite, aiomysql, aiopg, databases) whose SQL was built with
-    an f-string, `+`, `%`, `.format()` or `str.join()` from a value that is not a constant — in the
-    call itself, a few statements earlier (`+=` included), or in a helper of the same module.
+    MySQLdb; SQLAlchemy connections and sessions), psycopg's `copy()`/`copy_expert()`, pg8000's
+    `run()` and the async drivers' `execute`/`fetch`/`fetchrow`/`fetchval`/`fetchmany`/`cursor`/
+    `prepare` (asyncpg, aiosqlite, aiomysql, aiopg, databases) whose SQL was built with an
+    f-string, `+`, `%`, `.format()`, `str.join()`, `string.Template.substitute()` or a raw
+    `psycopg.sql.SQL(...)` piece from a value that is not a constant — in the call itself, a few
+    statements earlier (`+=` included), in a helper of the same module, or passed to a helper of
+    the same module that executes its argument. SQL text taken from request data as it came
+    (`cursor.execute(request.form["sql"])`) is reported too.
 
     ## Why is this bad?
     Whoever controls the value controls the query: `' OR '1'='1` returns every row, `'; DROP
@@ -58,23 +58,35 @@ class SqlStringToCursor(SqlSinkRule):
         cursor.execute("SELECT * FROM users WHERE email = %s", (email,))
     ```
     Identifiers (table or column names) cannot be parameters: check them against an allow-list
-    (`if column not in ALLOWED: raise ...`) or quote them with `psycopg.sql.Identifier`.
+    (`if column not in ALLOWED: raise ...`) or quote them with `psycopg.sql.Identifier`; the
+    message says which advice fits, from where the value sits in the SQL.
+
+    ## Confidence
+    HIGH when the value comes from the request (Flask/Django/DRF/FastAPI/aiohttp request data, a
+    route's or view's parameters, `input()`); MEDIUM when its origin is unknown (a parameter, data
+    read back); LOW for the program's own identifiers and configuration (settings, model metadata,
+    `self.configuration`), for statements whose values are all parameters already, and in tests,
+    migrations and maintenance scripts. LOW findings are hidden unless `min-confidence = "LOW"`.
 
     ## Not reported
-    Constants and module-level constants, numbers (`int(...)`, `%d`, `len(...)`), generated
-    placeholder lists (`", ".join(["%s"] * len(ids))`), `psycopg.sql.SQL(...).format(...)`,
-    quoting helpers (`quote_name`), allow-listed names, and `.execute` on objects that are
-    clearly not database connections (jobs, commands, executors).
+    Constants, members of classes and enums, loops over literal collections, numbers (`int(...)`,
+    `%d`, `len(...)`, parameters declared `int`/`UUID`/an enum), generated placeholder lists
+    (`", ".join(["%s"] * len(ids))`), `psycopg.sql.SQL(...).format(sql.Identifier(...))`, quoting
+    helpers (`quote_name`), character allow-lists (`re.sub("[^a-z0-9_]", "", x)`, `slugify`),
+    allow-listed names, a dict literal's own keys, SQL the ORM compiled (`sql_with_params()`), and
+    `.execute` on objects that are clearly not database connections (jobs, commands, executors).
     """
 
     CODE = "BR101"
     SINK_NAMES = EXECUTE_METHODS
     NAME = "sql-built-from-strings"
     MESSAGE = "SQL built {how} reaches {sink}; pass values as query parameters instead"
-    CONFIDENCE = "HIGH"
+    CONFIDENCE = "MEDIUM"  # per finding: see ## Confidence
+    USES_PROJECT_INDEX = True  # helpers of other modules that execute their argument
     TRIGGER = (
         r"\.(execute|executemany|executescript|execute_fetchall|fetch|fetchrow|fetchval|fetchmany|fetch_all|"
         r"fetch_one|fetch_val|iterate|query|run|copy|copy_expert|copy_from_query|cursor|prepare)\s*\("
+        "|" + SQL_TEXT_TRIGGER  # a call of a project function that executes its argument
     )
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -157,6 +169,24 @@ class SqlStringToCursor(SqlSinkRule):
                 sql += " WHERE " + " AND ".join(clauses)
             cursor.execute(sql, params)
         """,
+        # enum members, a character allow-list, SQL the ORM compiled
+        """
+        import enum, re
+        class State(enum.IntEnum):
+            accepted = 4
+        def run(cursor, table, queryset):
+            cursor.execute(f"UPDATE revisions SET state = {State.accepted}")
+            cursor.execute(f"SELECT count(*) FROM {re.sub('[^a-z0-9_]', '', table)}")
+            inner, params = queryset.query.sql_with_params()
+            cursor.execute(f"SELECT count(*) FROM ({inner}) AS sub", params)
+        """,
+        # a server-side cursor's name, a web app's run()
+        """
+        def export(conn, app, job_id):
+            with conn.cursor(f"export_{job_id}") as cur:
+                cur.itersize = 100
+            app.run(debug=True)
+        """,
         # SQL-looking text that never reaches a sink
         """
         import logging
@@ -214,5 +244,31 @@ class SqlStringToCursor(SqlSinkRule):
                 cur.execute(sql)
             """,
             line=5,
+        ),
+        Invalid(
+            """
+            from psycopg2 import sql as pgsql
+            def export(cursor, table, out):
+                cursor.copy_expert(pgsql.SQL(f"COPY {table} TO STDOUT"), out)
+            """,
+            line=3, message="identifier",
+        ),
+        Invalid(
+            """
+            from string import Template
+            def find(conn, name):
+                return conn.run(Template("SELECT * FROM users WHERE name = '$n'").substitute(n=name))
+            """,
+            line=3, message="Template.substitute()",
+        ),
+        Invalid(
+            """
+            from flask import request
+            def purge(db):
+                def run(sql):
+                    db.execute(sql)
+                run("DELETE FROM sessions WHERE user = '" + request.form["user"] + "'")
+            """,
+            line=5, message="via run()",
         ),
     ]

@@ -11,6 +11,7 @@ from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.string_building import StringAnalyzer
 from backend_rules.analysis.string_values import call_name
 from backend_rules.rule import Invalid, Valid
+from backend_rules.rules.sql.sql_forwarders import SQL_TEXT_TRIGGER
 from backend_rules.rules.sql.sql_sink_rule import (
     ORM_SINKS,
     Sink,
@@ -76,7 +77,12 @@ class SqlStringToOrm(SqlSinkRule):
     ## What it does
     Finds SQL built with an f-string, `+`, `%`, `.format()` or `str.join()` from non-constant
     values that is handed to SQLAlchemy `text()` / `literal_column()` / `exec_driver_sql()`,
-    Django `Manager.raw()`, `QuerySet.extra()` and `RawSQL()`, or pandas `read_sql*()`.
+    Django `Manager.raw()` (managers' own `self.raw()` too), `QuerySet.extra()` and `RawSQL()`,
+    or pandas `read_sql*()`; strings built into SQLAlchemy 1.x query methods that took them as SQL
+    text (`query.filter(f"...")`, `order_by`, `group_by`, `having`, `distinct`); request data
+    used as that text as it came (`order_by(text(request.args["sort"]))`); and strings built at
+    the call of a same-module helper that hands its argument to one of these
+    (`def run_sql(sql): conn.execute(text(sql))`).
 
     ## Why is this bad?
     These are the ORM's escape hatches: the text goes to the database verbatim, so everything an
@@ -95,6 +101,12 @@ class SqlStringToOrm(SqlSinkRule):
     User.objects.raw("SELECT * FROM app_user WHERE name = %s", [name])
     ```
     Or use the query builder (`select(User).where(User.name == name)`, `filter(name=name)`).
+    A column or direction from the request goes through an allow-list of column objects
+    (`SORTABLE = {"name": User.name}`), never `text()`.
+
+    ## Confidence
+    As for BR101: HIGH for request data, MEDIUM for unknown origins, LOW for the program's own
+    identifiers, values already bound, and tests, migrations and scripts.
     """
 
     CODE = "BR102"
@@ -103,11 +115,14 @@ class SqlStringToOrm(SqlSinkRule):
     MESSAGE = "SQL built {how} reaches {sink}; use bound parameters instead"
     ADVICE = "use bound parameters instead"
     ALSO_ADVICE = "bind `{value}` as a parameter too, like the other values"
-    CONFIDENCE = "HIGH"
+    IDENTIFIER_ADVICE = "`{value}` names a column or table there: map it through an allow-list to a column"
+    CONFIDENCE = "MEDIUM"  # per finding: see ## Confidence
+    USES_PROJECT_INDEX = True  # helpers of other modules that run their argument through text()
     TRIGGER = (
         r"\b(text|literal_column|exec_driver_sql|raw|extra|RawSQL|read_sql|read_sql_query)\s*\("
         r"|import[^\n]*\b(text|literal_column|RawSQL)\s+as\b"
         r"|\.(filter|having|order_by|group_by|distinct|where|select_from)\s*\("
+        "|" + SQL_TEXT_TRIGGER  # a call of a project function that runs its argument through text()
     )
 
     def sink_of(self, node: cst.Call) -> Sink | None:
@@ -210,6 +225,19 @@ class SqlStringToOrm(SqlSinkRule):
                     return
 
     VALID = [
+        # Django's order_by takes field names, checked by Django; a sort key mapped to a column
+        """
+        from django.db import models
+        def listing(field):
+            return Post.objects.order_by("-" + field)
+        """,
+        """
+        from flask import request
+        from sqlalchemy import select, text
+        SORTS = {"new": "created_at DESC", "old": "created_at ASC"}
+        def listing(session):
+            return session.scalars(select(Post).order_by(text(SORTS.get(request.args.get("sort"), "id")))).all()
+        """,
         """
         from sqlalchemy import text
         def find(session, name):
@@ -284,5 +312,31 @@ class SqlStringToOrm(SqlSinkRule):
                 return qs.annotate(val=RawSQL("SELECT " + col + " FROM t", ()))
             """,
             line=3,
+        ),
+        Invalid(
+            """
+            from flask import request
+            from sqlalchemy import select, text as sql_text
+            def listing(session):
+                return session.scalars(select(Post).order_by(sql_text(request.args["sort"]))).all()
+            """,
+            line=4, message="request data",
+        ),
+        Invalid(
+            """
+            from flask_sqlalchemy import SQLAlchemy
+            def find(name):
+                return User.query.filter("name = '%s'" % name).all()
+            """,
+            line=3, message="filter()",
+        ),
+        Invalid(
+            """
+            from django.db import models
+            class PostManager(models.Manager):
+                def search(self, term):
+                    return self.raw(f"SELECT * FROM blog_post WHERE title LIKE '%%{term}%%'")
+            """,
+            line=4, message="self.raw()",
         ),
     ]

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import libcst as cst
 
@@ -26,6 +28,7 @@ from backend_rules.analysis.string_values import StringBuild, argument_for, code
 from backend_rules.analysis.value_origin import COMPUTED, INTERNAL, REQUEST, ROUTE_DECORATORS, OriginTracer
 from backend_rules.analysis.walk import walk
 from backend_rules.rule import Rule
+from backend_rules.rules.sql.sql_forwarders import forwarder_names, project_forwarder
 from backend_rules.rules.sql.sql_slots import IDENTIFIER, STRUCTURE, UNKNOWN, VALUE, slot_of
 
 SQL_LOOKING = re.compile(
@@ -45,7 +48,6 @@ QUERY_KEYWORDS = ("query", "sql", "operation", "statement", "stmt")
 PARAMETER_KEYWORDS = {"params", "parameters", "args", "vars", "values", "multiparams", "bind", "binds",
                       "select_params", "parameters_list", "param_list"}
 CONFIDENCE_OF = {REQUEST: "HIGH"}
-QUIET_KINDS = {"test", "migration", "script"}
 
 
 def first_argument(call: cst.Call, keywords: tuple[str, ...] = QUERY_KEYWORDS) -> cst.BaseExpression | None:
@@ -64,6 +66,22 @@ def passes_parameters(call: cst.Call, sql: cst.BaseExpression | None) -> bool:
     return bool(positional) or any(
         a.keyword is not None and a.keyword.value in PARAMETER_KEYWORDS or a.star == "**" for a in call.args
     )
+
+
+def passes_after(call: cst.Call, sql: cst.BaseExpression) -> bool:
+    """A helper's call hands values after its SQL argument (``query_db(sql, (x,))``, ``run(sql,
+    x=1)``); arguments before it (a connection) are not parameters."""
+    seen = False
+    for arg in call.args:
+        if arg.value is sql:
+            seen = True
+        elif arg.keyword is not None:
+            flag = isinstance(arg.value, cst.Name) and arg.value.value in {"True", "False", "None"}
+            if not flag:  # one=True is an option, tenant=x a parameter
+                return True
+        elif arg.star or seen:
+            return True
+    return False
 
 
 def receiver_name(node: cst.BaseExpression) -> str:
@@ -178,7 +196,7 @@ class SqlSinkRule(Rule):
     SINK_NAMES: set[str] = set()
     # The tail of MESSAGE (after "; "), and its variants for identifiers and half-parameterised SQL.
     ADVICE = "pass values as query parameters instead"
-    IDENTIFIER_ADVICE = "`{value}` is an identifier there: check it against an allow-list or quote it (sql.Identifier)"
+    IDENTIFIER_ADVICE = "`{value}` is an identifier there: allow-list it or quote it (sql.Identifier, quote_name)"
     ALSO_ADVICE = "pass `{value}` as a query parameter too, like the other values"
     REQUEST_TEXT_MESSAGE = (
         "request data `{value}` reaches {sink} as SQL text; map it to fixed SQL through an allow-list instead"
@@ -227,7 +245,10 @@ class SqlSinkRule(Rule):
         """``run_sql(f"... {x}")`` where ``def run_sql(sql): conn.execute(text(sql))`` is in this
         module (or class): the string built at the call reaches the helper's sink."""
         func = node.func
-        if not node.args or not self._may_be_helper(func):
+        if not node.args:
+            return
+        if not self._may_be_helper(func):
+            self.check_project_forwarder(node)
             return
         analyzer = StringAnalyzer(self.context, self.context.stack + [node])
         function = analyzer.helper_of(node)
@@ -237,9 +258,42 @@ class SqlSinkRule(Rule):
             argument = argument_for(node, name, position)
             if argument is not None:
                 sink = Sink(argument, f"{inner.text} via {function.name.value}()", True, inner.needs_sql_text,
-                            inner.identifier_context, passes_parameters(node, argument) or bool(inner.parameters),
-                            inner.request_text)
+                            inner.identifier_context, passes_after(node, argument), inner.request_text)
                 self.check_sql(node, sink)
+
+    def check_project_forwarder(self, node: cst.Call) -> None:
+        """The same for a function of another module of the project (``from .db import query_db``)."""
+        if not self.USES_PROJECT_INDEX or self.context.project is None:
+            return
+        name = dotted_name(node.func) or ""
+        if name.split(".")[0] not in self.context.imports.names:
+            return
+        if name.split(".")[-1] not in self.__dict__.setdefault("_forwarder_names", forwarder_names(self.context.project)):
+            return
+        qualified = self.context.imports.qualify(node.func) or ""
+        for parameter, position, text in project_forwarder(self.context, qualified, self.CODE):
+            argument = argument_for(node, parameter, position)
+            if argument is not None:
+                sink = Sink(argument, f"{text} via {name}()", parameters=passes_after(node, argument))
+                self.check_sql(node, sink)
+
+    @classmethod
+    def may_fire_in_project(cls, tree: ast.Module, project: Callable[[], Any]) -> bool:
+        if cls.may_fire(tree):
+            return True
+        if not cls.USES_PROJECT_INDEX or not (builds_strings(tree) or may_hold_request_data(tree)):
+            return False
+        imported = {a.asname or a.name for n in nodes(tree, ast.ImportFrom) for a in n.names} | {
+            (a.asname or a.name).split(".")[0] for n in nodes(tree, ast.Import) for a in n.names
+        }
+        called = set()  # imported functions, or functions of imported modules, called with arguments
+        for node in nodes(tree, ast.Call):
+            func = node.func
+            if node.args and isinstance(func, ast.Name) and func.id in imported:
+                called.add(func.id)
+            elif node.args and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in imported:
+                called.add(func.attr)
+        return bool(called) and bool(called & forwarder_names(project()))
 
     def _may_be_helper(self, func: cst.BaseExpression) -> bool:
         if isinstance(func, cst.Attribute):
@@ -316,13 +370,16 @@ class SqlSinkRule(Rule):
             advice = "also"
         else:
             advice = "value"
-        return Judgement(self.capped(confidence), advice)
+        return Judgement(self.capped(confidence, origin), advice)
 
-    def capped(self, confidence: str) -> str:
-        """Tests, migrations and maintenance scripts run fixed SQL on data the team controls."""
-        quiet = self.__dict__.get("_quiet")
-        if quiet is None:
-            quiet = self._quiet = code_kind(self.context.options) in QUIET_KINDS or is_alembic_migration(
-                self.context.module
+    def capped(self, confidence: str, origin: int = REQUEST) -> str:
+        """Tests and migrations run fixed SQL on data the team controls; so do maintenance scripts,
+        unless what they join in was typed by whoever runs them (``input()``)."""
+        kind = self.__dict__.get("_kind")
+        if kind is None:
+            kind = self._kind = "migration" if is_alembic_migration(self.context.module) else code_kind(
+                self.context.options
             )
-        return "LOW" if quiet else confidence
+        if kind in {"test", "migration"} or (kind == "script" and origin < REQUEST):
+            return "LOW"
+        return confidence
