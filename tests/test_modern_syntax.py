@@ -191,3 +191,10 @@ def test_long_code_neither_overflows_nor_raises():
     source = "x = " + " and ".join(["a"] * 4000) + "\ntry:\n  pass\nexcept A, B:\n  pass\n"
     tree = parse_modern(source)
     assert tree is not None and isinstance(tree.body[-1], ast.Try)
+
+
+def test_an_already_parsed_module_gives_the_same_rewrite():
+    from backend_rules.analysis.modern_syntax import downgrade_module
+
+    for modern, _older in REWRITES:
+        assert downgrade_module(cst.parse_module(modern)) == downgrade(modern)

@@ -67,14 +67,26 @@ def downgrade(text: str) -> str | None:
         return None
 
 
+def downgrade_module(module: cst.Module) -> str | None:
+    """:func:`downgrade` for text already parsed by libcst (saves parsing it twice)."""
+    try:
+        return _on_big_stack(lambda: _rewrite_module(module))
+    except Exception:
+        return None
+
+
 def _rewrite(text: str) -> str | None:
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError:
         return None
+    return _rewrite_module(module)
+
+
+def _rewrite_module(module: cst.Module) -> str:
     targets, paths = _find_targets(module)
     if not targets:
-        return text  # nothing newer than this Python in it: the rewrite cannot help
+        return module.code  # nothing newer than this Python in it: the rewrite cannot help
     return module.visit(_Downgrade(targets, paths)).code
 
 
