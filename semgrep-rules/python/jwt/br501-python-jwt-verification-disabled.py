@@ -28,11 +28,6 @@ def claims_legacy(token):
     return jwt.decode(token, KEY, verify=False)
 
 
-def claims_none(token):
-    # ruleid: br501-python-jwt-verification-disabled
-    return jwt.decode(token, KEY, algorithms=["HS256", "none"])
-
-
 def issue_unsigned(payload):
     # ruleid: br501-python-jwt-verification-disabled
     return jwt.encode(payload, None, algorithm="none")
@@ -59,6 +54,12 @@ def claims_no_aud(token):
 def header_only(token):
     # ok: br501-python-jwt-verification-disabled
     return jwt.get_unverified_header(token)
+
+
+def claims_accepting_none(token):
+    # "none" among the accepted algorithms is BR502 (jwt-algorithm-not-pinned)
+    # ok: br501-python-jwt-verification-disabled
+    return jwt.decode(token, KEY, algorithms=["HS256", "none"])
 
 
 def claims_verified_explicitly(token):
