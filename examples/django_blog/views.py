@@ -1,4 +1,8 @@
-"""Blog views: each N+1 anti-pattern is followed by its fixed twin."""
+"""Blog views: each N+1 anti-pattern is followed by its fixed twin.
+
+The views return every published post without pagination, so each also shows BR203
+(unbounded-query); ``publishing.py`` has the paginated versions.
+"""
 
 from django.db.models import Count, Prefetch
 from django.http import JsonResponse
@@ -9,7 +13,7 @@ from .models import Author, Comment, Post, Tag
 # --- author of each post -------------------------------------------------------------------
 
 def post_list_slow(request):
-    posts = Post.objects.filter(published=True)
+    posts = Post.objects.filter(published=True)  # expect: BR203
     return JsonResponse({"posts": [
         {"title": p.title, "author": p.author.display_name}  # expect: BR202
         for p in posts
@@ -17,7 +21,7 @@ def post_list_slow(request):
 
 
 def post_list(request):
-    posts = Post.objects.filter(published=True).select_related("author")
+    posts = Post.objects.filter(published=True).select_related("author")  # expect: BR203
     return JsonResponse({"posts": [
         {"title": p.title, "author": p.author.display_name}
         for p in posts
@@ -52,7 +56,7 @@ def post_cards(request):
 # --- approved comments per post ------------------------------------------------------------
 
 def moderation_slow(request):
-    posts = Post.objects.prefetch_related("comments")
+    posts = Post.objects.prefetch_related("comments")  # expect: BR203
     return JsonResponse({
         p.title: [c.text for c in p.comments.filter(approved=True)]  # expect: BR202
         for p in posts
@@ -61,18 +65,18 @@ def moderation_slow(request):
 
 def moderation(request):
     approved = Prefetch("comments", queryset=Comment.objects.filter(approved=True), to_attr="approved")
-    posts = Post.objects.prefetch_related(approved)
+    posts = Post.objects.prefetch_related(approved)  # expect: BR203
     return JsonResponse({p.title: [c.text for c in p.approved] for p in posts})
 
 
 # --- a property that queries, read per post --------------------------------------------------
 
 def leaderboard_slow(request):
-    return JsonResponse({p.title: p.approved_comment_count for p in Post.objects.all()})  # expect: BR201
+    return JsonResponse({p.title: p.approved_comment_count for p in Post.objects.all()})  # expect: BR201, BR203
 
 
 def leaderboard(request):
-    posts = Post.objects.annotate(n=Count("comments", filter=models_q_approved()))
+    posts = Post.objects.annotate(n=Count("comments", filter=models_q_approved()))  # expect: BR203
     return JsonResponse({p.title: p.n for p in posts})
 
 
@@ -115,17 +119,17 @@ def import_comments(request, post_id):
 # --- only() defers the body ----------------------------------------------------------------
 
 def excerpts_slow(request):
-    return JsonResponse({p.title: p.body[:80] for p in Post.objects.only("id", "title")})  # expect: BR202
+    return JsonResponse({p.title: p.body[:80] for p in Post.objects.only("id", "title")})  # expect: BR202, BR203
 
 
 def excerpts(request):
-    return JsonResponse({p.title: p.body[:80] for p in Post.objects.only("id", "title", "body")})
+    return JsonResponse({p.title: p.body[:80] for p in Post.objects.only("id", "title", "body")})  # expect: BR203
 
 
 def author_ids(request):
     # the foreign key's id is a column of the post: no query
-    return JsonResponse({p.id: p.author_id for p in Post.objects.all()})
+    return JsonResponse({p.id: p.author_id for p in Post.objects.all()})  # expect: BR203
 
 
 def authors_page(request):
-    return JsonResponse({a.display_name: a.user.email for a in Author.objects.select_related("user")})
+    return JsonResponse({a.display_name: a.user.email for a in Author.objects.select_related("user")})  # expect: BR203
