@@ -82,3 +82,12 @@ def test_a_failing_project_index_does_not_stop_the_check():
 
     code = "import asyncio\nasync def f():\n    asyncio.sleep(1)\n"
     assert [f.code for f in check_source(code, project_loader=broken)] == ["BR302"]
+
+
+def test_a_setup_module_inside_a_package_is_not_a_project_root(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    handlers = tmp_path / "app" / "handlers"
+    handlers.mkdir(parents=True)
+    (handlers / "__init__.py").write_text("")
+    (handlers / "setup.py").write_text("def setup_view():\n    pass\n")
+    assert find_project_root(str(handlers / "views.py")) == str(tmp_path)

@@ -178,3 +178,22 @@ def test_same_place_same_code_is_reported_once():
     ).lstrip()
     found = run(source)
     assert len({(f.code, f.line, f.column) for f in found}) == len(found)
+
+
+@pytest.mark.parametrize(
+    "path,kind",
+    [
+        ("proj/management/commands/sample_data.py", "script"),
+        ("server/app/alembic/versions/0001_init.py", "migration"),
+        ("svc/migrations/versions/abc.py", "migration"),
+        ("src/pkg/tests/test_api.py", "test"),
+        ("readthedocs/settings/test.py", "test"),
+        ("app/views.py", "request"),
+        ("app/tasks.py", "task"),
+        ("app/models.py", "other"),
+    ],
+)
+def test_code_kinds_match_at_any_depth(path, kind):
+    from backend_rules.analysis.code_kinds import code_kind
+
+    assert code_kind({"relative_path": path}) == kind

@@ -2,7 +2,8 @@
 
 One notion shared by every family: secrets in tests and N+1 queries in migrations are not what a
 reviewer wants to hear about, and the same N+1 matters more in a view than in a nightly command.
-Patterns use gitignore syntax and match at any depth (``tests/`` is ``server/tests/`` too).
+Patterns use gitignore syntax and match at any depth (``tests/`` is ``server/tests/`` too); a
+pattern with an inner slash is anchored by gitignore, so those are written ``**/a/b/``.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import pathspec
 DEFAULT_TEST_PATHS = [
     "tests/", "test/", "testing/", "fixtures/", "testutils/", "test_utils/",
     "test_*.py", "*_test.py", "tests.py", "conftest.py", "testutils.py", "test_utils.py", "testing.py",
+    "test_settings.py", "settings_test.py", "**/settings/test.py", "**/settings/testing.py",
 ]
-MIGRATION_PATHS = ["migrations/", "alembic/versions/", "migrations/versions/", "migrate/versions/"]
+MIGRATION_PATHS = ["migrations/", "**/alembic/versions/", "**/migrations/versions/", "**/migrate/versions/"]
 SCRIPT_PATHS = [
-    "management/commands/", "scripts/", "bin/", "manage.py", "setup.py", "seed*.py", "seeds/",
-    "fabfile.py", "noxfile.py", "tasks/maintenance/", "docs/", "examples/benchmarks/",
+    "**/management/commands/", "scripts/", "bin/", "manage.py", "setup.py", "seed*.py", "seeds/",
+    "sample_data.py", "fabfile.py", "noxfile.py", "**/tasks/maintenance/", "docs/", "**/examples/benchmarks/",
 ]
 TASK_PATHS = ["tasks.py", "tasks/", "jobs.py", "jobs/", "worker.py", "workers/", "celery*.py", "cron*.py", "consumers.py"]
 REQUEST_PATHS = [

@@ -28,9 +28,15 @@ INDEX_FORMAT = 3  # bump when the cached entry layout changes
 def _root_of_folder(folder: str) -> str:
     current = Path(folder)
     for candidate in [current, *current.parents]:
-        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
+        if any((candidate / marker).exists() for marker in ROOT_MARKERS) and not _is_package_module_setup(candidate):
             return str(candidate)
     return folder
+
+
+def _is_package_module_setup(folder: Path) -> bool:
+    """A ``setup.py`` inside a package (``app/handlers/setup.py``) is a module, not a project root."""
+    markers = [marker for marker in ROOT_MARKERS if (folder / marker).exists()]
+    return markers == ["setup.py"] and (folder / "__init__.py").exists()
 
 
 def find_project_root(path: str) -> str:
