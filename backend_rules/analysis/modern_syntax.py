@@ -20,18 +20,15 @@ from __future__ import annotations
 
 import ast
 import sys
-import threading
-from typing import Any, Callable, Sequence, Union
+from typing import Any, Sequence, Union
 
 import libcst as cst
 
+from backend_rules.analysis.deep_stack import MAX_BRACKET_DEPTH, bracket_depth, run_on_big_stack
+
 from backend_rules.analysis.walk import walk
 
-MAX_BRACKET_DEPTH = 200  # CPython's tokenizer limit: deeper text is not Python in any version
-BIG_STACK_BYTES = 512 * 1024 * 1024  # libcst's native parser recurses on the C stack
-BIG_RECURSION_LIMIT = 100_000
 _EMPTY = cst.Module(body=[])
-_stack_lock = threading.Lock()
 
 FString = Union[cst.FormattedString, cst.TemplatedString]
 FStringText = (cst.FormattedStringText, cst.TemplatedStringText)
@@ -59,10 +56,10 @@ def downgrade(text: str) -> str | None:
 
     Never raises. Lines are kept: statement ``n`` of the result starts on the line it started on.
     """
-    if _bracket_depth(text) > MAX_BRACKET_DEPTH:
+    if bracket_depth(text) > MAX_BRACKET_DEPTH:
         return None
     try:
-        return _on_big_stack(lambda: _rewrite(text))
+        return run_on_big_stack(lambda: _rewrite(text))
     except Exception:  # RecursionError, MemoryError, a libcst failure: no rewrite, no facts
         return None
 
@@ -70,7 +67,7 @@ def downgrade(text: str) -> str | None:
 def downgrade_module(module: cst.Module) -> str | None:
     """:func:`downgrade` for text already parsed by libcst (saves parsing it twice)."""
     try:
-        return _on_big_stack(lambda: _rewrite_module(module))
+        return run_on_big_stack(lambda: _rewrite_module(module))
     except Exception:
         return None
 
@@ -282,41 +279,3 @@ def _with_lines(whitespace: cst.BaseParenthesizableWhitespace, lines: int) -> cs
         indent=False,
         last_line=whitespace,
     )
-
-
-def _bracket_depth(text: str) -> int:
-    """Deepest bracket nesting, counting brackets inside strings too (an over-estimate is safe)."""
-    depth = deepest = 0
-    for char in text:
-        if char in "([{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in ")]}":
-            depth = max(depth - 1, 0)
-    return deepest
-
-
-def _on_big_stack(run: Callable[[], Any]) -> Any:
-    """``run()`` on a thread with a large C stack and recursion limit (libcst recurses on both)."""
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            outcome["value"] = run()
-        except BaseException as exc:
-            outcome["error"] = exc
-
-    with _stack_lock:
-        previous_limit, previous_stack = sys.getrecursionlimit(), threading.stack_size()
-        try:
-            threading.stack_size(BIG_STACK_BYTES)
-            sys.setrecursionlimit(max(previous_limit, BIG_RECURSION_LIMIT))
-            worker = threading.Thread(target=target, name="backend-rules-downgrade")
-            worker.start()
-            worker.join()
-        finally:
-            threading.stack_size(previous_stack)
-            sys.setrecursionlimit(previous_limit)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]

@@ -12,7 +12,6 @@ import ast
 import io
 import re
 import sys
-import threading
 import time
 import tokenize
 import traceback
@@ -25,7 +24,8 @@ import libcst as cst
 from backend_rules.context import FileContext
 from backend_rules.engine.findings import Finding
 from backend_rules.engine.registry import TOOL_RULES, all_rules
-from backend_rules.analysis.modern_syntax import downgrade
+from backend_rules.analysis.deep_stack import MAX_BRACKET_DEPTH, bracket_depth, run_on_big_stack
+from backend_rules.analysis.modern_syntax import downgrade_module
 from backend_rules.analysis.positions import physical_lines
 from backend_rules.analysis.walk import walk
 
@@ -93,7 +93,7 @@ def check_source_detailed(
     try:
         return _check(source, path, config, project_loader, apply_noqa)
     except _TooDeep:
-        return deep_recursion(lambda: _check(source, path, config, project_loader, apply_noqa, deep=True))
+        return run_on_big_stack(lambda: _check(source, path, config, project_loader, apply_noqa, deep=True))
 
 
 class StageClock:
@@ -142,36 +142,6 @@ class _TooDeep(Exception):
     """Raised on a RecursionError in the normal pass: redo the file with a deeper stack."""
 
 
-DEEP_RECURSION_LIMIT = 100_000
-DEEP_STACK_BYTES = 512 * 1024 * 1024
-
-
-def deep_recursion(run: Callable[[], Any]) -> Any:
-    """``run()`` on a thread with a large stack and a high recursion limit; returns its result."""
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            outcome["value"] = run()
-        except BaseException as exc:  # pragma: no cover - re-raised in the caller
-            outcome["error"] = exc
-
-    previous_limit = sys.getrecursionlimit()
-    previous_stack = threading.stack_size()
-    try:
-        threading.stack_size(DEEP_STACK_BYTES)
-        sys.setrecursionlimit(max(previous_limit, DEEP_RECURSION_LIMIT))
-        worker = threading.Thread(target=target, name="backend-rules-deep")
-        worker.start()
-        worker.join()
-    finally:
-        threading.stack_size(previous_stack)
-        sys.setrecursionlimit(previous_limit)
-    if "error" in outcome:  # pragma: no cover
-        raise outcome["error"]
-    return outcome["value"]
-
-
 def _check(
     source: str | bytes,
     path: str,
@@ -215,18 +185,24 @@ def _check(
                 loaded["index"] = None
         return loaded["index"]
 
-    # Newer syntax than this Python's: the gates read the file rewritten into older syntax.
-    gate_tree = tree if tree is not None else _older_syntax_tree(text, syntax_error)
+    module = None
+    if tree is None:  # newer syntax than this Python's: libcst reads it, the gates read it rewritten
+        with stage("libcst parse"):
+            module, syntax_findings = _libcst_parse(text, path, syntax_error, deep)
+        if module is None:
+            return syntax_findings, False
+    gate_tree = tree if tree is not None else _older_syntax_tree(module)
     if gate_tree is not None:
         with stage("gates"):
             triggered = [rule for rule in triggered if _may_fire(rule, gate_tree, project)]
         if not triggered:
             return [], "index" in loaded
 
-    with stage("libcst parse"):
-        module, syntax_findings = _libcst_parse(text, path, syntax_error, deep)
     if module is None:
-        return syntax_findings, False
+        with stage("libcst parse"):
+            module, syntax_findings = _libcst_parse(text, path, syntax_error, deep)
+        if module is None:
+            return syntax_findings, False
 
     context = FileContext(path, text, module, options, project, tree)
     with stage("rules"):
@@ -237,12 +213,10 @@ def _check(
     return _unique(findings), "index" in loaded
 
 
-def _older_syntax_tree(text: str, syntax_error: SyntaxError | None) -> ast.Module | None:
+def _older_syntax_tree(module: cst.Module) -> ast.Module | None:
     """The stdlib tree of the file rewritten for this Python (gates only); None if that fails."""
-    if syntax_error is None:
-        return None
     with stage("stdlib parse"):
-        older = downgrade(text)
+        older = downgrade_module(module)
         try:
             return ast.parse(older) if older is not None else None
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -291,9 +265,9 @@ def _libcst_parse(
     try:
         if stdlib_error is None:
             return cst.parse_module(text), []
-        if _bracket_depth(text) > MAX_BRACKET_DEPTH:
+        if bracket_depth(text) > MAX_BRACKET_DEPTH:
             raise ValueError("too many nested parentheses")
-        return (cst.parse_module(text) if deep else deep_recursion(lambda: cst.parse_module(text))), []
+        return (cst.parse_module(text) if deep else run_on_big_stack(lambda: cst.parse_module(text))), []
     except cst.ParserSyntaxError as exc:
         line, column, reason = exc.raw_line, exc.raw_column + 1, exc.message
     except RecursionError:
@@ -307,21 +281,6 @@ def _libcst_parse(
         reason = stdlib_error.msg
     message = f"cannot parse file as Python {SYNTAX_VERSIONS}: {reason}"
     return None, _tool_finding("BR001", path, line, column, message)
-
-
-MAX_BRACKET_DEPTH = 200  # CPython's tokenizer limit, in every version
-
-
-def _bracket_depth(text: str) -> int:
-    """Deepest bracket nesting, counting brackets inside strings too (an over-estimate is safe)."""
-    depth = deepest = 0
-    for char in text:
-        if char in "([{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in ")]}":
-            depth = max(depth - 1, 0)
-    return deepest
 
 
 def _tool_finding(code: str, path: str, line: int, column: int, message: str) -> list[Finding]:
