@@ -912,3 +912,68 @@ def test_model_from_a_migration_snapshot_is_not_the_application_model(tmp_path):
     })
     got = project_findings(root, "app/feedback/scheduled.py")
     assert len(got) == 1 and "looks like a relation" not in got[0][2] and "joinedload(Incident.commander)" in got[0][2]
+
+
+def test_serializer_method_with_a_nested_function_does_not_crash():
+    code = """
+    from rest_framework import serializers
+
+    class PostSerializer(serializers.ModelSerializer):
+        n = serializers.SerializerMethodField()
+
+        def get_n(self, obj):
+            def count(qs):
+                return qs.count()
+            return count(obj.comments.filter(ok=True))
+    """
+    got = run(code, "app/serializers.py", SELECT)
+    assert [f.code for f in got] == ["BR202"]
+
+
+def test_back_reference_to_the_owner_of_the_rows_is_loaded():
+    code = """
+    from django.db import models
+
+    class Order(models.Model):
+        number = models.CharField(max_length=5)
+
+    class Line(models.Model):
+        order = models.ForeignKey(Order, related_name="lines", on_delete=models.CASCADE)
+
+        def label(self):
+            return f"{self.order.number}-{self.pk}"
+
+    def labels(order: Order):
+        return [(line.order.number, line.label()) for line in order.lines.all()]
+    """
+    assert found(code) == []
+
+
+def test_a_relation_of_one_object_inside_a_loop_is_loaded_once():
+    code = """
+    from sqlalchemy.orm import relationship
+
+    class Reservation(db.Model):
+        __tablename__ = "reservations"
+        occurrences = relationship("Occurrence", lazy=True, cascade="all, delete-orphan")
+
+        def cancel_all(self, reasons):
+            for reason in reasons:
+                for occurrence in self.occurrences:
+                    occurrence.note = reason
+    """
+    assert found(code) == []
+
+
+def test_orphan_deleting_relationship_is_a_collection():
+    code = """
+    from sqlalchemy.orm import relationship
+
+    class Registration(db.Model):
+        __tablename__ = "registrations"
+        data = relationship("RegistrationData", lazy=True, cascade="all, delete-orphan")
+
+    def dump(session):
+        return [r.data for r in session.query(Registration).filter(Registration.id > 1)]
+    """
+    assert "selectinload(Registration.data)" in messages(code)[0]

@@ -19,7 +19,12 @@ import ast
 from typing import Any
 
 from backend_rules.analysis.orm.chains import ast_chain, name_of
-from backend_rules.analysis.orm.query_calls import Query, classify, read_methods, statement_query
+from backend_rules.analysis.orm.query_calls import (
+    Query,
+    classify,
+    read_methods,
+    statement_query,
+)
 from backend_rules.analysis.project_facts import fact_collector
 
 QUERYSET_BASE = ("QuerySet", "Manager", "Queryset", "BaseManager")
@@ -287,6 +292,26 @@ class FunctionIndex:
                     return module, f"{name}.{method}", summary
                 pending.extend(bases)
         return None
+
+    def class_methods(self, class_name: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """Summarised methods of a class and its project bases (the class's own first)."""
+        found: list[tuple[str, str, dict[str, Any]]] = []
+        names: set[str] = set()
+        seen: set[str] = set()
+        pending = [class_name]
+        while pending:
+            name = pending.pop(0)
+            if name in seen:
+                continue
+            seen.add(name)
+            for module, bases in self.classes.get(name, []):
+                for qualname, summary in (self.modules.get(module, {}).get("functions") or {}).items():
+                    owner, _, method = qualname.partition(".")
+                    if owner == name and method and method not in names:
+                        names.add(method)
+                        found.append((module, qualname, summary))
+                pending.extend(bases)
+        return found
 
     def unique_method(self, method: str) -> tuple[str, str, dict[str, Any]] | None:
         """The one method of that name in the project (specific names only: ``paid_orders``, not ``get``)."""

@@ -15,7 +15,12 @@ from typing import Any, Iterable
 from backend_rules.analysis.orm.chains import ast_chain, literal_str, name_of
 from backend_rules.analysis.orm.query_calls import classify, is_specific
 from backend_rules.analysis.orm.vocabulary import (
-    DBAPI_METHODS, DJANGO_BULK, DJANGO_EVALUATING, FLASK_DB_EVALUATING, SQLA_QUERY_TERMINAL, SQLA_SESSION_EVALUATING,
+    DBAPI_METHODS,
+    DJANGO_BULK,
+    DJANGO_EVALUATING,
+    FLASK_DB_EVALUATING,
+    SQLA_QUERY_TERMINAL,
+    SQLA_SESSION_EVALUATING,
 )
 from backend_rules.analysis.project_facts import fact_collector
 
@@ -110,6 +115,10 @@ def _relation_of(call: ast.Call, annotation: ast.AST | None) -> dict[str, Any] |
         order = _keyword(call, "order_by")
         if order is not None:
             rel["ord"] = 1
+        cascade = literal_str(_keyword(call, "cascade")) if _keyword(call, "cascade") is not None else None
+        if rel["k"] == "rel" and (order is not None or _keyword(call, "collection_class") is not None
+                                  or cascade and "delete-orphan" in cascade):
+            rel["k"] = "many"  # ordered, orphan-deleting or custom collections are one-to-many
         return rel
     return None
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from backend_rules.analysis.orm.vocabulary import SQLA_EAGER_LAZY
 
+IRREGULAR_PLURALS = {"children", "people", "media", "criteria", "data_items"}
 # Modules whose models are copies: a migration's frozen models, test doubles.
 SNAPSHOT_MODULE = re.compile(r"(^|\.)(migrations|versions|revisions|alembic|tests?|testing|fixtures)(\.|$)")
 
@@ -28,7 +29,7 @@ class Relation:
     @property
     def collection(self) -> bool:
         if self.kind in {"rel", "proxy"}:  # classic relationship(): SQLAlchemy infers uselist; plural names are lists
-            return self.name.endswith("s") and not self.name.endswith("ss")
+            return self.name.endswith("s") and not self.name.endswith("ss") or self.name in IRREGULAR_PLURALS
         return self.kind in {"m2m", "reverse", "many"}
 
     @property

@@ -12,11 +12,29 @@ from typing import Any, Iterable
 
 import libcst as cst
 
-from backend_rules.analysis.orm.chains import Seg, chain_of, literal_str, looks_like_model, name_of, render
+from backend_rules.analysis.orm.chains import (
+    Seg,
+    chain_of,
+    literal_str,
+    looks_like_model,
+    name_of,
+    render,
+)
 from backend_rules.analysis.orm.sql_statements import DML_RE, sql_text_of
 from backend_rules.analysis.orm.vocabulary import (
-    CURSOR_RE, DBAPI_METHODS, DJANGO_BULK, DJANGO_EVALUATING, DJANGO_LAZY, FLASK_DB_EVALUATING, MANAGER_NAMES,
-    QUERYSET_NAME_RE, RESULT_METHODS, SESSION_RE, SQLA_LOADERS, SQLA_QUERY_TERMINAL, SQLA_SESSION_EVALUATING,
+    CURSOR_RE,
+    DBAPI_METHODS,
+    DJANGO_BULK,
+    DJANGO_EVALUATING,
+    DJANGO_LAZY,
+    FLASK_DB_EVALUATING,
+    MANAGER_NAMES,
+    QUERYSET_NAME_RE,
+    RESULT_METHODS,
+    SESSION_RE,
+    SQLA_LOADERS,
+    SQLA_QUERY_TERMINAL,
+    SQLA_SESSION_EVALUATING,
 )
 
 
@@ -44,17 +62,21 @@ class Query:
     # "parent:event" of with_parent(event) (SQLAlchemy's identity map then holds shared parents)
     scopes: set[str] = field(default_factory=set)
     lookups: list[str] = field(default_factory=list)
+    lookup_values: list[tuple[str, Any]] = field(default_factory=list)  # (keyword or "", value expression)
     has_in_lookup: bool = False
     sliced: bool = False
     sql_arg: Any = None  # DB-API: the SQL argument
     from_helper: str | None = None  # built by a project function (``repo.paid_orders()``)
     opaque: bool = False  # a statement from somewhere unreadable: what it loads is unknown
+    # rows of a relation of an object (``order.lines.all()``): (owner model, relation, object's name)
+    through: tuple[str, str, str] | None = None
     trailing: bool = False  # the chain goes on past the query (``.get().tags``): not its rows
     root_model_expr: str | None = None  # dotted name the model came from (loop-var check)
 
 
 def _lookups(seg: Seg, query: Query) -> None:
     for key, value in seg.args:
+        query.lookup_values.append((key or "", value))
         if key and not key.startswith("*"):
             query.lookups.append(key)
             if key.endswith("__in") or key.endswith("__range"):

@@ -14,7 +14,12 @@ from backend_rules.analysis.orm.function_facts import functions_for
 from backend_rules.analysis.orm.model_graph import graph_for
 from backend_rules.analysis.orm.query_calls import classify
 from backend_rules.analysis.orm.vocabulary import (
-    DBAPI_METHODS, DJANGO_BULK, DJANGO_EVALUATING, DJANGO_LAZY, FLASK_DB_EVALUATING, SQLA_QUERY_TERMINAL,
+    DBAPI_METHODS,
+    DJANGO_BULK,
+    DJANGO_EVALUATING,
+    DJANGO_LAZY,
+    FLASK_DB_EVALUATING,
+    SQLA_QUERY_TERMINAL,
     SQLA_SESSION_EVALUATING,
 )
 from backend_rules.rules.data_access.query_resolution import EVALUATING_BUILTINS
@@ -67,12 +72,18 @@ def may_fire_data_access(tree: ast.Module, project: Any = None) -> bool:
     graph = graph_for(index)
     functions = functions_for(index)
     for name in imported:
+        if name.startswith("@"):  # a relation iterated: any model of the project has it
+            if name[1:] in graph.relation_names:
+                return True
+            continue
         if name.startswith("#"):  # a method called on an object: any project method of that name
             if any(_summarised(functions.function(module, qualname)) for module, qualname in functions.methods.get(name[1:], ())):
                 return True
             continue
         if graph.function(name.lstrip(".")) or _summarised((functions.qualified(name.lstrip(".")) or (0, 0, None))[2]):
             return True
+        if any(_summarised(summary) for _, _, summary in functions.class_methods(name.split(".")[-1])):
+            return True  # a class (a serializer) whose methods read what it is given
     return False
 
 
@@ -121,6 +132,53 @@ def _root_name(node: ast.AST) -> str | None:
             return node.id
         else:
             return None
+
+
+def _relation_iterated(iterable: ast.AST) -> str | None:
+    """``order.lines.all()`` / ``order.lines.filter(...)`` / ``user.projects`` -> the relation's name."""
+    segs = chain_of(iterable)
+    if len(segs) > 2 and segs[0].name == "request" and segs[1].name == "user" and not segs[1].call:
+        segs = segs[1:]  # request.user.teams
+    if len(segs) == 2 and not segs[0].call and not segs[1].call:
+        return segs[1].name
+    if len(segs) >= 3 and not segs[0].call and not segs[1].call and segs[2].call and segs[2].name in DJANGO_LAZY:
+        return segs[1].name
+    return None
+
+
+_RELATION_CALLS = {"relationship", "relation", "ForeignKey", "ManyToManyField", "OneToOneField", "ParentalKey",
+                   "ParentalManyToManyField", "GenericRelation", "TreeForeignKey", "backref"}
+
+
+_RELATIONS: dict[int, tuple[ast.Module, set[str]]] = {}
+
+
+def _relation_names(tree: ast.Module) -> set[str]:
+    """Relation names this module declares: relationship attributes, related_name=, backref=."""
+    hit = _RELATIONS.get(id(tree))
+    if hit is not None and hit[0] is tree:
+        return hit[1]
+    if len(_RELATIONS) > 16:
+        _RELATIONS.clear()
+    names = _collect_relation_names(tree)
+    _RELATIONS[id(tree)] = (tree, names)
+    return names
+
+
+def _collect_relation_names(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call) and \
+                (name_of(node.value.func) or "").split(".")[-1] in _RELATION_CALLS:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.keyword) and node.arg in {"related_name", "backref", "back_populates"} and \
+                isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            names.add(node.value.value)
+        elif isinstance(node, ast.Call) and (name_of(node.func) or "").split(".")[-1] == "backref" and node.args and \
+                isinstance(node.args[0], ast.Constant):
+            names.add(str(node.args[0].value))
+    return names
 
 
 def _project_callee(func: ast.AST, functions: dict[str, list[ast.AST]], imported: dict[str, str],
@@ -211,6 +269,13 @@ def _gate(tree: ast.Module) -> tuple[bool, list[str]]:
                             pending.append(f"{imported[root]}.{func.attr}")
                 elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in items:
                     touches_item = True
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                        node.func.attr in _MANAGER_CHAIN and isinstance(node.func.value, ast.Attribute) and \
+                        isinstance(node.func.value.value, ast.Name) and node.func.value.value.id in items:
+                    relation = node.func.value.attr  # order.lines.count() for each order
+                    if relation in _relation_names(tree):
+                        return True, []
+                    pending.append("@" + relation)
                 if isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id in items for a in node.args):
                     # the item handed to a function: the function may read its relations
                     if _project_callee(node.func, functions, imported, items, pending):
@@ -227,6 +292,11 @@ def _gate(tree: ast.Module) -> tuple[bool, list[str]]:
             call = iterable.value if isinstance(iterable, ast.Await) else iterable
             if isinstance(call, ast.Call) and _project_callee(call.func, functions, imported, items, pending):
                 return True, []  # a loop over what a helper of this module returns
+            relation = _relation_iterated(iterable)
+            if relation is not None:  # for line in order.lines.all() / for p in user.projects
+                if relation in _relation_names(tree):
+                    return True, []
+                pending.append("@" + relation)
             root = _root_name(iterable)
             if root:
                 item_loops.append((iterable, items))

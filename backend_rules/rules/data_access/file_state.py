@@ -14,7 +14,11 @@ from typing import Any
 import libcst as cst
 
 from backend_rules.analysis.orm.chains import looks_like_model
-from backend_rules.analysis.orm.function_facts import FunctionIndex, collect_functions, functions_for
+from backend_rules.analysis.orm.function_facts import (
+    FunctionIndex,
+    collect_functions,
+    functions_for,
+)
 from backend_rules.analysis.orm.model_facts import ORM_TRIGGER, collect_orm
 from backend_rules.analysis.orm.model_graph import ModelGraph, ModelInfo, graph_for
 

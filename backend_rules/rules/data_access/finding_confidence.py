@@ -28,8 +28,7 @@ TASK_DECORATOR = re.compile(r"(^|\.)(task|shared_task|periodic_task|actor|job|db
                             r"scheduled_job|background|on_commit|receiver|consumer|subscriber)$")
 REQUEST_BASE = re.compile(
     r"(View|ViewSet|APIView|Handler|Resource|Endpoint|Controller|Admin|ModelAdmin|Inline|Serializer|Mutation|"
-    r"ObjectType|DjangoObjectType|Node|Connection|Form|ModelForm|FormSet|Middleware|Consumer|Router|Page|Panel|"
-    r"Viewlet|Table|Column|Filter|FilterSet|Field|Widget|Feed|Sitemap)$"
+    r"ObjectType|DjangoObjectType|Form|ModelForm|FormSet|Middleware|Feed|Sitemap|Panel|Viewlet)$"
 )
 TASK_BASE = re.compile(r"(Task|Job|Worker|Actor|Consumer|Periodic\w*)$")
 COMMAND_BASE = re.compile(r"(BaseCommand|Command|AppCommand|LabelCommand|Script|Migration)$")

@@ -20,12 +20,18 @@ class LazyRelationInLoop(LoopRule):
     ## What it does
     Finds loops (and comprehensions) over a Django queryset or a SQLAlchemy query/result whose body
     touches a relation of each item — `post.author.name`, `post.comments.all()`,
-    `post.tags.count()`, a reverse `comment_set` manager — when the query does not load it eagerly
-    (`select_related`, `prefetch_related`, `Prefetch`, `joinedload`, `selectinload`,
-    `subqueryload`, `contains_eager`, `raiseload`, or a relationship declared with an eager
-    `lazy=` strategy). Also finds columns deferred by `only()`/`defer()`/`load_only()` that the
-    loop reads. Relations come from the project's models (every file, not only the checked one);
-    for models it cannot find it falls back to conservative name heuristics and says so.
+    `post.tags.count()`, a reverse `comment_set` manager, `await post.awaitable_attrs.tags` —
+    when the query does not load it eagerly (`select_related`, `prefetch_related`, `Prefetch`,
+    `joinedload`, `selectinload`, `subqueryload`, `contains_eager`, `raiseload`, a relationship
+    declared with an eager `lazy=` strategy, or a custom QuerySet/Manager method or repository
+    helper of the project that adds them). Also loops over a related manager or a relationship
+    collection (`for line in order.lines.all()`, `for p in user.projects`), over rows a project
+    helper returns, items handed to a project function or serializer that reads their relations
+    (`describe(order)` reading `order.customer.name`), columns deferred by
+    `only()`/`defer()`/`load_only()` that the loop reads, and DRF `SerializerMethodField`s that
+    query per object of a serializer used for lists. Relations come from the project's models (every
+    file, not only the checked one); for models it cannot find it falls back to conservative name
+    heuristics and says so.
 
     ## Why is this bad?
     Each lazy relation access is one more query per item: 1 query for the list, N for the
@@ -43,13 +49,22 @@ class LazyRelationInLoop(LoopRule):
         print(post.title, post.author.name)
     ```
     Collections: `prefetch_related("comments")` (Django) or `.options(selectinload(Post.comments))`
-    (SQLAlchemy); counts: `annotate(Count("comments"))`; the id of a foreign key:
-    `post.author_id`, which needs no query.
+    (SQLAlchemy, one loader per hop: `joinedload(Sub.org).selectinload(Org.users)`); counts:
+    `annotate(Count("comments"))`; the id of a foreign key: `post.author_id`, which needs no query.
+
+    ## Confidence
+    HIGH in request-serving code (views, viewsets, serializers, GraphQL resolvers, API handlers,
+    template tags, admin callables), MEDIUM in background tasks and code that cannot be placed, LOW
+    in management commands and scripts (hidden by default).
 
     ## Not reported
-    Eager-loaded relations, `values()`/`values_list()`/column selections, plain fields
-    (`post.title`, `post.author_id`), loops over in-memory data, and `.filter()` on relations of
-    items whose loop is not over a query (BR201 covers explicit queries).
+    Eager-loaded relations, `values()`/`values_list()`/column selections, plain fields and
+    `annotate()`d values (`post.title`, `post.author_id`, `post.n_comments`), methods
+    (`ct.model_class()`), loops over in-memory data, objects a Django queryset already yielded
+    with that relation loaded, SQLAlchemy many-to-ones to the parent the rows are narrowed to (or
+    to what belongs to it: the identity map serves them), statements whose loader options cannot
+    be read, serializers used only for single objects, and `.filter()` on relations of items whose
+    loop is not over a query (BR201 covers explicit queries).
     """
 
     CODE = "BR202"
@@ -106,6 +121,14 @@ class LazyRelationInLoop(LoopRule):
             for row in [{"author": {"name": "a"}}]:
                 print(row.author.name)
         """,
+        # annotations are loaded with the rows; a method is not a relation
+        """
+        from django.db.models import Count as C
+
+        def flapping():
+            for check in Check.objects.only("name").annotate(num_flips=C("flip")):
+                print(check.num_flips, check.get_status())
+        """,
     ]
     INVALID = [
         Invalid(
@@ -159,5 +182,25 @@ class LazyRelationInLoop(LoopRule):
                     yield sum(line.price for line in order.lines)
             """,
             line=10, message="selectinload(Order.lines)",
+        ),
+        # a related manager's rows, and a helper that reads a relation of each item
+        Invalid(
+            """
+            from django.db import models
+
+            class Order(models.Model):
+                number = models.CharField(max_length=10)
+
+            class OrderLine(models.Model):
+                order = models.ForeignKey(Order, related_name="lines", on_delete=models.CASCADE)
+                variant = models.ForeignKey("Variant", on_delete=models.CASCADE)
+
+            def label(line):
+                return line.variant.sku
+
+            def skus(order):
+                return [label(line) for line in order.lines.all()]
+            """,
+            line=14, column=13, message="through `label()`",
         ),
     ]

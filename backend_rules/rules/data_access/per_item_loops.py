@@ -106,10 +106,12 @@ def loop_is_per_item(loop: cst.CSTNode) -> bool:
 
 def _loop_is_per_item_uncached(loop: cst.CSTNode) -> bool:
     if isinstance(loop, cst.While):
+        if _has_call_named(loop.body, SLEEP):
+            return False  # a poll
         test = loop.test
         if isinstance(test, (cst.Name, cst.Integer)) and getattr(test, "value", "") in {"True", "1"}:
-            return False
-        return not _has_call_named(loop.body, SLEEP)
+            return bool(drawn_names(loop))  # a retry loop, unless it draws the next item from somewhere
+        return True
     iterable = iter_of(loop)
     if iterable is None:
         return False
@@ -135,6 +137,35 @@ def _loop_is_per_item_uncached(loop: cst.CSTNode) -> bool:
     if CHUNK_NAME.search(name.split(".")[-1] if name else ""):
         return False
     return True
+
+
+# Calls that hand a while loop its next item: an iterator, a queue, a cursor.
+DRAW_CALLS = {"next", "anext", "__next__", "pop", "popleft", "fetchone", "fetchrow", "get_nowait", "readline"}
+
+
+def drawn_names(loop: cst.While) -> set[str]:
+    """Names a ``while`` loop takes its next item into: ``while (row := cur.fetchone())``,
+    ``pk = next(it)``, ``node = queue.pop()``."""
+    names: set[str] = set()
+
+    def draws(value: cst.BaseExpression) -> bool:
+        if isinstance(value, cst.Await):
+            value = value.expression
+        return isinstance(value, cst.Call) and (dotted_name(value.func) or "").split(".")[-1] in DRAW_CALLS
+
+    def enter(node: cst.CSTNode) -> bool:
+        if isinstance(node, BOUNDARIES):
+            return False
+        if isinstance(node, cst.NamedExpr) and isinstance(node.target, cst.Name) and draws(node.value):
+            names.add(node.target.value)
+        elif isinstance(node, cst.Assign) and draws(node.value):
+            for target in node.targets:
+                names.update(_names_of_target(target.target))
+        return True
+
+    walk(loop.test, enter)
+    walk(loop.body, enter)
+    return names
 
 
 def per_item_loop(stack: list[cst.CSTNode]) -> cst.CSTNode | None:

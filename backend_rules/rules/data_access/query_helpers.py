@@ -7,6 +7,7 @@ adds ``select_related``, ``repository.paid_orders(session)`` or a statement from
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import libcst as cst
@@ -14,8 +15,14 @@ import libcst as cst
 from backend_rules.analysis.dataflow import enclosing_class
 from backend_rules.analysis.orm.chains import Seg
 from backend_rules.analysis.orm.query_calls import Query, read_methods
-from backend_rules.analysis.orm.vocabulary import DJANGO_BULK, DJANGO_EVALUATING, DJANGO_LAZY, MANAGER_NAMES
+from backend_rules.analysis.orm.vocabulary import (
+    DJANGO_BULK,
+    DJANGO_EVALUATING,
+    DJANGO_LAZY,
+    MANAGER_NAMES,
+)
 from backend_rules.rules.data_access.file_state import FileState
+from backend_rules.rules.data_access.object_models import class_of
 from backend_rules.rules.data_access.querying_functions import resolve_relative
 
 KNOWN_METHODS = DJANGO_LAZY | DJANGO_EVALUATING | DJANGO_BULK | {"get_queryset"}
@@ -55,10 +62,21 @@ def apply_custom_methods(state: FileState, query: Query, segs: list[Seg]) -> Non
             merge_returned(query, found[2]["ret"])
 
 
-def function_summary(context: Any, state: FileState, segs: list[Seg], stack: list[cst.CSTNode]) -> tuple[str, dict[str, Any], int] | None:
-    """(shown name, summary, index of the call in ``segs``) of the project function a chain starts by
-    calling: ``helper(...)``, ``module.helper(...)``, ``self.method(...)``, ``Class.method(...)``,
-    ``repo.method(...)`` with ``repo = Repo(...)``, or a method whose name is unique in the project."""
+@dataclass
+class Callee:
+    """A project function a call reaches: its summary, and where the call sits in the chain."""
+
+    shown: str  # as the call site writes it: ``fmt``, ``repo.paid_orders``
+    summary: dict[str, Any]
+    at: int  # index of the call in the chain
+    module: str
+    qualname: str  # ``func`` or ``Class.method``
+
+
+def function_summary(context: Any, state: FileState, segs: list[Seg], stack: list[cst.CSTNode]) -> Callee | None:
+    """The project function a chain starts by calling: ``helper(...)``, ``module.helper(...)``,
+    ``self.method(...)``, ``Class.method(...)``, ``repo.method(...)`` with ``repo = Repo(...)``,
+    or a method whose name is unique in the project."""
     if not segs:
         return None
     index = state.functions
@@ -69,16 +87,19 @@ def function_summary(context: Any, state: FileState, segs: list[Seg], stack: lis
         name = head.name
         summary = index.function(module, name)
         if summary is not None:
-            return name, summary, 0
+            return Callee(name, summary, 0, module, name)
         if name in imports:
             hit = index.qualified(resolve_relative(module, imports[name]))
             if hit is not None:
-                return name, hit[2], 0
+                return Callee(name, hit[2], 0, hit[0], hit[1])
         return None
+    if len(segs) > 2 and head.name == "self" and not segs[1].call and segs[2].call:
+        cls = class_of(context, "self", stack, attribute=segs[1].name)  # self.orders.paid()
+        hit = index.method(cls, segs[2].name, module) if cls else None
+        return Callee(f"self.{segs[1].name}.{segs[2].name}", hit[2], 2, hit[0], hit[1]) if hit else None
     if len(segs) < 2 or not segs[1].call:
         return None
     owner, method = head.name, segs[1].name
-    shown = f"{owner}.{method}"
     hit = None
     if owner in {"self", "cls"}:
         klass = enclosing_class(stack)
@@ -91,31 +112,24 @@ def function_summary(context: Any, state: FileState, segs: list[Seg], stack: lis
     elif owner[:1].isupper():
         hit = index.method(owner, method, module)
     else:
-        cls = _instance_class(context, owner, stack)
+        cls = class_of(context, owner, stack)
         if cls:
             hit = index.method(cls, method, module)
     if hit is None:
         hit = index.unique_method(method)
-    return (shown, hit[2], 1) if hit is not None else None
+    return Callee(f"{owner}.{method}", hit[2], 1, hit[0], hit[1]) if hit is not None else None
 
 
-def _instance_class(context: Any, name: str, stack: list[cst.CSTNode]) -> str | None:
-    """``repo = OrderRepository(session)`` / ``OrderRepository.from_session(s)``: the class of ``repo``."""
-    from backend_rules.analysis.dataflow import enclosing_scope
-    from backend_rules.analysis.orm.chains import chain_of
-
-    scope = enclosing_scope(stack)
-    facts = context.scope_facts(scope)
-    bindings = [b for b in facts.bindings_before(name, facts.order_of(stack)) if b.kind == "=" and b.value is not None]
-    if not bindings:
-        return None
-    value = bindings[-1].value
-    if isinstance(value, cst.Await):
-        value = value.expression
-    segs = chain_of(value)
-    if segs and segs[0].name[:1].isupper() and (segs[0].call or len(segs) > 1 and segs[1].call):
-        return segs[0].name
-    return None
+def callee_in(state: FileState, module: str, qualname: str, callee: str) -> tuple[str, str, dict[str, Any]] | None:
+    """A function named as ``callee`` inside ``module``'s ``qualname`` (``helper``, ``self.m``, ``x.m``)."""
+    index = state.functions
+    if "." not in callee:
+        summary = index.function(module, callee)
+        return (module, callee, summary) if summary is not None else None
+    owner, _, method = callee.rpartition(".")
+    if owner in {"self", "cls"} and "." in qualname:
+        return index.method(qualname.split(".")[0], method, module)
+    return index.qualified(callee) or index.unique_method(method)
 
 
 def helper_query(context: Any, state: FileState, segs: list[Seg], stack: list[cst.CSTNode]) -> Query | None:
@@ -124,7 +138,7 @@ def helper_query(context: Any, state: FileState, segs: list[Seg], stack: list[cs
     found = function_summary(context, state, segs, stack)
     if found is None:
         return None
-    shown, summary, at = found
+    shown, summary, at = found.shown, found.summary, found.at
     returned = summary.get("ret")
     if not returned:
         return None

@@ -6,136 +6,62 @@ project that runs one.
 
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
 from backend_rules.analysis.dataflow import enclosing_class, enclosing_scope
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.orm.chains import Seg, chain_of
 from backend_rules.analysis.orm.query_calls import Query, classify
-from backend_rules.analysis.orm.sql_statements import SQL_READ, is_statement_expr, sql_text_of, statement_subject
+from backend_rules.analysis.orm.sql_statements import (
+    SQL_READ,
+    is_statement_expr,
+    sql_text_of,
+    statement_subject,
+)
 from backend_rules.rule import Invalid
+from backend_rules.rules.data_access.bulk_advice import bulk_hint
 from backend_rules.rules.data_access.file_state import FileState, KnownModels, state_of
 from backend_rules.rules.data_access.loop_rule import LoopRule
+from backend_rules.rules.data_access.loop_values import (
+    DDL,
+    DML_READ_WRITE,
+    derived_names,
+    literal_head,
+    names_in,
+    narrowed_per_item,
+    table_varies,
+)
+from backend_rules.rules.data_access.object_models import class_of
 from backend_rules.rules.data_access.per_item_loops import (
-    COMP_NODES, first_iteration_only, iter_of, loop_is_per_item, loop_targets, per_item_loop, runs_once,
+    COMP_NODES,
+    drawn_names,
+    first_iteration_only,
+    iter_of,
+    loop_is_per_item,
+    loop_targets,
+    per_item_loop,
+    runs_once,
 )
 from backend_rules.rules.data_access.query_resolution import (
-    EVALUATING_BUILTINS, resolve_query, resolve_segs, strip_wrappers,
+    EVALUATING_BUILTINS,
+    related_rows,
+    resolve_query,
+    resolve_segs,
+    strip_wrappers,
 )
-from backend_rules.rules.data_access.queryset_cache import evaluated_before, served_from_cache
-from backend_rules.rules.data_access.querying_functions import describe, function_query, resolve_relative
+from backend_rules.rules.data_access.querying_functions import (
+    describe,
+    function_query,
+    method_query,
+    resolve_relative,
+)
+from backend_rules.rules.data_access.queryset_cache import (
+    evaluated_before,
+    served_from_cache,
+)
 
 # Queryset methods a filled result cache answers without a query.
 CACHE_ANSWERS = {"count", "exists", "[]", "acount", "aexists"}
-DML_READ_WRITE = re.compile(r"^\s*\(?\s*(select|insert|update|delete|with|replace|upsert|merge)\b", re.IGNORECASE)
-DDL = re.compile(r"^\s*(create|drop|alter|truncate|grant|revoke|vacuum|analy[sz]e|set|pragma|lock|comment|refresh|reindex|cluster|begin|commit|rollback|savepoint|release|listen|notify|show|use)\b", re.IGNORECASE)
-
-
-def _names_in(node: cst.CSTNode) -> set[str]:
-    names: set[str] = set()
-
-    class Collector(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            names.add(name.value)
-
-    node.visit(Collector())
-    return names
-
-
-TABLE_SLOT = re.compile(r"\b(from|into|update|table|join|truncate|exists)\s+[\"`\[]?(\w+\.)?$", re.IGNORECASE)
-
-
-def _table_varies(sql: cst.BaseExpression, names: set[str]) -> bool:
-    """A statement whose table name is interpolated from the loop (``f"DELETE FROM {table}"``)."""
-    if isinstance(sql, cst.Call) and isinstance(sql.func, cst.Name) and sql.func.value == "text" and sql.args:
-        sql = sql.args[0].value
-    pieces: list[tuple[str, cst.CSTNode | None]] = []  # literal text, or an interpolated expression
-    if isinstance(sql, cst.FormattedString):
-        for part in sql.parts:
-            if isinstance(part, cst.FormattedStringText):
-                pieces.append((part.value, None))
-            elif isinstance(part, cst.FormattedStringExpression):
-                pieces.append(("", part.expression))
-    elif isinstance(sql, cst.BinaryOperation) and isinstance(sql.operator, cst.Add):
-        stack: list[cst.BaseExpression] = [sql]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-                stack += [node.right, node.left]
-            elif isinstance(node, cst.SimpleString):
-                pieces.append((str(node.evaluated_value), None))
-            else:
-                pieces.append(("", node))
-    elif isinstance(sql, cst.Call) and isinstance(sql.func, cst.Attribute) and sql.func.attr.value == "format" \
-            and isinstance(sql.func.value, cst.SimpleString):
-        text = str(sql.func.value.evaluated_value)
-        head = text.split("{", 1)[0]
-        used = set().union(*(_names_in(a.value) for a in sql.args)) if sql.args else set()
-        return bool(TABLE_SLOT.search(head) and used & names)
-    text = ""
-    for literal, expr in pieces:
-        if expr is None:
-            text += literal
-            continue
-        if TABLE_SLOT.search(text) and _names_in(expr) & names:
-            return True
-        text += "x"
-    return False
-
-
-def _derived_names(loop: cst.CSTNode, targets: set[str]) -> set[str]:
-    """Names the loop body assigns from its targets: ``table = model._meta.db_table``."""
-    derived: set[str] = set()
-    body = getattr(loop, "body", None)
-    if not isinstance(body, cst.IndentedBlock):
-        return derived
-    for statement in body.body:
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.Assign) and _names_in(small.value) & (targets | derived):
-                    for target in small.targets:
-                        if isinstance(target.target, cst.Name):
-                            derived.add(target.target.value)
-    return derived
-
-
-def _update_hint(segs: list[Seg] | None, varying: set[str]) -> str:
-    """``bulk_update()`` when each row gets its own values, one ``update()`` when all get the same."""
-    update = next((seg for seg in reversed(segs or []) if seg.call and seg.name in {"update", "aupdate"}), None)
-    fields = [key for key, _ in update.args if key and not key.startswith("*")] if update else []
-    per_row = update is None or any(_names_in(value) & varying for _, value in update.args)
-    shown = ", ".join(f'"{f}"' for f in fields) or '"field"'
-    if per_row:
-        return f"set the values on the objects and call bulk_update(objs, [{shown}]) once after the loop"
-    assigned = ", ".join(f"{f}=..." for f in fields) or "..."
-    return f"update all rows at once with filter(pk__in=...).update({assigned})"
-
-
-def _bulk_hint(query: Query, item: str | None, segs: list[Seg] | None = None, varying: set[str] = frozenset()) -> str:
-    if query.orm == "dbapi":
-        return "use executemany() or one bulk statement (WHERE id = ANY(...) / IN (...)) instead"
-    if query.orm == "sqlalchemy":
-        model = query.model or "Model"
-        if query.terminal in {"get", "get_one"}:
-            return f"load them in one query before the loop: select({model}).where({model}.id.in_(ids))"
-        return "run one query for all items before the loop (where(... .in_(ids))) and look results up in a dict"
-    terminal = query.terminal
-    if terminal in {"create", "acreate"}:
-        return "collect the objects and call bulk_create() once after the loop"
-    if terminal in {"update", "aupdate"}:
-        return _update_hint(segs, varying)
-    if terminal in {"delete", "adelete"}:
-        return "delete all rows at once with filter(pk__in=...).delete()"
-    if terminal in {"count", "acount", "exists", "aexists", "aggregate"}:
-        return "compute it for all items in one query (annotate(Count(...)) or values(...).annotate(...))"
-    field = next((k for k in query.lookups if not k.startswith("*")), None)
-    if field:
-        base = field.split("__")[0]
-        base = "pk" if base in {"id", "pk"} else base
-        return f"fetch all with filter({base}__in=...) before the loop and look them up in a dict"
-    return "fetch all with filter(pk__in=...) or in_bulk() before the loop and look them up in a dict"
 
 
 class QueryInLoop(LoopRule):
@@ -147,9 +73,12 @@ class QueryInLoop(LoopRule):
     `count`, `exists`, `create`, `update`, `delete`, `aggregate`, ... and `list()`/`len()`/indexing
     or iteration of a queryset), SQLAlchemy `session.get/execute/scalars/scalar`,
     `session.query(...).first()/one()/all()` and `Model.query...` (awaited `AsyncSession` calls
-    too), DB-API `cursor.execute(...)` per item, model methods and properties that query, and calls
-    to functions of the project (in this module or, through the project index, in others) that
-    run a query.
+    too), DB-API `cursor.execute(...)` per item (also when its SQL is built from strings), model
+    methods and properties that query, and calls to functions of the project that run a query: in
+    this module or, through the project index, in others, including repository and service
+    methods reached through an instance (`repo = UserRepository(session)`, `self.users`, a
+    parameter annotated with the class). `while` loops count when they draw items from an
+    iterator, a queue or a cursor (`next(it)`, `queue.pop()`, `cursor.fetchone()`).
 
     ## Why is this bad?
     One query per item turns a page of 100 rows into 101 round-trips: latency grows with the data
@@ -170,15 +99,24 @@ class QueryInLoop(LoopRule):
     for order in orders:
         send_receipt(customers[order.customer_id].email, order)
     ```
-    Per-item writes become `bulk_create()` / `bulk_update()` / `filter(pk__in=...).update()`;
-    DB-API statements become `executemany()` or one `IN (...)` statement.
+    Per-item writes become `bulk_create()`; `bulk_update()` when each row gets its own values,
+    one `filter(pk__in=...).update(...)` when they all get the same; DB-API statements become
+    `executemany()` or one `IN (...)` statement.
+
+    ## Confidence
+    HIGH in request-serving code (views, viewsets, serializers, GraphQL resolvers and mutations,
+    API handlers, template tags, admin callables), MEDIUM in background tasks and code that
+    cannot be placed, LOW in management commands and scripts (hidden by default).
 
     ## Not reported
-    Loops over constants (`for status in ("new", "paid")`), retry loops (`for attempt in
-    range(3)`, `while True:`), chunked batch loops (`for chunk in batched(ids, 500)`), bulk
-    queries (`filter(id__in=chunk)`), a query followed by `break`/`return` (it runs once),
-    per-model loops (`for model in apps.get_models(): model.objects.count()`), DDL per table,
-    tests and migrations (set `queries-in-tests = true` in `[tool.backend-rules]` to include tests).
+    Loops over constants (`for status in ("new", "paid")`), retry and poll loops (`for attempt in
+    range(3)`, `while True:` without a draw), chunked batch loops (`for chunk in batched(ids, 500)`),
+    bulk queries (`filter(id__in=chunk)`, unless another lookup takes the item's value), a query
+    followed by `break`/`return` or guarded to run on the first pass only (`if not counter:`,
+    `if cache is None: cache = ...`), a Django queryset variable evaluated again (its result
+    cache answers) or bound before the loop, per-model and per-table loops (`model.objects...`,
+    `f"DELETE FROM {table}"`), DDL, tests, migrations and Alembic revisions (set
+    `queries-in-tests = true` in `[tool.backend-rules]` to include tests).
     """
 
     CODE = "BR201"
@@ -217,16 +155,34 @@ class QueryInLoop(LoopRule):
         query = resolve_query(self.context, state, expr, stack)
         if query is None or query.orm == "dbapi" or query.evaluated or query.trailing or query.terminal:
             return
-        if query.has_in_lookup or self._varies_with_loop_model(query, loop, chain_of(expr)):
+        if query.has_in_lookup and not narrowed_per_item(query, loop):
+            return
+        if query.through is None and self._varies_with_loop_model(query, loop, chain_of(expr)):
             return
         if query.text == "get_queryset()" or query.model is None and query.orm == "django" and not query.lookups:
+            return
+        if query.through is not None and not self._owner_varies(query, loop, stack):
             return
         if runs_once(stack, loop) or first_iteration_only(stack, loop) or self._repeat_loop(loop, where, set(loop_targets(loop))):
             return
         if query.orm == "django" and isinstance(expr, cst.Name) and served_from_cache(self.context, stack, expr.value, loop):
             return
         self.report(where, query=f"`{query.text}`",
-                    hint=_bulk_hint(query, None))
+                    hint=bulk_hint(query, None))
+
+    def _owner_varies(self, query: Query, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> bool:
+        """``for o in orders: for line in o.lines.filter(...)``: the rows of a relation of each item are a
+        query per item, unless the items come from a query (BR202 names the missing prefetch there);
+        ``self.lines`` in a loop is one object's relation (SQLAlchemy loads it once)."""
+        owner = query.through[2] if query.through else ""
+        targets = set(loop_targets(loop))
+        if owner not in targets | derived_names(loop, targets):
+            return False
+        iterable = iter_of(loop)
+        if iterable is None:
+            return True
+        outer = resolve_query(self.context, state_of(self.context), strip_wrappers(iterable)[0], stack[: stack.index(loop) + 1] if loop in stack else stack)
+        return outer is None or outer.rows or outer.orm == "dbapi"
 
     def _varies_with_loop_model(self, query: Query, loop: cst.CSTNode, segs: list[Seg] | None = None) -> bool:
         root = (query.root_model_expr or "").split(".")[0]
@@ -277,12 +233,17 @@ class QueryInLoop(LoopRule):
             if query.evaluated:
                 self._check_query(node, query, loop, full, segs)
             return
+        related = related_rows(self.context, state, chain_of(top), full)
+        if related is not None:  # order.lines.count() for each order of a plain list
+            if related.evaluated and self._owner_varies(related, loop, full) and not runs_once(full, loop):
+                self.report(node, query=f"`{related.text}`", hint=bulk_hint(related, None))
+            return
         self._check_helper(node, loop, full, state)
 
     def _check_query(self, node: cst.Call, query: Query, loop: cst.CSTNode, stack: list[cst.CSTNode],
                      segs: list[Seg] | None = None) -> None:
-        if query.has_in_lookup or query.sliced and isinstance(loop, cst.While):
-            return
+        if query.has_in_lookup and not narrowed_per_item(query, loop) or query.sliced and isinstance(loop, cst.While):
+            return  # filter(id__in=chunk): one query per batch, unless another lookup is the item's own
         if self._varies_with_loop_model(query, loop, segs):
             return
         targets = set(loop_targets(loop))
@@ -297,8 +258,8 @@ class QueryInLoop(LoopRule):
         if query.orm == "django" and segs and len(segs) == 2 and not segs[0].call and segs[1].name in CACHE_ANSWERS \
                 and evaluated_before(self.context, stack, segs[0].name):
             return  # qs.count()/qs.exists() of a queryset already evaluated: answered from its cache
-        varying = targets | _derived_names(loop, targets)
-        self.report(node, query=f"`{describe(query)}`", hint=_bulk_hint(query, None, segs, varying))
+        varying = targets | derived_names(loop, targets)
+        self.report(node, query=f"`{describe(query)}`", hint=bulk_hint(query, None, segs, varying))
 
     @staticmethod
     def _repeat_loop(loop: cst.CSTNode, node: cst.CSTNode, targets: set[str]) -> bool:
@@ -306,7 +267,7 @@ class QueryInLoop(LoopRule):
         iterable = iter_of(loop)
         if not (isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.func.value == "range"):
             return False
-        return not (targets & _names_in(node))
+        return not (targets & names_in(node))
 
     def _per_item_statement(self, query: Query, loop: cst.CSTNode, stack: list[cst.CSTNode], targets: set[str]) -> bool:
         """The same kind of statement runs per item with other values (not one statement per table)."""
@@ -332,7 +293,7 @@ class QueryInLoop(LoopRule):
         subject = statement_subject(sql)
         if subject is not None and subject in targets:
             return False  # one statement per table
-        if _table_varies(sql, targets | _derived_names(loop, targets)):
+        if table_varies(sql, targets | derived_names(loop, targets)):
             return False  # f"DELETE FROM {table}": one statement per table
         text = sql_text_of(sql)
         if text is not None:
@@ -342,11 +303,16 @@ class QueryInLoop(LoopRule):
                 return False
             return True
         if isinstance(sql, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)):
-            return False
+            head = literal_head(sql)  # "SELECT ... WHERE id = " + str(i): built per item, run per item
+            return bool(head) and not DDL.search(head) and bool(DML_READ_WRITE.search(head)) \
+                and not (isinstance(loop, cst.While) and SQL_READ.search(head))
         return is_statement_expr(sql)
 
     def _while_varies(self, loop: cst.While, node: cst.Call) -> bool:
-        """A query in a while loop is per item when it reads a name the loop re-binds (tree walks)."""
+        """A query in a while loop is per item when it reads a name the loop re-binds (tree walks)
+        or draws from an iterator, a queue or a cursor (``pk = next(it)``)."""
+        if drawn_names(loop) & names_in(node):
+            return True
         assigned: set[str] = set()
 
         class Assigned(cst.CSTVisitor):
@@ -369,7 +335,7 @@ class QueryInLoop(LoopRule):
         loop.body.visit(Assigned())
         if "<break>" in assigned:
             return False
-        return bool(assigned & _names_in(node))
+        return bool(assigned & names_in(node))
 
     def _check_helper(self, node: cst.Call, loop: cst.CSTNode, stack: list[cst.CSTNode], state: FileState) -> None:
         func = node.func
@@ -399,6 +365,15 @@ class QueryInLoop(LoopRule):
                 method = self.context.scope_facts(module_facts.classes[owner]).functions.get(func.attr.value)
                 if method is not None:
                     verdict = function_query(state, method, self.context)
+            else:  # ``repo.get_by_email(...)`` with ``repo = UserRepository(session)`` or ``repo: UserRepository``
+                cls = class_of(self.context, owner, stack)
+                if cls:
+                    verdict = method_query(state, cls, func.attr.value)
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) and \
+                isinstance(func.value.value, cst.Name) and func.value.value.value == "self":
+            cls = class_of(self.context, "self", stack, attribute=func.value.attr.value)  # self.users.get(...)
+            if cls:
+                verdict = method_query(state, cls, func.attr.value)
         if verdict is None:
             return
         if runs_once(stack, loop) or first_iteration_only(stack, loop):
@@ -469,6 +444,16 @@ class QueryInLoop(LoopRule):
         def counts():
             return {m.__name__: m.objects.count() for m in apps.get_models()}
         """,
+        # a queryset bound before the loop is evaluated once; a guard the loop turns off runs once
+        """
+        def tag_all(posts):
+            tags = Tag.objects.filter(active=True)
+            defaults = None
+            for post in posts:
+                if defaults is None:
+                    defaults = Setting.objects.get(name="defaults")
+                post.tags = [t for t in tags if t.name in post.body]
+        """,
     ]
     INVALID = [
         Invalid(
@@ -523,5 +508,20 @@ class QueryInLoop(LoopRule):
                     post.n = len(Comment.objects.filter(post=post))
             """,
             line=5, message="filter(post__in=...)",
+        ),
+        # a repository method awaited per item, through an instance of the class
+        Invalid(
+            """
+            from sqlalchemy import select
+
+            class UserRepository:
+                async def by_email(self, email):
+                    return (await self.session.scalars(select(User).where(User.email == email))).first()
+
+            async def invite(session, emails):
+                users = UserRepository(session)
+                return [await users.by_email(e) for e in emails]
+            """,
+            line=9, message="`users.by_email()` runs",
         ),
     ]

@@ -7,10 +7,27 @@ from typing import Any
 import libcst as cst
 
 from backend_rules.analysis.dataflow import enclosing_class, enclosing_scope
-from backend_rules.analysis.orm.chains import Seg, chain_of
-from backend_rules.analysis.orm.query_calls import Query, classify, statement_query
+from backend_rules.analysis.imports import dotted_name
+from backend_rules.analysis.orm.chains import (
+    Seg,
+    chain_of,
+    literal_str,
+    looks_like_model,
+    render,
+)
+from backend_rules.analysis.orm.query_calls import (
+    Query,
+    classify,
+    read_methods,
+    statement_query,
+)
+from backend_rules.analysis.orm.vocabulary import DJANGO_EVALUATING, DJANGO_LAZY
 from backend_rules.rules.data_access.file_state import FileState, KnownModels
-from backend_rules.rules.data_access.query_helpers import apply_custom_methods, helper_query
+from backend_rules.rules.data_access.object_models import model_of
+from backend_rules.rules.data_access.query_helpers import (
+    apply_custom_methods,
+    helper_query,
+)
 
 # Builtins that evaluate a queryset passed to them: ``len(qs)``, ``list(qs)``.
 EVALUATING_BUILTINS = {"list", "len", "tuple", "set", "sorted", "bool", "sum", "any", "all", "max", "min", "dict", "frozenset"}
@@ -43,12 +60,26 @@ def resolve_segs(context: Any, segs: list[Seg], scope: cst.CSTNode, order: int, 
     value = last.value
     if isinstance(value, cst.Await):
         value = value.expression
+    model = _get_model_name(value)
+    if model is not None:
+        return [Seg(model)] + segs[1:]  # ``Interface = apps.get_model("dcim", "Interface")``
     inner = chain_of(value)
     if inner and inner[0].name == root.name and not inner[0].call:
         inner = resolve_segs(context, inner, scope, last.order, depth + 1, klass)
     elif inner and not inner[0].call:
         inner = resolve_segs(context, inner, scope, last.order, depth + 1, klass)
     return inner + segs[1:]
+
+
+def _get_model_name(value: cst.BaseExpression) -> str | None:
+    """``apps.get_model("dcim", "Interface")`` / ``get_model("dcim.Interface")`` -> "Interface"."""
+    if not (isinstance(value, cst.Call) and (dotted_name(value.func) or "").split(".")[-1] == "get_model" and value.args):
+        return None
+    text = literal_str(value.args[-1].value)
+    if text is None or value.args[-1].keyword is not None:
+        return None
+    name = text.split(".")[-1]
+    return name if looks_like_model(name) else None
 
 
 def strip_wrappers(node: cst.BaseExpression) -> tuple[cst.BaseExpression, int | None]:
@@ -77,8 +108,11 @@ def resolve_query(context: Any, state: FileState, expr: cst.BaseExpression, stac
     klass = enclosing_class(stack)
     segs = resolve_segs(context, chain_of(expr), scope, order, 0, klass)
     query = classify(segs, KnownModels(state))
-    if query is None:
-        query = helper_query(context, state, segs, stack)
+    if query is None or query.trailing and query.evaluated:
+        # not a query itself, or an attribute of a query's result (``order.lines.all()`` with
+        # ``order = Order.objects.get(...)``): a helper's rows, or the rows of an object's relation
+        query = helper_query(context, state, segs, stack) or related_rows(context, state, chain_of(expr), stack) \
+            or (query if query is not None else None)
         if query is None:
             return None
     if query.orm == "dbapi":
@@ -100,6 +134,46 @@ def resolve_query(context: Any, state: FileState, expr: cst.BaseExpression, stac
                     query.eager_collections |= other.eager_collections
                     query.rows |= other.rows
     return query
+
+
+def related_rows(context: Any, state: FileState, segs: list[Seg], stack: list[cst.CSTNode]) -> Query | None:
+    """``order.lines.all()`` / ``user.projects``: the rows of a collection relation of an object, with
+    what the query that loaded the object eager-loads below that relation (``lines__variant``)."""
+    if len(segs) < 2 or segs[0].call or segs[1].call or segs[0].name == "[]":
+        return None
+    if len(segs) > 2 and segs[0].name == "request" and segs[1].name == "user" and not segs[2].call:
+        segs = [Seg("request.user"), *segs[2:]]  # the signed-in user: request.user.teams
+        if len(segs) < 2 or segs[1].call:
+            return None
+    if len(segs) > 2 and not (segs[2].call and (segs[2].name in DJANGO_LAZY or segs[2].name in DJANGO_EVALUATING)):
+        return None
+    owner = segs[0].name
+    if owner == "request.user":
+        model, outer = ("User" if "User" in state.graph.by_name else None), None
+    else:
+        model, outer = model_of(context, state, owner, stack, lambda expr, where: resolve_query(context, state, expr, where))
+    info = state.model(model)
+    rel = info.relations.get(segs[1].name) if info is not None else _unique_relation(state, segs[1].name)
+    if rel is None or not (rel.collection or rel.dynamic) or not rel.target:
+        return None
+    query = Query(rel.orm, model=rel.target, text=render(segs))
+    query.through = (info.name if info is not None else "", rel.name, owner)
+    if outer is not None and (len(segs) == 2 or segs[2].name == "all" and len(segs) == 3):
+        for path in outer.eager:
+            for prefix in (rel.name + "__", rel.name + "."):
+                if path.startswith(prefix):
+                    query.eager.add(path[len(prefix):])
+        query.eager_all = outer.eager_all and outer.eager_collections
+    if len(segs) > 2:
+        read_methods(query, segs, 2)
+    return query
+
+
+def _unique_relation(state: FileState, name: str) -> Any:
+    """The collection relation of that name when every model that has one points at the same model."""
+    found = [info.relations[name] for infos in state.graph.by_name.values() for info in infos
+             if name in info.relations and (info.relations[name].collection or info.relations[name].dynamic)]
+    return found[0] if found and len({rel.target for rel in found}) == 1 else None
 
 
 def _read_statement(context: Any, state: FileState, query: Query, stack: list[cst.CSTNode]) -> None:

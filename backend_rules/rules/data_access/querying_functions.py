@@ -63,3 +63,21 @@ def resolve_relative(module: str, qualified: str) -> str:
     base = base[: max(len(base) - level, 0)]
     rest = qualified.lstrip(".")
     return ".".join(base + [rest]) if base else rest
+
+
+def method_query(state: FileState, class_name: str, method: str) -> str | None:
+    """What ``Class.method`` (defined on the class or a project base of it) queries, from the index."""
+    seen: set[str] = set()
+    pending = [class_name]
+    while pending:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        for module, funcs in state.graph.functions.items():
+            text = funcs.get(f"{name}.{method}")
+            if text:
+                return f"{text} (in {module})"
+        for _, bases in state.functions.classes.get(name, []):
+            pending.extend(bases)
+    return None

@@ -16,10 +16,15 @@ from backend_rules.analysis.orm.chains import Seg, chain_of
 from backend_rules.analysis.orm.model_graph import ModelInfo
 from backend_rules.analysis.orm.query_calls import Query
 from backend_rules.analysis.orm.vocabulary import ALWAYS_QUERY, CACHED_BY_PREFETCH
+from backend_rules.analysis.walk import walk
 from backend_rules.rule import Rule
 from backend_rules.rules.data_access.file_state import FileState, state_of
 from backend_rules.rules.data_access.per_item_loops import iter_of
-from backend_rules.rules.data_access.query_resolution import resolve_query, strip_wrappers
+from backend_rules.rules.data_access.query_helpers import callee_in, function_summary
+from backend_rules.rules.data_access.query_resolution import (
+    resolve_query,
+    strip_wrappers,
+)
 from backend_rules.rules.data_access.queryset_cache import relations_read_before
 
 NOT_RELATION = {
@@ -46,11 +51,18 @@ class ItemAccess(cst.CSTVisitor):
         self.items = items
         self.stack: list[cst.CSTNode] = []
         self.found: list[tuple[cst.CSTNode, list[Seg]]] = []
+        self.handed: list[tuple[cst.Call, int]] = []  # calls given an item: (call, argument position)
         self.rebound = False
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             return False
+        if isinstance(node, cst.Call):
+            for position, arg in enumerate(node.args):
+                if arg.keyword is not None or arg.star:
+                    break
+                if isinstance(arg.value, cst.Name) and arg.value.value in self.items:
+                    self.handed.append((node, position))
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in self.items:
             self._record(node)
         if isinstance(node, (cst.AssignTarget, cst.AugAssign)):
@@ -61,7 +73,8 @@ class ItemAccess(cst.CSTVisitor):
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        self.stack.pop()
+        if self.stack and self.stack[-1] is original_node:  # libcst leaves skipped nodes too
+            self.stack.pop()
 
     def _record(self, node: cst.Attribute) -> None:
         top: cst.CSTNode = node
@@ -98,7 +111,6 @@ def _remedy(query: Query, item: str, path: list[str], collection: bool, method: 
             owners: list[str | None] | None = None, hops_collection: list[bool] | None = None) -> str:
     """What to add to the query, naming relations that exist: ``owners[i]`` is the model that holds
     ``path[i]`` (the query's model first); SQLAlchemy paths chain one loader per hop."""
-    rel = path[-1]
     if query.orm == "sqlalchemy":
         owners = owners or [query.model]
         kinds = hops_collection or [collection]
@@ -147,7 +159,7 @@ def analyse_loop(rule: Rule, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> lis
         return findings
     visitor = ItemAccess({item})
     if isinstance(loop, cst.For):
-        loop.body.visit(visitor)
+        walk(loop.body, visitor.on_visit, visitor.on_leave)
     else:
         comp = loop  # type: ignore[assignment]
         parts: list[cst.CSTNode] = []
@@ -159,8 +171,8 @@ def analyse_loop(rule: Rule, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> lis
         if comp.for_in.inner_for_in is not None:
             parts.append(comp.for_in.inner_for_in)
         for part in parts:
-            part.visit(visitor)
-    if not visitor.found or visitor.rebound:
+            walk(part, visitor.on_visit, visitor.on_leave)
+    if not (visitor.found or visitor.handed) or visitor.rebound:
         return findings
     model = state.model(query.model)
     seen: set[str] = set()
@@ -180,10 +192,64 @@ def analyse_loop(rule: Rule, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> lis
             continue
         seen.add(key)
         findings.append((code, node, message))
+    for call, position in visitor.handed:
+        for code, key, message in _through_helper(rule, state, query, model, item, call, position, stack + [loop]):
+            if key not in seen:
+                seen.add(key)
+                findings.append((code, call, message))
     return findings
 
 
+def _through_helper(rule: Rule, state: FileState, query: Query, model: ModelInfo | None, item: str,
+                    call: cst.Call, position: int, stack: list[cst.CSTNode]) -> list[tuple[str, str, str]]:
+    """``fmt(order)`` where the project function ``fmt`` reads ``order.customer.name``: the relations
+    it reads are read once per item of this loop (two calls deep at most)."""
+    segs = chain_of(call)
+    callee = function_summary(rule.context, state, segs, stack) if segs and segs[-1].call and len(segs) <= 2 else None
+    targets: list[tuple[str, str, str, dict[str, Any], int]] = []  # (shown, module, qualname, summary, position)
+    if callee is not None and callee.at == len(segs) - 1:
+        targets.append((callee.shown, callee.module, callee.qualname, callee.summary, position))
+    elif len(segs) == 1 and SERIALIZER_CLASS.search(segs[0].name) and position == 0:
+        # ``PostSerializer(post).data``: its get_<field>(obj) / to_representation(instance) read the item
+        for module, qualname, summary in state.functions.class_methods(segs[0].name):
+            method = qualname.split(".")[-1]
+            if method.startswith("get_") or method == "to_representation":
+                targets.append((f"{segs[0].name}.{method}", module, qualname, summary, 0))
+    out: list[tuple[str, str, str]] = []
+    for shown, module, qualname, summary, index in targets:
+        for chain in _reads_of(state, module, qualname, summary, index, depth=0):
+            segs_here = [Seg(item)] + [Seg(name, bool(called)) for name, called in chain]
+            verdict = _judge(state, query, model, item, segs_here)
+            if verdict is not None:
+                code, key, message = verdict
+                out.append((code, key, f"through `{shown}()`: {message}"))
+    return out
+
+
+SERIALIZER_CLASS = re.compile(r"^[A-Z]\w*(Serializer|Schema)$")
+
+
+def _reads_of(state: FileState, module: str, qualname: str, summary: dict[str, Any], position: int,
+              depth: int) -> list[list[list[Any]]]:
+    """Attribute chains a function reads from its parameter at ``position``, and from what it hands it to."""
+    params = summary.get("p") or []
+    if position >= len(params):
+        return []
+    param = params[position]
+    chains = list((summary.get("t") or {}).get(param, ()))
+    if depth < 1:
+        for callee, name, index in summary.get("c") or []:
+            if name != param:
+                continue
+            hit = callee_in(state, module, qualname, callee)
+            if hit is not None:
+                chains += _reads_of(state, hit[0], hit[1], hit[2], index, depth + 1)
+    return chains
+
+
 def _judge(state: FileState, query: Query, model: ModelInfo | None, item: str, segs: list[Seg]) -> tuple[str, str, str] | None:
+    if segs[1].name == "awaitable_attrs" and len(segs) > 2 and not segs[1].call:
+        segs = [segs[0], *segs[2:]]  # ``await item.awaitable_attrs.x``: an explicit lazy load of x
     x = segs[1].name
     rest = segs[2:]
     nxt = rest[0] if rest else None
@@ -251,6 +317,7 @@ def _judge_method(state: FileState, query: Query, model: ModelInfo, item: str, x
     else:
         lazy = [t for t in touched if t in model.relations and not model.relations[t].eager_by_default
                 and not _covered(query, [t], model.relations[t].collection)
+                and not (not model.relations[t].collection and _back_to_owner(query, model.relations[t]))
                 and not (query.orm == "sqlalchemy" and not model.relations[t].collection
                          and _shared_parent(state, query, model.relations[t]))]
         if lazy:
@@ -360,13 +427,19 @@ def _judge_relation(state: FileState, query: Query, item: str, path: list[str], 
     # many-to-one / one-to-one
     if _covered(query, path, False):
         return _deeper(state, query, item, path, rel, rest)
-    if query.orm == "sqlalchemy" and not guessed and _shared_parent(state, query, rel):
+    if _back_to_owner(query, rel) or query.orm == "sqlalchemy" and not guessed and _shared_parent(state, query, rel):
         return None
     if nxt is not None and nxt.name in {"id", "pk"} and query.orm == "django" and len(rest) == 1:
         return ("BR202", x, f"`{item}.{x}.{nxt.name}` loads {item}.{x} once per {item} in this loop; "
                 f"use `{item}.{x}_id` instead (or {_remedy(query, item, path, False)})")
     return ("BR202", x, f"`{item}.{x}` is loaded lazily once per {item} in this loop; "
             f"{_remedy(query, item, path, False)}" + note)
+
+
+def _back_to_owner(query: Query, rel: Any) -> bool:
+    """``for line in order.lines.all(): line.order``: the rows of an object's relation point back to
+    that object, which Django's related manager fills in and SQLAlchemy's identity map holds."""
+    return bool(query.through and query.through[0] and getattr(rel, "target", None) == query.through[0])
 
 
 def _shared_parent(state: FileState, query: Query, rel: Any) -> bool:

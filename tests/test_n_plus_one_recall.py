@@ -1,0 +1,550 @@
+"""BR201/BR202 recall: the shapes N+1 takes in mature code (helpers, serializers, related managers,
+relationship collections, repositories, iterators), each with its fixed twin.
+
+Every snippet is written for this test; the shapes come from reading N+1 fixes in open-source history.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from backend_rules.engine.config import Config
+from backend_rules.engine.runner import check_paths
+from tests.conftest import run
+
+SELECT = ("BR2",)
+
+
+def found(code: str, path: str = "app/views.py") -> list[tuple[str, int]]:
+    return [(f.code, f.line) for f in run(code, path, SELECT) if f.code in {"BR201", "BR202"}]
+
+
+def messages(code: str, path: str = "app/views.py") -> list[str]:
+    return [f.message for f in run(code, path, SELECT) if f.code in {"BR201", "BR202"}]
+
+
+def line_of(code: str, needle: str) -> int:
+    for number, line in enumerate(textwrap.dedent(code).removeprefix("\n").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)
+
+
+def project(tmp_path: Path, files: dict[str, str]) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'app'\n")
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).removeprefix("\n"))
+    return tmp_path
+
+
+def project_findings(root: Path, target: str) -> list[tuple[str, int, str]]:
+    config = Config(select=SELECT, min_confidence="LOW")
+    report = check_paths([str(root / target)], config, jobs=1, use_cache=False)
+    return [(f.code, f.line, f.message) for f in report.findings if f.code in {"BR201", "BR202"}]
+
+
+SHOP = """
+from django.db import models
+
+class Customer(models.Model):
+    name = models.CharField(max_length=10)
+
+class Product(models.Model):
+    name = models.CharField(max_length=10)
+
+class Variant(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE)
+    weight = models.IntegerField()
+
+class Order(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, related_name="lines", on_delete=models.CASCADE)
+    variant = models.ForeignKey(Variant, null=True, on_delete=models.SET_NULL)
+    quantity = models.IntegerField()
+"""
+
+
+def shop(body: str) -> str:
+    return SHOP + textwrap.dedent(body)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loops over a related manager of an object, and over relationship collections
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body,needle", [
+    ("""
+    def weight(order: Order):
+        total = 0
+        for line in order.lines.all():
+            if line.variant:
+                total += line.variant.weight * line.quantity
+        return total
+    """, "if line.variant"),
+    ("""
+    def weight(order_id):
+        order = Order.objects.get(pk=order_id)
+        return [line.variant.weight for line in order.lines.filter(quantity__gt=0)]
+    """, "line.variant.weight"),
+    ("""
+    def weights():
+        for order in Order.objects.all():
+            for line in order.lines.all():
+                print(line.variant.weight)
+    """, "line.variant.weight"),
+])
+def test_loop_over_a_related_manager(body, needle):
+    code = shop(body)
+    got = found(code)
+    assert ("BR202", line_of(code, needle)) in got
+    assert any('select_related("variant")' in m for m in messages(code))
+
+
+@pytest.mark.parametrize("body", [
+    """
+    def weight(order: Order):
+        return [line.variant.weight for line in order.lines.select_related("variant")]
+    """,
+    """
+    def weights():
+        for order in Order.objects.prefetch_related("lines__variant"):
+            for line in order.lines.all():
+                print(line.variant.weight)
+    """,
+    """
+    def weight(order: Order):
+        return [line.variant_id for line in order.lines.all()]
+    """,
+])
+def test_related_manager_loads_fixed(body):
+    assert found(shop(body)) == []
+
+
+SQLA_USERS = """
+from sqlalchemy import ForeignKey, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    projects: Mapped[list["Project"]] = relationship(back_populates="owner")
+
+class Project(Base):
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    owner: Mapped["User"] = relationship(back_populates="projects")
+    releases: Mapped[list["Release"]] = relationship(back_populates="project")
+"""
+
+
+def test_loop_over_a_relationship_collection():
+    code = SQLA_USERS + textwrap.dedent("""
+    def related_urls(user: User):
+        urls = {}
+        for project in user.projects:
+            if project.releases:
+                urls[project.id] = project.releases[0]
+        return urls
+    """)
+    assert found(code) == [("BR202", line_of(code, "if project.releases"))]
+    assert "selectinload(Project.releases)" in messages(code)[0]
+
+
+def test_relationship_collection_loaded_with_its_children():
+    code = SQLA_USERS + textwrap.dedent("""
+    def related_urls(session, user_id):
+        user = session.scalars(select(User).where(User.id == user_id)
+                               .options(selectinload(User.projects).selectinload(Project.releases))).one()
+        return [p.releases for p in user.projects]
+    """)
+    assert found(code) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# lazyload() is not eager loading; apps.get_model(); a per-item filter that also has __in
+# ---------------------------------------------------------------------------------------------
+
+def test_lazyload_option_is_not_eager():
+    code = """
+    from sqlalchemy import orm
+
+    class Role(Base):
+        __tablename__ = "roles"
+        team = orm.relationship("Team")
+
+    def members(session, project):
+        query = session.query(Role).filter(Role.project == project).options(orm.lazyload(Role.team))
+        for role in query.all():
+            print([u.id for u in role.team.members])
+    """
+    assert ("BR202", line_of(code, "role.team.members")) in found(code)
+
+
+def test_model_from_apps_get_model():
+    code = """
+    from django.apps import apps
+
+    def bridges(device, templates):
+        Interface = apps.get_model("dcim", "Interface")
+        for template in templates.exclude(bridge=None):
+            interface = Interface.objects.get(device=device, name=template.name)
+            interface.save()
+    """
+    assert found(code) == [("BR201", line_of(code, "Interface.objects.get("))]
+
+
+def test_per_item_filter_with_an_in_lookup_is_still_per_item():
+    code = """
+    def report(tracked_users, questions):
+        counts = {}
+        for user in tracked_users:
+            counts[user.username] = Answer.objects.filter(question__in=questions, creator=user).count()
+        return counts
+    """
+    assert found(code) == [("BR201", line_of(code, "Answer.objects"))]
+
+
+def test_chunk_filter_with_in_lookup_is_bulk():
+    code = """
+    def archive(ids, owner):
+        for chunk in chunked(ids, 500):
+            Post.objects.filter(id__in=chunk, owner=owner).update(archived=True)
+        for batch_ids in pages_of(ids):
+            Post.objects.filter(id__in=batch_ids).delete()
+    """
+    assert found(code) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers and serializers called per item (interprocedural)
+# ---------------------------------------------------------------------------------------------
+
+def test_helper_in_the_same_module_reads_a_relation_of_its_argument():
+    code = shop("""
+    def describe(order):
+        return f"{order.id} for {order.customer.name}"
+
+    def lines_of(order):
+        return [line.quantity for line in order.lines.all()]
+
+    def report():
+        for order in Order.objects.filter(customer__name="x"):
+            print(describe(order), lines_of(order))
+    """)
+    got = messages(code)
+    assert len(got) == 2
+    assert any("`describe()`" in m and "order.customer" in m for m in got)
+    assert any("`lines_of()`" in m and "order.lines" in m for m in got)
+
+
+def test_helper_fixed_by_eager_loading():
+    code = shop("""
+    def describe(order):
+        return f"{order.id} for {order.customer.name}"
+
+    def report():
+        for order in Order.objects.select_related("customer"):
+            print(describe(order))
+    """)
+    assert found(code) == []
+
+
+def test_helper_in_another_module_two_calls_deep(tmp_path):
+    root = project(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/models.py": SHOP,
+        "shop/formatting.py": """
+            def customer_label(order):
+                return order.customer.name.upper()
+
+            def order_label(order):
+                return f"#{order.id} " + customer_label(order)
+        """,
+        "shop/views.py": """
+            from shop.models import Order
+            from shop.formatting import order_label
+
+            def labels():
+                return [order_label(o) for o in Order.objects.filter(id__gt=3)]
+        """,
+    })
+    got = project_findings(root, "shop/views.py")
+    assert [(c, line) for c, line, _ in got] == [("BR202", 5)]
+    assert "order_label()" in got[0][2] and "o.customer" in got[0][2]
+
+
+def test_serializer_called_per_item(tmp_path):
+    root = project(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/models.py": SHOP,
+        "shop/serializers.py": """
+            from rest_framework import serializers
+
+            class OrderSerializer(serializers.ModelSerializer):
+                customer_name = serializers.SerializerMethodField()
+
+                def get_customer_name(self, obj):
+                    return obj.customer.name
+        """,
+        "shop/views.py": """
+            from shop.models import Order
+            from shop.serializers import OrderSerializer
+
+            def export():
+                rows = []
+                for order in Order.objects.all():
+                    rows.append(OrderSerializer(order).data)
+                return rows
+        """,
+    })
+    got = project_findings(root, "shop/views.py")
+    assert [(c, line) for c, line, _ in got] == [("BR202", 7)]
+    assert "OrderSerializer.get_customer_name" in got[0][2]
+
+
+def test_model_property_per_item_still_reported_through_helpers():
+    code = shop("""
+    class Invoice(models.Model):
+        order = models.ForeignKey(Order, on_delete=models.CASCADE)
+
+        @property
+        def buyer(self):
+            return self.order.customer
+
+    def buyers():
+        return [invoice.buyer for invoice in Invoice.objects.all()]
+    """)
+    assert found(code) == [("BR201", line_of(code, "invoice.buyer for"))]
+
+
+# ---------------------------------------------------------------------------------------------
+# Loops over what a project helper returns
+# ---------------------------------------------------------------------------------------------
+
+def test_loop_over_rows_a_helper_returns():
+    code = shop("""
+    def recent_orders():
+        return Order.objects.filter(id__gt=10).order_by("-id")
+
+    def report():
+        for order in recent_orders():
+            print(order.customer.name)
+    """)
+    assert found(code) == [("BR202", line_of(code, "order.customer.name"))]
+
+
+# ---------------------------------------------------------------------------------------------
+# Comprehensions, while loops driven by iterators, export loops
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body,needle", [
+    ("def names():\n    return {o.id: o.customer.name for o in Order.objects.all()}\n", "o.customer"),
+    ("def names():\n    return {o.customer.name for o in Order.objects.all()}\n", "o.customer"),
+    ("import csv\ndef export(out):\n    writer = csv.writer(out)\n    for o in Order.objects.filter(id__gt=1).iterator():\n        writer.writerow([o.id, o.customer.name])\n", "o.customer"),
+])
+def test_comprehensions_and_export_loops(body, needle):
+    code = shop(body)
+    assert found(code) == [("BR202", line_of(code, needle))]
+
+
+@pytest.mark.parametrize("code,needle", [
+    ("""
+    def walk(cursor):
+        while (row := cursor.fetchone()) is not None:
+            owner = Owner.objects.get(pk=row[0])
+            print(owner)
+    """, "Owner.objects.get"),
+    ("""
+    def drain(ids):
+        it = iter(ids)
+        while True:
+            try:
+                pk = next(it)
+            except StopIteration:
+                break
+            print(Owner.objects.get(pk=pk))
+    """, "Owner.objects.get"),
+    ("""
+    def drain(queue):
+        while queue:
+            pk = queue.pop()
+            Owner.objects.filter(pk=pk).delete()
+    """, "Owner.objects.filter"),
+])
+def test_while_loops_driven_by_iterators(code, needle):
+    assert found(code) == [("BR201", line_of(code, needle))]
+
+
+def test_retry_loop_is_not_per_item():
+    code = """
+    import time
+    def wait_for(pk):
+        while True:
+            owner = Owner.objects.filter(pk=pk).first()
+            if owner:
+                return owner
+            time.sleep(1)
+    """
+    assert found(code) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Async SQLAlchemy: repositories awaited per item, awaitable_attrs
+# ---------------------------------------------------------------------------------------------
+
+def test_repository_method_awaited_per_item(tmp_path):
+    root = project(tmp_path, {
+        "app/__init__.py": "",
+        "app/repository.py": """
+            from sqlalchemy import select
+
+            class UserRepository:
+                def __init__(self, session):
+                    self.session = session
+
+                async def get_by_email(self, email):
+                    result = await self.session.execute(select(User).where(User.email == email))
+                    return result.scalar_one_or_none()
+        """,
+        "app/service.py": """
+            from app.repository import UserRepository
+
+            async def invite(session, emails):
+                users = UserRepository(session)
+                invited = []
+                for email in emails:
+                    user = await users.get_by_email(email)
+                    invited.append(user)
+                return invited
+        """,
+    })
+    got = project_findings(root, "app/service.py")
+    assert [(c, line) for c, line, _ in got] == [("BR201", 7)]
+    assert "users.get_by_email()" in got[0][2]
+
+
+def test_awaitable_attrs_per_item():
+    code = SQLA_USERS + textwrap.dedent("""
+    async def releases(session):
+        out = []
+        for project in (await session.scalars(select(Project))).all():
+            out.extend(await project.awaitable_attrs.releases)
+        return out
+    """)
+    got = found(code)
+    assert got == [("BR202", line_of(code, "awaitable_attrs.releases"))]
+
+
+def test_awaitable_attrs_fixed_by_selectinload():
+    code = SQLA_USERS + textwrap.dedent("""
+    async def releases(session):
+        out = []
+        for project in (await session.scalars(select(Project).options(selectinload(Project.releases)))).all():
+            out.extend(await project.awaitable_attrs.releases)
+        return out
+    """)
+    assert found(code) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# DB-API statements per item whose SQL is also built from strings
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("code", [
+    "def f(cur, ids):\n    for i in ids:\n        cur.execute('SELECT * FROM t WHERE id = ' + str(i))\n",
+    "def f(cur, ids):\n    for i in ids:\n        cur.execute(f'DELETE FROM t WHERE id = {i}')\n",
+    "def f(cur, ids):\n    for i in ids:\n        cur.execute('UPDATE t SET x = 1 WHERE id = %s' % i)\n",
+])
+def test_dbapi_statement_built_from_strings_per_item(code):
+    assert [c for c, _ in found(code)] == ["BR201"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Partial prefetch lists
+# ---------------------------------------------------------------------------------------------
+
+def test_partial_prefetch_list():
+    code = shop("""
+    class Coupon(models.Model):
+        orders = models.ManyToManyField(Order, related_name="coupons")
+
+    def f():
+        for o in Order.objects.prefetch_related("lines").select_related("customer"):
+            print(o.customer.name, [l.quantity for l in o.lines.all()], [v.id for v in o.coupons.all()])
+    """)
+    got = messages(code)
+    assert len(got) == 1 and "o.coupons" in got[0]
+
+
+def test_service_attribute_of_self_per_item():
+    code = """
+    from sqlalchemy import select
+
+    class UserRepository:
+        async def by_email(self, email):
+            return (await self.session.scalars(select(User).where(User.email == email))).first()
+
+    class InviteService:
+        def __init__(self, session):
+            self.users = UserRepository(session)
+
+        def helper(self):
+            return 1
+
+        async def invite(self, emails):
+            return [await self.users.by_email(e) for e in emails]
+    """
+    assert found(code) == [("BR201", line_of(code, "self.users.by_email"))]
+
+
+def test_collections_of_the_signed_in_user():
+    code = """
+    from sqlalchemy.orm import Mapped, relationship
+
+    class Team(Base):
+        __tablename__ = "teams"
+        projects: Mapped[list["Project"]] = relationship(secondary="team_projects")
+
+    class User(Base):
+        __tablename__ = "users"
+        teams: Mapped[list["Team"]] = relationship(secondary="team_roles")
+
+    def manage_projects(request):
+        projects = set()
+        for team in request.user.teams:
+            projects |= set(team.projects)
+        return projects
+    """
+    assert found(code) == [("BR202", line_of(code, "set(team.projects)"))]
+
+
+def test_related_rows_of_each_item_of_a_plain_list():
+    code = shop("""
+    def heavy(orders):
+        for order in orders:
+            for line in order.lines.filter(quantity__gt=10):
+                print(line.quantity)
+    """)
+    assert found(code) == [("BR201", line_of(code, "order.lines.filter"))]
+
+
+def test_related_count_of_each_item_of_a_plain_list():
+    code = shop("""
+    def sizes(orders):
+        return {order.pk: order.lines.count() for order in orders}
+
+    def first_lines(orders):
+        for order in orders:
+            if order.pk:
+                return order.lines.first()
+    """)
+    assert found(code) == [("BR201", line_of(code, "order.lines.count()"))]
+    assert "annotate(Count" in messages(code)[0]
