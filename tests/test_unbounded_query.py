@@ -649,3 +649,94 @@ def test_django_list_view_without_paginate_by():
             model = Category
         """
     assert found(code) == [(3, "MEDIUM"), (10, "LOW")]
+
+
+MORE_POSITIVES = {
+    "context-dict-filled-later": """
+        from django.shortcuts import render
+
+        def dashboard(request):
+            context = {"title": "Orders"}
+            context["orders"] = Order.objects.order_by("-created")  # here
+            return render(request, "dashboard.html", context)
+        """,
+    "get-context-data": """
+        from django.views.generic import TemplateView
+
+        class Dashboard(TemplateView):
+            template_name = "d.html"
+
+            def get_context_data(self, **kwargs):
+                context = super().get_context_data(**kwargs)
+                context["invoices"] = Invoice.objects.all()  # here
+                return context
+        """,
+    "same-module-helper": """
+        from flask import jsonify
+
+        def all_products():
+            return Product.query.order_by(Product.name).all()  # here
+
+        @app.get("/products")
+        def products():
+            return jsonify([p.to_dict() for p in all_products()])
+        """,
+    "marshmallow-many-schema": """
+        from flask import jsonify
+
+        users_schema = UserSchema(many=True)
+
+        @app.get("/users")
+        def users():
+            all_users = User.query.all()  # here
+            return jsonify(users_schema.dump(all_users))
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_POSITIVES))
+def test_more_ways_of_returning_every_row(name):
+    assert shown(MORE_POSITIVES[name]) == marked(MORE_POSITIVES[name])
+
+
+def test_the_views_own_queryset_decides_the_scope():
+    scoped = """
+        from rest_framework import viewsets
+        from rest_framework.decorators import action
+        from rest_framework.response import Response
+
+        class NoteViewSet(viewsets.ModelViewSet):
+            def get_queryset(self):
+                return Note.objects.filter(owner=self.request.user)
+
+            @action(detail=False)
+            def pinned(self, request):
+                return Response(NoteSerializer(self.get_queryset().filter(pinned=True), many=True).data)
+        """
+    assert found(scoped) == [(5, "LOW"), (11, "LOW")]  # the class itself: settings unseen
+    inherited = """
+        from django.views.generic import TemplateView
+
+        class BuildList(ProjectBuildsMixin, TemplateView):
+            def get_context_data(self, **kwargs):
+                context = super().get_context_data(**kwargs)
+                context["active"] = self.get_queryset().exclude(state="finished")
+                return context
+        """
+    assert found(inherited) == [(6, "LOW")]  # the queryset lives in a base class this file does not show
+
+
+def test_exports_reached_through_a_helper_are_low():
+    code = """
+        from django.views.generic import View
+
+        class ObjectList(View):
+            queryset = Device.objects.all()
+
+            def export_template(self, template):
+                return template.render_to_response(queryset=self.queryset)
+
+            def get(self, request):
+                return self.export_template(request.GET["template"])
+        """
+    assert found(code) == [(7, "LOW")]

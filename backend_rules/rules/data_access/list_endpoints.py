@@ -17,7 +17,7 @@ from backend_rules.analysis.walk import walk
 
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 VIEW_BASES = re.compile(r"(View|APIView|ViewSet|Resource|Handler|Endpoint|HTTPEndpoint)$")
-READ_METHOD_NAMES = {"get", "list", "head"}
+READ_METHOD_NAMES = {"get", "list", "head", "get_context_data"}
 NOT_DECISIVE = re.compile(r"login_required|permission|cache|csrf|require_|vary|never_cache|staff|throttle|auth")
 CONNECTION_FIELD = re.compile(r"Connection|Paginat|Page", re.IGNORECASE)
 LIST_FIELD = re.compile(r"(^|\.)(List|DjangoListField|ListField)$")

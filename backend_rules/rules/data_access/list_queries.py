@@ -69,6 +69,8 @@ class ListQuery:
     filters: list[tuple[str | None, cst.BaseExpression]] = field(default_factory=list)
     distinct: bool = False  # distinct values or grouped rows: as many as there are groups
     via_helper: bool = False  # reached through a function of the project that may page it
+    origin: str = ""  # the function whose return holds the query
+    unknown_base: bool = False  # the view's queryset comes from a class this module does not show
 
 
 @dataclass
@@ -127,6 +129,49 @@ class Flow:
         for binding in relevant:
             if binding.kind in {"=", "append", "extend", "+=", "loop"} and binding.value is not None:
                 self.follow(binding.value, binding.order + (1 if binding.kind == "loop" else 0), depth + 1)
+        for value in self._stored_items(name):
+            self.follow(value, order, depth + 1)
+
+    def _stored_items(self, name: str) -> list[cst.BaseExpression]:
+        """``context["posts"] = ...`` / ``context.update(posts=...)``: what a dict is filled with."""
+        values: list[cst.BaseExpression] = []
+
+        def enter(node: cst.CSTNode) -> bool:
+            if node is not self.function and isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                return False
+            if isinstance(node, cst.Assign) and any(
+                isinstance(t.target, cst.Subscript) and dotted_name(t.target.value) == name for t in node.targets
+            ):
+                values.append(node.value)
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "update" \
+                    and dotted_name(node.func.value) == name:
+                values.extend(arg.value for arg in node.args)
+            return True
+
+        from backend_rules.analysis.walk import walk
+
+        walk(self.function, enter)
+        return values
+
+    def _into_helper(self, node: cst.Call, depth: int) -> bool:
+        """Follow a call of a function of this module (or a method of this class) into its returns."""
+        func = node.func
+        target: cst.FunctionDef | None = None
+        if isinstance(func, cst.Name):
+            target = self.context.scope_facts(self.context.module).functions.get(func.value)
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in {"self", "cls"} \
+                and self.klass is not None:
+            target = self.context.scope_facts(self.klass).functions.get(func.attr.value)
+        if target is None or target is self.function or depth > 4 or self.helper_hops > 1:
+            return False
+        inner = Flow(self.context, target, self.klass, seen=self.seen, helper_hops=self.helper_hops)
+        facts = self.context.scope_facts(target)
+        from backend_rules.rules.data_access.list_endpoints import returned_values
+
+        for ret in returned_values(target):
+            inner.follow(ret.value, facts.order_of([ret]), depth + 1)
+        self.found.extend(inner.found)
+        return True
 
     def _call(self, node: cst.Call, order: int, depth: int) -> None:
         name = dotted_name(node.func) or ""
@@ -142,6 +187,8 @@ class Flow:
             many = next((a.value for a in node.args if a.keyword is not None and a.keyword.value == "many"), None)
             if not (isinstance(many, cst.Name) and many.value == "True"):
                 return  # one object
+        elif self._into_helper(node, depth):
+            return  # a function of this module: its own returns were followed
         elif name.startswith(("self.", "cls.")) and last not in PASSTHROUGH:
             return  # the view's own plumbing (get_table, get_context_data): it may page what it gets
         known = serializer or last in PASSTHROUGH or last.endswith(("Response", "Out", "Schema", "Model"))
@@ -188,8 +235,43 @@ class Flow:
             return False
         if shape.is_list and not shape.bounded:
             filters = shape.filters + self._built_from(shape.filters, order)
-            self.found.append(ListQuery(node, shape.text, shape.model, filters, shape.distinct, self.helper_hops > 0))
+            unknown = False
+            if segs[0].name in {"self", "cls"} and len(segs) > 1 and segs[1].name in VIEW_QUERYSETS:
+                inherited, unknown = self._view_queryset()
+                filters += inherited
+            self.found.append(ListQuery(node, shape.text, shape.model, filters, shape.distinct, self.helper_hops > 0,
+                                        self.function.name.value, unknown))
         return True
+
+    def _view_queryset(self) -> tuple[list[tuple[str | None, cst.BaseExpression]], bool]:
+        """The filters of the view's own queryset (``queryset = ...`` or ``get_queryset()``, in the
+        class or a base class of this module), and whether it could not be found."""
+        classes = self.context.scope_facts(self.context.module).classes
+        pending = [self.klass] if self.klass is not None else []
+        for _ in range(3):
+            if not pending:
+                break
+            klass = pending.pop(0)
+            facts = self.context.scope_facts(klass)
+            getter = facts.functions.get("get_queryset")
+            if getter is not None and getter is not self.function:
+                inner = Flow(self.context, getter, klass, seen=set(self.seen), helper_hops=self.helper_hops)
+                from backend_rules.rules.data_access.list_endpoints import returned_values
+
+                getter_facts = self.context.scope_facts(getter)
+                for ret in returned_values(getter):
+                    inner.follow(ret.value, getter_facts.order_of([ret]))
+                return [f for q in inner.found for f in q.filters] or [(None, cst.Name("custom"))], False
+            assigned = [b for b in facts.bindings.get("queryset", ()) if b.kind == "=" and b.value is not None]
+            if assigned:
+                return _shape_filters(assigned[-1].value) + [
+                    (key, value) for seg in chain_of(assigned[-1].value) if seg.call and seg.name not in SHAPING
+                    for key, value in seg.args], False
+            for base in klass.bases:
+                name = dotted_name(base.value) or ""
+                if name in classes:
+                    pending.append(classes[name])
+        return [], True
 
 
     def _built_from(self, filters: list[tuple[str | None, cst.BaseExpression]], order: int,
@@ -212,7 +294,9 @@ class Flow:
                 bindings = [b for b in self.facts.bindings_before(root.value, order) if b.kind == "=" and b.value is not None]
                 if bindings:
                     extra.append((key, bindings[-1].value))
-                    inner = [(None, v) for _, v in _shape_filters(bindings[-1].value)]
+                    resolved = self._resolved(bindings[-1].value, bindings[-1].order)
+                    inner = [(None, v) for seg in resolved if seg.call and seg.name in FILTERS | COMBINING
+                             for _, v in seg.args]
                     extra.extend(inner + self._built_from(inner, bindings[-1].order, depth + 1))
         return extra
 
@@ -352,6 +436,8 @@ def _shape_filters(node: cst.BaseExpression) -> list[tuple[str | None, cst.BaseE
 
 
 MANAGERS = {"objects", "query", "_default_manager", "_base_manager"}
+VIEW_QUERYSETS = {"queryset", "get_queryset", "filter_queryset"}
+COMBINING = {"union", "union_all", "intersect", "except_", "join", "outerjoin"}
 # Chain steps that shape or run a query without narrowing its rows.
 SHAPING = {
     "all", "order_by", "select_related", "prefetch_related", "only", "defer", "annotate", "values", "values_list",

@@ -191,10 +191,10 @@ class UnboundedQuery(Rule):
         scope = scope_of(query, parents)
         if is_lookup_model(query.model) or query.distinct or scope in {"owner", "parent"}:
             return "LOW"
-        if endpoint is not None and EXPORT_NAME.search(endpoint.function.name.value):
+        if endpoint is not None and EXPORT_NAME.search(endpoint.function.name.value) or EXPORT_NAME.search(query.origin):
             return "LOW"
-        if query.via_helper:
-            return "LOW"  # a function of the project stands between the query and the response
+        if query.via_helper or query.unknown_base:
+            return "LOW"  # a project function, or a base class this file does not show, may page or scope it
         level = "HIGH" if scope == "none" else "MEDIUM"
         if endpoint is not None and endpoint.kind == "resolver" and not endpoint.field_known:
             level = LEVELS[LEVELS.index(level) - 1]  # the schema field's type was not read: may be paged
