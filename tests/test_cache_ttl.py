@@ -465,3 +465,28 @@ def test_a_module_named_for_caching_is_cache_code():
     assert found(code, path="/proj/app/cache.py") == [(2, "MEDIUM")]
     assert found(code, path="/proj/app/cache/store.py") == [(2, "MEDIUM")]
     assert found(code, path="/proj/app/store.py") == []
+
+
+def test_a_timeout_that_means_forever_is_reported():
+    code = """
+        from django.core.cache import cache
+        from flask_caching import Cache
+
+        flask_cache = Cache()
+
+        def report(day):
+            cached = cache.get(f"report:{day}")
+            if cached is None:
+                cached = build(day)
+                cache.set(f"report:{day}", cached, None)
+            return cached
+
+        def menu(day):
+            cached = flask_cache.get(f"menu:{day}")
+            if cached is None:
+                cached = build(day)
+                flask_cache.set(f"menu:{day}", cached, timeout=0)
+                flask_cache.set(f"menu-alt:{day}", cached, timeout=None)
+            return cached
+        """
+    assert found(code) == [(10, "HIGH"), (17, "HIGH")]

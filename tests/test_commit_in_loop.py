@@ -652,3 +652,25 @@ def test_a_module_level_literal_table_is_not_data():
         """
     assert found(code) == []
     assert lines(code.replace('_extensions = [("citext", (13,)), ("hstore", (13,))]', "_extensions = load()")) == [6]
+
+
+def test_active_record_orms_commit_on_save():
+    code = """
+        from tortoise.transactions import in_transaction
+
+        async def close(tickets):
+            for ticket in tickets:
+                ticket.closed = True
+                await ticket.save()
+        """
+    assert lines(code) == [6]
+    with_transaction = """
+        from tortoise.transactions import in_transaction
+
+        async def close(tickets):
+            async with in_transaction():
+                for ticket in tickets:
+                    ticket.closed = True
+                    await ticket.save()
+        """
+    assert found(with_transaction) == []

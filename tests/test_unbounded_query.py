@@ -740,3 +740,69 @@ def test_exports_reached_through_a_helper_are_low():
                 return self.export_template(request.GET["template"])
         """
     assert found(code) == [(7, "LOW")]
+
+
+OTHER_STORES = {
+    "sqlmodel-exec": """
+        from fastapi import APIRouter
+        from sqlmodel import Session, select
+
+        router = APIRouter()
+
+        @router.get("/heroes")
+        def read_heroes(session: Session = Depends(get_session)):
+            return session.exec(select(Hero)).all()  # here
+        """,
+    "pymongo-find": """
+        from flask import jsonify
+
+        @app.get("/api/products")
+        def products():
+            docs = list(mongo.db.products.find({}, {"_id": 0}))  # here
+            return jsonify(docs)
+        """,
+    "motor-to-list-none": """
+        from fastapi import APIRouter
+
+        router = APIRouter()
+
+        @router.get("/events")
+        async def events(request: Request):
+            return await request.app.state.db.events.find().to_list(None)  # here
+        """,
+    "peewee-select": """
+        import peewee
+        from flask import jsonify
+
+        @app.route("/notes")
+        def notes():
+            return jsonify([n.to_dict() for n in Note.select().order_by(Note.created)])  # here
+        """,
+    "tortoise-all": """
+        from tortoise.models import Model
+
+        @router.get("/tournaments")
+        async def tournaments():
+            return await Tournament.all()  # here
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_STORES))
+def test_other_stores_returning_everything(name):
+    assert shown(OTHER_STORES[name]) == marked(OTHER_STORES[name])
+
+
+def test_bounded_or_scoped_documents_are_quiet():
+    code = """
+        from flask import jsonify
+
+        @app.get("/api/products")
+        def products():
+            first = list(mongo.db.products.find().limit(50))
+            mine = list(mongo.db.orders.find({"user_id": current_user.id}))
+            page = await db.events.find().to_list(100)
+            where = "a,b".find(",")
+            return jsonify({"first": first, "mine": mine, "page": page, "where": where})
+        """
+    assert shown(code) == []

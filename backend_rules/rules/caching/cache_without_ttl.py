@@ -27,6 +27,7 @@ HINTS = {
     "memcache": "pass expire=<seconds>",
     "aiocache": "pass ttl=<seconds> (or build the cache with ttl=)",
     "django": "pass a timeout (CACHES sets TIMEOUT None, so entries never expire)",
+    "forever": "give it a timeout in seconds instead of keeping it forever",
 }
 
 
@@ -85,7 +86,9 @@ def _has_expiry(call: cst.Call, method: str, kind: str) -> bool:
             return True  # **options: cannot tell
         if arg.keyword is not None and arg.keyword.value in EXPIRY_KEYWORDS:
             value = arg.value
-            return not (isinstance(value, cst.Name) and value.value in {"None", "False"})
+            forever = isinstance(value, cst.Name) and value.value in {"None", "False"} or (
+                isinstance(value, cst.Integer) and value.value == "0")
+            return not forever
     if method == "set" and len(positional) >= 3:
         third = positional[2].value
         return not (isinstance(third, cst.Name) and third.value == "None" or isinstance(third, cst.Integer) and third.value == "0")
@@ -158,6 +161,8 @@ class CacheWithoutTtl(Rule):
             return  # a lock or a conditional write, not a cache fill
         stack = self.context.stack
         kind, sure = self._client_kind(func.value, stack)
+        if kind is None and self._forever_on_purpose(node, func.value):
+            kind, sure = "forever", "made"
         if kind is None:
             return
         if _has_expiry(node, method, kind):
@@ -206,6 +211,22 @@ class CacheWithoutTtl(Rule):
         if CACHE_WORDS.search(name) and any(m.split(".")[0] in {"redis", "aioredis", "pymemcache", "memcache"} for m in imported):
             return "unknown", "guessed"
         return None, ""
+
+    def _forever_on_purpose(self, node: cst.Call, receiver: cst.BaseExpression) -> bool:
+        """``cache.set(key, value, None)`` on Django's cache, ``timeout=0`` on Flask-Caching or
+        cachelib: a cache that normally expires entries is told to keep this one forever."""
+        if resolve_kind(receiver, self.context.stack, self.context) != "default":
+            return False
+        qualified = self.context.imports.qualify(receiver.value if isinstance(receiver, cst.Subscript) else receiver) or ""
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        timeout = next((a.value for a in node.args if a.keyword is not None and a.keyword.value == "timeout"), None)
+        if timeout is None and len(positional) >= 3:
+            timeout = positional[2]
+        if timeout is None:
+            return False
+        if qualified.startswith("django"):
+            return isinstance(timeout, cst.Name) and timeout.value == "None"
+        return isinstance(timeout, cst.Integer) and timeout.value == "0"
 
     def _django_without_timeout(self, receiver: cst.BaseExpression) -> bool:
         qualified = self.context.imports.qualify(receiver.value if isinstance(receiver, cst.Subscript) else receiver) or ""

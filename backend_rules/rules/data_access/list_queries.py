@@ -15,7 +15,7 @@ from typing import Any
 import libcst as cst
 
 from backend_rules.analysis.imports import dotted_name
-from backend_rules.analysis.orm.chains import Seg, chain_of, looks_like_model, name_of
+from backend_rules.analysis.orm.chains import Seg, chain_of, literal_str, looks_like_model, name_of
 from backend_rules.analysis.orm.query_calls import classify
 from backend_rules.analysis.orm.sql_statements import sql_text_of
 
@@ -38,7 +38,7 @@ SINGLE = {
     "fetchrow", "fetchval", "get_one", "exists", "contains", "explain", "in_bulk_one",
 }
 FILTERS = {"filter", "filter_by", "where", "exclude", "having", "join", "get_list_or_404"}
-STATEMENT_ARGS = {"execute", "scalars", "scalar", "stream", "stream_scalars", "paginate", "fetch_all", "fetch"}
+STATEMENT_ARGS = {"execute", "scalars", "scalar", "stream", "stream_scalars", "paginate", "fetch_all", "fetch", "exec"}
 ROW_SOURCES = {"fetchall", "fetch_all", "fetch"}
 LOOKUP_MODEL = re.compile(
     r"(Type|Kind|Status|Categor(y|ies)|Choice|Option|Setting|Config|Preference|Role|Permission|Group|Countr(y|ies)|"
@@ -395,6 +395,11 @@ def _shape(segs: list[Seg], klass: cst.ClassDef | None, context: Any) -> _Shape 
     if segs[0].call and segs[0].name == "get_list_or_404":
         recognised = True
         model = model or (name_of(segs[0].args[0][1]) if segs[0].args else None)
+    mongo = _mongo_find(segs)
+    if mongo is not None:
+        recognised, model = True, model or mongo
+    elif not recognised and _active_record(segs, context):
+        recognised, model = True, segs[0].name
     if not recognised:
         return None
     single = _single_at(segs)
@@ -413,21 +418,58 @@ def _shape(segs: list[Seg], klass: cst.ClassDef | None, context: Any) -> _Shape 
                     return _Shape(model, "", False, True, [], False)
                 if verdict == "filtered":
                     return _Shape(model, "", True, False, [("<sql>", first)], False)
-    bounded = any(seg.name in LIMITING or seg.name == "[]" and not seg.index for seg in segs)
+    bounded = any(seg.name in LIMITING or seg.name == "[]" and not seg.index for seg in segs) or any(
+        seg.call and seg.name == "to_list" and any(not (isinstance(v, cst.Name) and v.value == "None") for _, v in seg.args)
+        for seg in segs)
     filters: list[tuple[str | None, cst.BaseExpression]] = []
     for position, seg in enumerate(segs):
         if not seg.call or position == 0 and seg.name in {"select", "Select"}:
             continue
-        if seg.name in FILTERS or seg.name not in SHAPING and seg.name not in LIMITING:
+        if seg.name in FILTERS or seg.name not in SHAPING and seg.name not in LIMITING and seg.name not in {"to_list", "find"}:
             # a filter, or a custom manager/queryset method (visible(user), published()): it narrows
             args = [(key, value) for key, value in seg.args]
             filters.extend((None if key and key.startswith("*") else key, value) for key, value in args)
             if not args and seg.name not in FILTERS:
                 filters.append((None, cst.Name("custom")))
+        elif seg.name == "find" and seg.args:
+            first = seg.args[0][1]
+            if isinstance(first, cst.Dict):  # find({"owner_id": uid}); find({}) is every document
+                filters.extend((literal_str(e.key) if isinstance(e, cst.DictElement) else None, e.value)
+                               for e in first.elements)
+            elif not isinstance(first, cst.Dict):
+                filters.append((None, first))
     grouped = "distinct" in names or "group_by" in names or (
         "values" in names and "annotate" in names and names.index("values") < names.index("annotate"))
     text = ".".join(n + ("()" if s.call else "") for n, s in zip(names, segs) if n != "[]")
     return _Shape(model, text, single is None, bounded, filters, grouped)
+
+
+MONGO_RECEIVER = re.compile(r"db|mongo|collection|coll$|database|client", re.IGNORECASE)
+ACTIVE_RECORD_ORMS = ("peewee", "tortoise", "ormar", "piccolo", "beanie", "odmantic", "mongoengine")
+
+
+def _mongo_find(segs: list[Seg]) -> str | None:
+    """``db.users.find({...})`` / ``db["users"].find()`` (pymongo, motor): the collection, else None."""
+    for index, seg in enumerate(segs):
+        if not (seg.call and seg.name == "find") or index == 0:
+            continue
+        receiver = ".".join(s.name for s in segs[:index])
+        first = next((v for k, v in seg.args if k is None), None)
+        if first is not None and not isinstance(first, (cst.Dict, cst.Name, cst.Call)):
+            return None  # "text".find(",")
+        if MONGO_RECEIVER.search(receiver) or segs[index - 1].name == "[]":
+            return segs[index - 1].name if segs[index - 1].name != "[]" else "collection"
+    return None
+
+
+def _active_record(segs: list[Seg], context: Any) -> bool:
+    """``Item.select()`` (peewee), ``await Item.all()`` / ``Item.filter(...)`` (Tortoise, ormar, ...)."""
+    if len(segs) < 2 or segs[0].call or not looks_like_model(segs[0].name) or not segs[1].call:
+        return False
+    if segs[1].name not in {"select", "all", "filter", "objects", "find", "find_all"}:
+        return False
+    imported = context.imports.names.values() if context is not None else ()
+    return any(m.startswith(ACTIVE_RECORD_ORMS) for m in imported)
 
 
 def _shape_filters(node: cst.BaseExpression) -> list[tuple[str | None, cst.BaseExpression]]:

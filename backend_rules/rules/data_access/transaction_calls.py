@@ -62,7 +62,8 @@ def _receiver(node: cst.Call) -> tuple[str, str] | None:
 
 
 def _uses_django(context: Any) -> bool:
-    return any(full.startswith("django") or ".models" in full or full.startswith("models")
+    """Django, or another ORM whose ``obj.save()`` commits on its own (peewee, Tortoise)."""
+    return any(full.startswith(("django", "models", "peewee", "tortoise")) or ".models" in full
                for full in context.imports.names.values())
 
 

@@ -128,7 +128,7 @@ class UnboundedQuery(Rule):
     CATEGORY = "performance"
     SEVERITY = "MEDIUM"
     CONFIDENCE = "MEDIUM"
-    TRIGGER = (r"\.(?:objects|query|queryset)\b|\.(?:all|filter|filter_by|where|scalars|execute|fetch\w*|values|"
+    TRIGGER = (r"\.(?:objects|query|queryset)\b|\.(?:all|filter|filter_by|where|scalars|execute|exec|fetch\w*|find|to_list|values|"
                r"values_list|limit|paginate|get_queryset)\(|select\(|Pagination\b|ListAPIView|ModelViewSet|ListView|"
                r"per_page|page_size|\blimit\b")
     USES_PROJECT_INDEX = True
