@@ -15,7 +15,8 @@ from backend_rules.rule import Invalid, Rule, Valid
 from backend_rules.rules.data_access.client_limits import LimitFinder
 from backend_rules.rules.data_access.django_settings import project_settings
 from backend_rules.rules.data_access.list_endpoints import Endpoint, endpoint_of, returned_values, route_params
-from backend_rules.rules.data_access.list_queries import Flow, ListQuery, is_lookup_model, scope_of
+from backend_rules.rules.data_access.list_queries import Flow, ListQuery
+from backend_rules.rules.data_access.list_scopes import is_lookup_model, scope_of
 
 LIST_VIEW_BASES = {"ListAPIView", "ListCreateAPIView", "ModelViewSet", "ReadOnlyModelViewSet", "ListModelMixin"}
 PAGE_NUMBER_BASES = {"PageNumberPagination", "CursorPagination"}
