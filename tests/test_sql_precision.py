@@ -502,3 +502,42 @@ def test_value_slot_with_other_params_asks_to_pass_it_too():
         """
     )
     assert "parameter" in finding.message
+
+
+def test_statement_run_by_a_method_of_the_class_is_reported_once():
+    code = """
+        class Runner:
+            def run_query(self, query, user):
+                cursor = self.connection.cursor()
+                cursor.execute(query)
+
+            def get_schema(self, catalog):
+                query = f"SELECT table_name FROM {catalog}.information_schema.columns"
+                return self.run_query(query, None)
+    """
+    assert [c for c, _, _ in described(code)] == ["BR101"]
+
+
+def test_a_check_that_no_quote_is_in_the_value_honours_quoted_slots():
+    code = """
+        def reset_sequence(engine, table_name):
+            if '"' not in table_name and "'" not in table_name:
+                query = "SELECT setval(pg_get_serial_sequence('{t}', 'id'), 1) FROM \\"{t}\\"".format(t=table_name)
+                engine.execute(query)
+    """
+    assert described(code) == []
+
+
+def test_statement_executed_by_a_nested_function_is_reported_once():
+    code = """
+        def bulk_update(connection, values, table):
+            rows = ", ".join(str(v) for v in values)
+            sql = "UPDATE {t} SET a = v.a FROM (VALUES {rows}) AS v WHERE {t}.id = v.id".format(t=table, rows=rows)
+            cursor = connection.cursor()
+
+            def run(retries=0):
+                cursor.execute("/* retries={} */".format(retries) + sql)
+
+            run()
+    """
+    assert [c for c, _, _ in described(code)] == ["BR101"]

@@ -172,6 +172,7 @@ def _exits(body: cst.BaseSuite) -> bool:
     return False
 
 
+QUOTES = {"'", '"', "`"}
 VALIDATING_CALLS = {"match", "fullmatch", "isidentifier", "isalnum", "isdigit", "isnumeric", "isdecimal", "isalpha"}
 
 
@@ -197,6 +198,12 @@ def validated_names(test: cst.BaseExpression, negated: bool) -> list[str]:
                 return validated_names(test.left, not negated)
             if isinstance(operator, cst.IsNot):
                 return validated_names(test.left, negated)
+        if isinstance(test.left, cst.SimpleString) and QUOTES.intersection(str(test.left.evaluated_value)):
+            # ``"'" not in name``: the value cannot leave the quotes it is written between
+            checked = dotted_name(test.comparisons[0].comparator)
+            if checked is not None and isinstance(operator, cst.NotIn) != negated:
+                return [checked]
+            return []
         checked = dotted_name(test.left)  # a name, or an attribute chain (``f.key``)
         if checked is not None:
             if isinstance(operator, cst.In) and not negated:

@@ -22,6 +22,7 @@ import libcst as cst
 
 from backend_rules.analysis.ast_nodes import nodes
 from backend_rules.analysis.code_kinds import code_kind
+from backend_rules.analysis.dataflow import enclosing_class
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.string_building import StringAnalyzer
 from backend_rules.analysis.string_values import StringBuild, argument_for, code_of
@@ -37,6 +38,7 @@ SQL_LOOKING = re.compile(
     r"|\bselect\b.+\bfrom\b|\binsert\s+into\b|\bupdate\b.+\bset\b|\bdelete\s+from\b"
     r"|\bwhere\b.+(=|<|>|\blike\b|\bin\b)|\border\s+by\b|\bvalues\s*\("
 )
+SQL_WORD = re.compile(r"(?i)\b(select|insert|update|delete|with|create|drop|alter|truncate|copy|pragma|grant)\b")
 # Methods that run SQL on DB-API cursors/connections and async drivers (asyncpg, aiosqlite,
 # aiomysql, aiopg, databases, pg8000's ``run``, psycopg's ``copy``/``copy_expert``). Those in
 # ALWAYS_NEEDS_SQL_TEXT have other meanings too and count only with SQL-looking text.
@@ -132,10 +134,8 @@ def may_hold_request_data(tree: ast.AST) -> bool:
 
 
 def has_sql_literal(tree: ast.AST) -> bool:
-    """Some string literal of the file looks like SQL (or a piece of it)."""
-    return any(
-        isinstance(n.value, str) and SQL_LOOKING.search(n.value) for n in nodes(tree, ast.Constant)
-    )
+    """Some string literal of the file holds a SQL keyword (a cheap, loose gate)."""
+    return any(isinstance(n.value, str) and SQL_WORD.search(n.value) for n in nodes(tree, ast.Constant))
 
 
 def has_sink_with_computed_sql(tree: ast.AST, names: set[str]) -> bool:
@@ -244,15 +244,11 @@ class SqlSinkRule(Rule):
     def check_forwarding_helper(self, node: cst.Call) -> None:
         """``run_sql(f"... {x}")`` where ``def run_sql(sql): conn.execute(text(sql))`` is in this
         module (or class): the string built at the call reaches the helper's sink."""
-        func = node.func
         if not node.args:
             return
-        if not self._may_be_helper(func):
-            self.check_project_forwarder(node)
-            return
-        analyzer = StringAnalyzer(self.context, self.context.stack + [node])
-        function = analyzer.helper_of(node)
+        function = self._local_function(node.func)
         if function is None:
+            self.check_project_forwarder(node)
             return
         for name, (position, inner) in self._forwarded(function).items():
             argument = argument_for(node, name, position)
@@ -295,17 +291,33 @@ class SqlSinkRule(Rule):
                 called.add(func.attr)
         return bool(called) and bool(called & forwarder_names(project()))
 
-    def _may_be_helper(self, func: cst.BaseExpression) -> bool:
+    def _local_function(self, func: cst.BaseExpression) -> cst.FunctionDef | None:
+        """The function of this module (nested here, or a method of this class) a call invokes."""
         if isinstance(func, cst.Attribute):
-            return isinstance(func.value, cst.Name) and func.value.value in {"self", "cls"}
-        if not isinstance(func, cst.Name):
-            return False
-        if func.value in self.context.scope_facts(self.context.module).functions:
-            return True
-        return any(
-            func.value in self.context.scope_facts(n).functions
-            for n in self.context.stack if isinstance(n, cst.FunctionDef)
-        )
+            if not (isinstance(func.value, cst.Name) and func.value.value in {"self", "cls"}):
+                return None
+            klass = enclosing_class(self.context.stack)
+            return self.context.scope_facts(klass).functions.get(func.attr.value) if klass is not None else None
+        if not isinstance(func, cst.Name) or func.value not in self._defined_names():
+            return None
+        for scope in reversed([n for n in self.context.stack if isinstance(n, cst.FunctionDef)]):
+            found = self.context.scope_facts(scope).functions.get(func.value)
+            if found is not None:
+                return found
+        return self.context.scope_facts(self.context.module).functions.get(func.value)
+
+    def _defined_names(self) -> set[str]:
+        names = self.__dict__.get("_function_names")
+        if names is None:
+            names = self._function_names = set()
+
+            def enter(node: cst.CSTNode) -> bool:
+                if isinstance(node, cst.FunctionDef):
+                    names.add(node.name.value)
+                return not isinstance(node, (cst.BaseExpression, cst.SimpleStatementLine))
+
+            walk(self.context.module, enter)
+        return names
 
     def _forwarded(self, function: cst.FunctionDef) -> dict[str, tuple[int | None, Sink]]:
         """Parameters of ``function`` it passes, unchanged, as the SQL of one of this rule's sinks."""
