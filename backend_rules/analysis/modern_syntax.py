@@ -25,7 +25,6 @@ from typing import Any, Sequence, Union
 import libcst as cst
 
 from backend_rules.analysis.deep_stack import MAX_BRACKET_DEPTH, bracket_depth, run_on_big_stack
-
 from backend_rules.analysis.walk import walk
 
 _EMPTY = cst.Module(body=[])
