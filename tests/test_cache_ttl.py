@@ -490,3 +490,14 @@ def test_a_timeout_that_means_forever_is_reported():
             return cached
         """
     assert found(code) == [(10, "HIGH"), (17, "HIGH")]
+
+
+def test_a_deliberate_forever_without_a_read_back_is_quiet():
+    code = """
+        from django.core.cache import cache
+
+        def activate(revision):
+            cache.set("config", revision.data, None)
+            cache.set("config_version", revision.pk, None)
+        """
+    assert found(code) == []

@@ -178,9 +178,9 @@ class CacheWithoutTtl(Rule):
             reads = self._neighbours(klass, node, receiver, family, facts)[0]
         if expires:
             return
-        named = self._cache_named(scope, key, receiver) or self._cache_place(klass)
-        if not reads and not named:
-            return
+        named = self._cache_named(scope, key, receiver, kind) or self._cache_place(klass)
+        if not reads and (not named or kind == "forever"):
+            return  # an explicit "forever" is a choice unless the same function reads it back
         if kind == "unknown":
             confidence = "LOW"
         elif sure == "made":
@@ -276,13 +276,14 @@ class CacheWithoutTtl(Rule):
             CACHE_WORDS.search(path.rsplit("/", 1)[-1]))
 
     @staticmethod
-    def _cache_named(scope: cst.CSTNode, key: cst.BaseExpression, receiver: str) -> bool:
-        """The helper, the key or the client is named for caching (``cache_result``, ``cache_key``)."""
+    def _cache_named(scope: cst.CSTNode, key: cst.BaseExpression, receiver: str, kind: str) -> bool:
+        """The helper, the key or the client is named for caching (``cache_result``, ``cache_key``,
+        ``rates_cache``); a cache framework's own ``cache`` object says nothing by its name."""
         if isinstance(scope, cst.FunctionDef) and CACHE_WORDS.search(scope.name.value):
             return True
         if isinstance(key, cst.Name) and CACHE_WORDS.search(key.value):
             return True
-        return bool(CACHE_WORDS.search(receiver.split(".")[-1]))
+        return kind not in {"django", "forever"} and bool(CACHE_WORDS.search(receiver.split(".")[-1]))
 
     VALID = [
         # an expiry on the call

@@ -21,7 +21,7 @@ from backend_rules.rules.data_access.list_scopes import is_lookup_model, scope_o
 LIST_VIEW_BASES = {"ListAPIView", "ListCreateAPIView", "ModelViewSet", "ReadOnlyModelViewSet", "ListModelMixin"}
 PAGE_NUMBER_BASES = {"PageNumberPagination", "CursorPagination"}
 PAGINATING = re.compile(r"paginate|Paginator|get_page$|^page$|LimitOffsetPage|CursorPage")
-EXPORT_NAME = re.compile(r"export|csv|xlsx|download|dump|backup|sitemap|feed|rss|atom|xml|report", re.IGNORECASE)
+EXPORT_NAME = re.compile(r"export|csv|xlsx|download|dump|backup|sitemap", re.IGNORECASE)
 SINGLE_FETCH = re.compile(r"get_object_or_404|get_object|\.get$|\.first$|\.one$|get_or_404|first_or_404|one_or_none"
                           r"|(^|\.)_?(get|fetch|load|find|lookup|retrieve|resolve)_?\w*$")
 REQUEST_DATA = re.compile(r"^(self\.)?(request|req)\.")  # request.GET.get("q"): a client's filter, not a parent
