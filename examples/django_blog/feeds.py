@@ -1,4 +1,7 @@
-"""Blog feeds: N+1 queries hidden behind helpers, related managers and query helpers, each beside its fix."""
+"""Blog feeds: N+1 queries hidden behind helpers, related managers and query helpers, each beside its fix.
+
+The two site-wide feeds return every published post unpaginated (BR203) in both versions.
+"""
 
 from django.http import JsonResponse
 
@@ -12,11 +15,11 @@ def byline(post):
 # --- a helper that reads a relation of each post ------------------------------------------
 
 def feed_slow(request):
-    return JsonResponse({"items": [byline(p) for p in Post.objects.filter(published=True)]})  # expect: BR202
+    return JsonResponse({"items": [byline(p) for p in Post.objects.filter(published=True)]})  # expect: BR202, BR203
 
 
 def feed(request):
-    posts = Post.objects.filter(published=True).select_related("author")
+    posts = Post.objects.filter(published=True).select_related("author")  # expect: BR203
     return JsonResponse({"items": [byline(p) for p in posts]})
 
 
