@@ -180,6 +180,11 @@ LOW = {
             for row in conn.execute("SELECT id, name FROM t"):
                 conn.execute(f"UPDATE t SET slug = '{row[1].lower()}' WHERE id = {row[0]}")
     """),
+    "structure computed here, values as parameters": ("app/export.py", """
+        def export(cursor, since):
+            columns = ", ".join(load_columns())
+            cursor.execute(f"SELECT {columns} FROM events WHERE created > %s", (since,))
+    """),
     "management command": ("management/commands/purge.py", """
         def handle(cursor, table):
             cursor.execute(f"DELETE FROM {table}")

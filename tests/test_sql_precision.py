@@ -541,3 +541,12 @@ def test_statement_executed_by_a_nested_function_is_reported_once():
             run()
     """
     assert [c for c, _, _ in described(code)] == ["BR101"]
+
+
+def test_quotes_doubled_by_replace_are_escaped():
+    code = """
+        def set_encoding(cursor, encoding):
+            cursor.execute(f"SET CLIENT_ENCODING TO '{encoding.replace(chr(39), chr(39) * 2)}'")
+            cursor.execute("SET CLIENT_ENCODING TO '%s'" % encoding.replace("'", "''"))
+    """
+    assert [line for _, line, _ in described(code)] == [2]

@@ -56,7 +56,8 @@ POSITIVES = {
     "string.Template safe_substitute inline": ("BR101", """
         import string
         def purge(conn, tenant):
-            conn.execute(string.Template("DELETE FROM events WHERE tenant = '${tenant}'").safe_substitute(tenant=tenant))
+            template = string.Template("DELETE FROM events WHERE tenant = '${tenant}'")
+            conn.execute(template.safe_substitute(tenant=tenant))
     """),
     # ----- COPY
     "psycopg2 copy_expert": ("BR101", """

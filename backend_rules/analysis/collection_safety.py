@@ -82,7 +82,8 @@ class CollectionSafety:
         if isinstance(iterable, cst.Name) and not CONSTANT_NAME.match(iterable.value):
             found = self.bindings(iterable.value, env)
             if found and all(
-                (b.kind in {"=", "extend"} and b.value is not None and self._element_safe(b.value, path, where, depth + 1))
+                (b.kind in {"=", "extend"} and b.value is not None
+                 and self._element_safe(b.value, path, where, depth + 1))
                 or (b.kind == "append" and b.value is not None and self._part_safe(b.value, path, where, depth + 1))
                 for b, where in found
             ):
@@ -126,6 +127,13 @@ class CollectionSafety:
                     return self._keys_safe(mapping, env, depth) and self._values_safe(mapping, env, depth)
             if isinstance(node.func, cst.Attribute) and last == "split":
                 return self.is_safe(node.func.value, env, depth)
+            helper = self._helper(node, env)  # a helper of this module returning a collection
+            if helper is not None and depth < MAX_DEPTH:
+                function, helper_env = helper
+                returns = returned_values(function)
+                return bool(returns) and all(self._iterable_is_safe(r, helper_env, depth + 1) for r in returns)
+        if isinstance(node, cst.Subscript):  # groups[key]: one of a mapping's collections
+            return self._values_iterable_safe(node.value, env, depth)
         if isinstance(node, cst.Name):
             if CONSTANT_NAME.match(node.value):
                 return True
@@ -156,13 +164,30 @@ class CollectionSafety:
             return True
         return False
 
+    def _values_iterable_safe(self, mapping: cst.BaseExpression, env: Env, depth: int) -> bool:
+        """Every collection a literal or comprehended mapping holds yields safe elements."""
+        if isinstance(mapping, cst.Dict):
+            return all(isinstance(e, cst.DictElement) and self._iterable_is_safe(e.value, env, depth)
+                       for e in mapping.elements)
+        if isinstance(mapping, cst.DictComp):
+            return self._iterable_is_safe(mapping.value, self._comprehension_env(mapping, env, depth), depth)
+        if isinstance(mapping, cst.Name) and depth < MAX_DEPTH:
+            found = self.bindings(mapping.value, env)
+            return bool(found) and all(
+                b.kind == "=" and isinstance(b.value, (cst.Dict, cst.DictComp))
+                and self._values_iterable_safe(b.value, where, depth + 1)
+                for b, where in found
+            ) and not self._key_writes(mapping.value, found[-1][1], env)
+        return False
+
     def _keys_safe(self, mapping: cst.BaseExpression, env: Env, depth: int) -> bool:
         """The keys of a mapping: a dict literal's own keys, unless others were added later."""
         if depth > MAX_DEPTH:
             return False
         if isinstance(mapping, cst.Dict):
             return all(
-                self.is_safe(e.key, env, depth) if isinstance(e, cst.DictElement) else self._keys_safe(e.value, env, depth)
+                self.is_safe(e.key, env, depth) if isinstance(e, cst.DictElement)
+                else self._keys_safe(e.value, env, depth)
                 for e in mapping.elements
             )
         if isinstance(mapping, cst.DictComp):
@@ -176,7 +201,8 @@ class CollectionSafety:
                 return True
             found = self.bindings(mapping.value, env)
             if not found or not all(
-                b.kind == "=" and b.value is not None and self._keys_safe(b.value, where, depth + 1) for b, where in found
+                b.kind == "=" and b.value is not None and self._keys_safe(b.value, where, depth + 1)
+                for b, where in found
             ):
                 return not found and self.is_imported(mapping.value) and mapping.value not in REQUEST_OBJECTS
             where = found[-1][1]
@@ -188,7 +214,8 @@ class CollectionSafety:
             return False
         if isinstance(mapping, cst.Dict):
             return all(
-                self.is_safe(e.value, env, depth) if isinstance(e, cst.DictElement) else self._values_safe(e.value, env, depth)
+                self.is_safe(e.value, env, depth) if isinstance(e, cst.DictElement)
+                else self._values_safe(e.value, env, depth)
                 for e in mapping.elements
             )
         if isinstance(mapping, cst.Name) and not CONSTANT_NAME.match(mapping.value):
@@ -222,7 +249,8 @@ class CollectionSafety:
             if name == "setdefault":
                 return len(node.args) < 2 or self.is_safe(node.args[1].value, env, depth + 1)
             return all(
-                self.is_safe(a.value, env, depth + 1) if a.keyword is not None else self._values_safe(a.value, env, depth + 1)
+                self.is_safe(a.value, env, depth + 1) if a.keyword is not None
+                else self._values_safe(a.value, env, depth + 1)
                 for a in node.args
             )
         return False

@@ -23,10 +23,14 @@ from backend_rules.analysis.dataflow import UNKNOWN, Binding, constant_value, en
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.string_builds import BuildFinder
 from backend_rules.analysis.string_values import (
-    CONSTANT_NAME, MAX_DEPTH, NUMERIC_SPEC, PERCENT_SPEC, REQUEST_OBJECTS, REQUEST_WORDS, SAFE_ATTRIBUTES, SAFE_CALL_WORDS,
-    SAFE_CALLS, SQL_FRAGMENT_NAME, STRING_METHODS, TRANSPARENT_CALLS, Env, argument_for, call_name,
-    StringBuild, is_allow_list_pattern, literal_text, loop_path, orm_compiled, returned_values, typed_safe,
+    CONSTANT_NAME, FETCHING_GETTERS, MAX_DEPTH, NUMERIC_SPEC, PERCENT_SPEC, REQUEST_OBJECTS, REQUEST_WORDS,
+    SAFE_ATTRIBUTES, SAFE_CALL_WORDS, SAFE_CALLS, SQL_FRAGMENT_NAME, STRING_METHODS, TRANSPARENT_CALLS, Env,
+    StringBuild, argument_for, call_name, is_allow_list_pattern, literal_text, loop_path, orm_compiled,
+    returned_values, typed_safe,
 )
+
+
+TEXT_BUILDING_METHODS = {"format", "join", "substitute", "safe_substitute"}
 
 
 class StringAnalyzer(CollectionSafety, BuildFinder):
@@ -268,6 +272,8 @@ class StringAnalyzer(CollectionSafety, BuildFinder):
         if isinstance(node.func, cst.Attribute):
             receiver = node.func.value
             if last == "replace":
+                if [literal_text(a.value) for a in node.args[:2]] in (["'", "''"], ['"', '""']):
+                    return True  # quotes doubled: SQL's own escape inside a quoted literal or name
                 return self.is_safe(receiver, env, depth) and all(self.is_safe(a.value, env, depth) for a in node.args)
             if last in STRING_METHODS:
                 return self.is_safe(receiver, env, depth)
@@ -281,6 +287,9 @@ class StringAnalyzer(CollectionSafety, BuildFinder):
                 return self.is_safe(receiver, env, depth) and all(self.is_safe(a.value, env, depth) for a in node.args)
             if last == "get" and self._constant_collection(receiver, env):
                 return True
+            getter = last.startswith("get_") and not node.args and last not in FETCHING_GETTERS
+            if getter and self.is_safe(receiver, env, depth):
+                return True  # field.get_attname(): a getter of the program's own object
         helper = self._helper(node, env)
         if helper is not None and depth < MAX_DEPTH:
             function, helper_env = helper
@@ -293,8 +302,9 @@ class StringAnalyzer(CollectionSafety, BuildFinder):
         characters are left, whatever ``x`` was."""
         name, last = call_name(node)
         args = [a.value for a in node.args if a.keyword is None and not a.star]
-        if name in {"re.sub", "regex.sub"} or (last == "sub" and self.context.imports.qualify(node.func) in {"re.sub", "regex.sub"}):
-            return len(args) >= 3 and is_allow_list_pattern(self._pattern_text(args[0], env)) and self.is_safe(args[1], env, depth)
+        if (self.context.imports.qualify(node.func) or name) in {"re.sub", "regex.sub"}:
+            pattern = self._pattern_text(args[0], env) if args else None
+            return len(args) >= 3 and is_allow_list_pattern(pattern) and self.is_safe(args[1], env, depth)
         if last == "sub" and isinstance(node.func, cst.Attribute) and len(args) >= 2:
             return is_allow_list_pattern(self._pattern_text(node.func.value, env)) and self.is_safe(args[0], env, depth)
         return False
@@ -354,7 +364,7 @@ class StringAnalyzer(CollectionSafety, BuildFinder):
             return self.literal_fragments(node.body, env, depth) + " " + self.literal_fragments(node.orelse, env, depth)
         if isinstance(node, cst.Call):
             name, last = call_name(node)
-            if isinstance(node.func, cst.Attribute) and last in STRING_METHODS | {"format", "join", "substitute", "safe_substitute"}:
+            if isinstance(node.func, cst.Attribute) and last in STRING_METHODS | TEXT_BUILDING_METHODS:
                 parts = [self.literal_fragments(node.func.value, env, depth)]
                 if last == "join" and node.args and isinstance(node.args[0].value, cst.Name):
                     parts += self._list_fragments(node.args[0].value, env, depth)
@@ -427,5 +437,7 @@ def _compiled_sql_part(node: cst.Subscript, analyzer: StringAnalyzer, env: Env) 
     value = node.value
     if isinstance(value, cst.Name):
         found = analyzer.bindings(value.value, env)
-        return bool(found) and all(b.kind == "=" and isinstance(b.value, cst.Call) and orm_compiled(b.value) for b, _ in found)
+        return bool(found) and all(
+            b.kind == "=" and isinstance(b.value, cst.Call) and orm_compiled(b.value) for b, _ in found
+        )
     return isinstance(value, cst.Call) and orm_compiled(value)

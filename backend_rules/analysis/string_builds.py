@@ -48,9 +48,11 @@ class BuildFinder:
             if isinstance(items, cst.Dict):
                 key = next((literal_text(e.key) for e in items.elements
                             if isinstance(e, cst.DictElement) and e.value is culprit), None)
-                match = re.search(r"%\(" + re.escape(key) + r"\)[#0\- +]*\d*(?:\.\d+)?[a-zA-Z]", template) if key else None
+                spec = r"%\(" + re.escape(key or "") + r"\)[#0\- +]*\d*(?:\.\d+)?[a-zA-Z]"
+                match = re.search(spec, template) if key else None
             else:
-                index = next((i for i, e in enumerate(items.elements) if e.value is culprit), 0) if isinstance(items, cst.Tuple) else 0
+                elements = items.elements if isinstance(items, cst.Tuple) else []
+                index = next((i for i, e in enumerate(elements) if e.value is culprit), 0)
                 specs = [m for m in PERCENT_SPEC.finditer(template) if m.group(1) != "%"]
                 match = specs[index] if index < len(specs) else None
             return (template[: match.start()], template[match.end():]) if match else ("", "")
@@ -247,7 +249,8 @@ class BuildFinder:
         start = len(self._collected)
         find(value, env, depth + 1)
         self._collected[start:] = [
-            StringBuild(b.how, b.node, b.culprit, b.helper or function.name.value, b.env) for b in self._collected[start:]
+            StringBuild(b.how, b.node, b.culprit, b.helper or function.name.value, b.env)
+            for b in self._collected[start:]
         ]
         return None
 

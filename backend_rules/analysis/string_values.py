@@ -51,6 +51,9 @@ SAFE_TYPES = {"int", "float", "bool", "UUID", "datetime", "date", "time", "timed
 ENUM_LIKE = re.compile(r"[a-z](Enum|Type|Kind|Status|State|Mode|Level|Choices)$")
 TYPED_COLLECTIONS = {"Sequence", "list", "List", "tuple", "Tuple", "set", "Set", "frozenset", "FrozenSet",
                      "Iterable", "Collection", "AbstractSet", "MutableSequence"}
+# Getters that read data from elsewhere (a request, a database, a file), not an object's own state.
+FETCHING_GETTERS = {"get_json", "get_data", "get_full_path", "get_host", "get_raw_uri", "get_content", "get_result",
+                    "get_value", "get_body", "get_query_argument", "get_argument", "get_cookie", "get_secure_cookie"}
 # Methods that return SQL the ORM compiled itself, with its parameters: ``(sql, params)``.
 ORM_COMPILING = {"sql_with_params", "as_sql"}
 # A character class that keeps only these (``[^a-zA-Z0-9_.]``) leaves no quote, space or operator.

@@ -173,7 +173,9 @@ class SqlStringForLater(SqlSinkRule):
             if node is not scope and isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 return False
             if isinstance(node, cst.Call):
-                argument = next((a.value for a in node.args if isinstance(a.value, cst.Name) and a.value.value == name), None)
+                argument = next(
+                    (a.value for a in node.args if isinstance(a.value, cst.Name) and a.value.value == name), None
+                )
                 if argument is not None and passes_parameters(node, argument):
                     found.append(node)
             elif isinstance(node, cst.Return) and isinstance(node.value, cst.Tuple) and len(node.value.elements) > 1:

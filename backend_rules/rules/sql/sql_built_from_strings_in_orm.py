@@ -35,9 +35,13 @@ OTHER_ORMS = {"django", "rest_framework", "peewee", "tortoise", "pony", "mongoen
 
 
 def _is_string_build(node: ast.AST) -> bool:
-    return isinstance(node, ast.JoinedStr) or (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod))) or (
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in {"format", "join", "replace"}
-    )
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp):
+        return isinstance(node.op, (ast.Add, ast.Mod))
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in {
+        "format", "join", "replace",
+    }
 
 
 def _textual_argument_built(tree: ast.AST) -> bool:
@@ -219,7 +223,9 @@ class SqlStringToOrm(SqlSinkRule):
             for piece in pieces:
                 builds = analyzer.unsafe_builds(piece)
                 if builds:
-                    parameters = any(a.keyword is not None and a.keyword.value in {"params", "select_params"} for a in node.args)
+                    parameters = any(
+                        a.keyword is not None and a.keyword.value in {"params", "select_params"} for a in node.args
+                    )
                     self.report_builds(node, builds, f"extra({arg.keyword.value}=...)", analyzer, parameters,
                                        identifier_context=arg.keyword.value in {"tables", "order_by"})
                     return

@@ -70,7 +70,9 @@ def collect_sql_forwarders(tree: ast.Module, module: str) -> dict[str, list[list
         positional = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
         names = set(positional) | {a.arg for a in function.args.kwonlyargs}
         for call in ast.walk(function):  # (nodes() caches one tree: the module's)
-            if not isinstance(call, ast.Call) or not call.args or not isinstance(call.args[0], ast.Name) or call.args[0].id not in names:
+            if not isinstance(call, ast.Call) or not call.args:
+                continue
+            if not isinstance(call.args[0], ast.Name) or call.args[0].id not in names:
                 continue
             sink = _sink(call, text_names)
             if sink is not None:

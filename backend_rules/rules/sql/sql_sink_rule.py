@@ -193,6 +193,9 @@ class Judgement:
 
 
 class SqlSinkRule(Rule):
+    """Checks what reaches this rule's sinks (``sink_of``) and speaks with a per-finding
+    confidence and the advice that fits where the values sit."""
+
     SINK_NAMES: set[str] = set()
     # The tail of MESSAGE (after "; "), and its variants for identifiers and half-parameterised SQL.
     ADVICE = "pass values as query parameters instead"
@@ -204,7 +207,9 @@ class SqlSinkRule(Rule):
 
     @classmethod
     def may_fire(cls, tree: ast.Module) -> bool:
-        return has_sink_with_computed_sql(tree, cls.SINK_NAMES) and (builds_strings(tree) or may_hold_request_data(tree))
+        return has_sink_with_computed_sql(tree, cls.SINK_NAMES) and (
+            builds_strings(tree) or may_hold_request_data(tree)
+        )
 
     CATEGORY = "security"
     SEVERITY = "HIGH"
@@ -264,7 +269,10 @@ class SqlSinkRule(Rule):
         name = dotted_name(node.func) or ""
         if name.split(".")[0] not in self.context.imports.names:
             return
-        if name.split(".")[-1] not in self.__dict__.setdefault("_forwarder_names", forwarder_names(self.context.project)):
+        known = self.__dict__.get("_forwarder_names")
+        if known is None:
+            known = self._forwarder_names = forwarder_names(self.context.project)
+        if name.split(".")[-1] not in known:
             return
         qualified = self.context.imports.qualify(node.func) or ""
         for parameter, position, text in project_forwarder(self.context, qualified, self.CODE):
@@ -287,8 +295,9 @@ class SqlSinkRule(Rule):
             func = node.func
             if node.args and isinstance(func, ast.Name) and func.id in imported:
                 called.add(func.id)
-            elif node.args and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in imported:
-                called.add(func.attr)
+            elif node.args and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                if func.value.id in imported:
+                    called.add(func.attr)
         return bool(called) and bool(called & forwarder_names(project()))
 
     def _local_function(self, func: cst.BaseExpression) -> cst.FunctionDef | None:
