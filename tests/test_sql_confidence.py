@@ -197,7 +197,6 @@ def test_internal_identifiers_and_quiet_code_are_low(path, code):
     assert confidence(code, path) == "LOW"
 
 
-@pytest.mark.xfail(reason="code_kinds anchors 'management/commands/' at the project root", strict=False)
 def test_nested_management_command_is_low():
     path, code = LOW["management command"]
     assert confidence(code, "shop/" + path) == "LOW"
@@ -265,3 +264,15 @@ def test_a_script_reading_its_user_stays_high():
     code = HIGH["input()"][1]
     assert confidence(code, "scripts/console.py") == "HIGH"
     assert confidence(MEDIUM["plain function parameter"], "scripts/console.py") == "LOW"
+
+
+def test_a_function_of_the_programs_own_objects_is_internal():
+    code = """
+        from app.history import typename_for
+        def attach_counts(queryset):
+            model = queryset.model
+            sql = "SELECT count(*) FROM history WHERE key = CONCAT('{}:', {}.id)".format(typename_for(model), "t")
+            return queryset.extra(select={"n": sql})
+    """
+    assert confidence(code) == "LOW"
+    assert confidence(code.replace("typename_for(model)", 'typename_for("user")')) == "MEDIUM"

@@ -257,8 +257,8 @@ class OriginTracer:
         if helper is not None and depth < MAX_DEPTH:
             function, helper_env = helper  # its parameters read as this call's arguments
             return max((self.origin(r, helper_env, depth + 1) for r in returned_values(function)), default=CONSTANT)
-        if name in PASSING_FUNCTIONS:
-            return from_arguments
+        if name in PASSING_FUNCTIONS or from_arguments == INTERNAL:
+            return from_arguments  # (a function of the program's own objects: get_typename(model))
         return max(from_arguments, COMPUTED)  # an unknown function's result: data from somewhere
 
     def _comprehension_origin(self, node: cst.BaseExpression, env: Env, depth: int) -> int:
