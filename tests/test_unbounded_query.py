@@ -806,3 +806,21 @@ def test_bounded_or_scoped_documents_are_quiet():
             return jsonify({"first": first, "mine": mine, "page": page, "where": where})
         """
     assert shown(code) == []
+
+
+def test_a_base_whose_get_queryset_returns_a_relation_is_scoped():
+    code = """
+        from django.views.generic import FormView
+
+        class ProjectUsersMixin:
+            def get_queryset(self):
+                project = self.get_project()
+                return project.users.all()
+
+        class ProjectUsersList(ProjectUsersMixin, FormView):
+            def get_context_data(self, **kwargs):
+                context = super().get_context_data(**kwargs)
+                context["users"] = self.get_queryset()
+                return context
+        """
+    assert found(code) == [(11, "LOW")]

@@ -253,7 +253,8 @@ class Flow:
                 getter_facts = self.context.scope_facts(getter)
                 for ret in returned_values(getter):
                     inner.follow(ret.value, getter_facts.order_of([ret]))
-                return [f for q in inner.found for f in q.filters] or [(None, cst.Name("custom"))], False
+                # no whole query in get_queryset(): it returns a relation of one object (project.users.all())
+                return [f for q in inner.found for f in q.filters] or [("<scoped>", cst.Name("scoped"))], False
             assigned = [b for b in facts.bindings.get("queryset", ()) if b.kind == "=" and b.value is not None]
             if assigned:
                 return shape_filters(assigned[-1].value) + [

@@ -33,7 +33,7 @@ def scope_of(query: ListQuery, parents: set[str]) -> str:
         return "none"
     verdict = "filtered"
     for key, value in query.filters:
-        if key == "<sql>":
+        if key in {"<sql>", "<scoped>"}:
             return "parent"  # raw SQL with a WHERE clause: cannot tell, assume scoped
         texts = _value_texts(value)
         if any(OWNER_VALUE.search(t) for t in texts):
