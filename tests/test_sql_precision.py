@@ -550,3 +550,36 @@ def test_quotes_doubled_by_replace_are_escaped():
             cursor.execute("SET CLIENT_ENCODING TO '%s'" % encoding.replace("'", "''"))
     """
     assert [line for _, line, _ in described(code)] == [2]
+
+
+def test_a_private_helper_gets_what_its_callers_pass():
+    code = """
+        def _sql_for(kind, table):
+            return "SELECT * FROM {table} JOIN projects_{kind}status ON {table}.status_id = s.id".format(
+                kind=kind, table=table,
+            )
+
+        def watched(cursor):
+            query = _sql_for("userstory", "userstories_userstory") + " UNION " + _sql_for("task", "tasks_task")
+            cursor.execute(query)
+
+        def _find(cursor, name):
+            cursor.execute(f"SELECT * FROM users WHERE name = '{name}'")
+
+        def handler(cursor, request):
+            _find(cursor, "admin")
+            _find(cursor, request.args["name"])
+    """
+    assert described(code) == [("BR101", 11, "HIGH")]
+
+
+def test_a_private_helper_used_as_a_callback_keeps_its_parameters_unknown():
+    code = """
+        def _find(cursor, name):
+            cursor.execute(f"SELECT * FROM users WHERE name = '{name}'")
+
+        def setup(cursor, register):
+            register(_find)
+            _find(cursor, "admin")
+    """
+    assert [(c, line) for c, line, _ in described(code)] == [("BR101", 2)]

@@ -28,6 +28,7 @@ from backend_rules.analysis.string_values import (
     StringBuild, argument_for, call_name, is_allow_list_pattern, literal_text, loop_path, orm_compiled,
     returned_values, typed_safe,
 )
+from backend_rules.analysis.walk import walk
 
 
 TEXT_BUILDING_METHODS = {"format", "join", "substitute", "safe_substitute"}
@@ -140,8 +141,50 @@ class StringAnalyzer(CollectionSafety, BuildFinder):
             param = binding.node
             return typed_safe(param.annotation.annotation if param.annotation else None) or (
                 param.annotation is None and isinstance(param.default, (cst.Integer, cst.Float))
-            )  # def page(n=20): a number unless the caller says otherwise
+            ) or self._callers_pass_safe(param, env, depth)  # def page(n=20): a number unless told otherwise
         return False
+
+    def _callers_pass_safe(self, param: cst.Param, env: Env, depth: int) -> bool:
+        """A private function of this module (``_build_sql(kind)``) gets what its callers here pass:
+        safe when every call of it passes a safe value (a literal, a constant) for ``param``."""
+        function = env.facts.node
+        if env.call is not None or depth >= MAX_DEPTH or not isinstance(function, cst.FunctionDef):
+            return False
+        name = function.name.value
+        if not name.startswith("_") or name.startswith("__") or self.module_facts.functions.get(name) is not function:
+            return False
+        callers = self._private_callers(name)
+        if not callers:
+            return False
+        for call, stack in callers:
+            called = Env(env.facts, env.order, call=(call, self._env_at(stack)))
+            argument = self._argument(param, called)
+            if argument is None or not self._binding_is_safe(param.name.value, argument[0], argument[1], depth + 1):
+                return False
+        return True
+
+    def _private_callers(self, name: str) -> list[tuple[cst.Call, list[cst.CSTNode]]]:
+        """Every call of module function ``name`` with its ancestors; empty when the function is
+        also used some other way (passed along, exported), so its callers are not all known."""
+        cache = self.context.__dict__.setdefault("_sql_private_callers", {})
+        if name not in cache:
+            calls: list[tuple[cst.Call, list[cst.CSTNode]]] = []
+            uses = [0]
+            stack: list[cst.CSTNode] = []
+
+            def enter(node: cst.CSTNode) -> bool:
+                stack.append(node)
+                if isinstance(node, cst.Name) and node.value == name:
+                    uses[0] += 1
+                if isinstance(node, cst.FunctionDef) and node.name.value == name:
+                    uses[0] -= 1  # its own definition
+                if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == name:
+                    calls.append((node, list(stack[:-1])))
+                return True
+
+            walk(self.context.module, enter, lambda node: stack.pop())
+            cache[name] = calls if uses[0] == len(calls) else []
+        return cache[name]
 
     # ----- safety -------------------------------------------------------------------------
     def is_safe(self, node: cst.BaseExpression, env: Env | None = None, depth: int = 0) -> bool:

@@ -177,7 +177,7 @@ class OriginTracer:
     def _binding_origin(self, name: str, binding: Binding, env: Env, depth: int) -> int:
         kind = binding.kind
         if kind == "param":
-            return self._param_origin(binding.node, env)
+            return self._param_origin(binding.node, env, depth)
         if kind == "loop" and _enumerate_index(name, binding):
             return CONSTANT
         if kind in {"=", "+=", "append", "extend", "loop", "with"} and binding.value is not None:
@@ -191,7 +191,7 @@ class OriginTracer:
             return CONSTANT
         return COMPUTED
 
-    def _param_origin(self, param: cst.CSTNode, env: Env) -> int:
+    def _param_origin(self, param: cst.CSTNode, env: Env, depth: int = 0) -> int:
         if not isinstance(param, cst.Param):
             return PARAMETER
         name = param.name.value
@@ -205,7 +205,24 @@ class OriginTracer:
             and not _injected(param) and _may_be_text(param)
         ):
             return REQUEST
-        return PARAMETER
+        return self._callers_origin(param, env, depth)
+
+    def _callers_origin(self, param: cst.Param, env: Env, depth: int) -> int:
+        """A private function of this module gets what its callers here pass: the strongest."""
+        function = env.facts.node
+        name = function.name.value if isinstance(function, cst.FunctionDef) else ""
+        if not name.startswith("_") or name.startswith("__") or depth >= MAX_DEPTH:
+            return PARAMETER
+        if self.analyzer.module_facts.functions.get(name) is not function:
+            return PARAMETER
+        found = []
+        for call, stack in self.analyzer._private_callers(name):
+            called = Env(env.facts, env.order, call=(call, self.analyzer._env_at(stack)))
+            argument = self.analyzer._argument(param, called)
+            if argument is None:
+                return PARAMETER
+            found.append(self._binding_origin(param.name.value, argument[0], argument[1], depth + 1))
+        return max(found) if found else PARAMETER
 
     def _in_request_code(self) -> bool:
         cached = self.__dict__.get("_request_code")
