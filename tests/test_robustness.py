@@ -197,3 +197,8 @@ def test_code_kinds_match_at_any_depth(path, kind):
     from backend_rules.analysis.code_kinds import code_kind
 
     assert code_kind({"relative_path": path}) == kind
+
+
+def test_newer_syntax_that_also_needs_the_deep_pass_does_not_hang():
+    source = "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n" + _deep_if(400)
+    assert "BR101" in codes(source)

@@ -16,6 +16,7 @@ MAX_BRACKET_DEPTH = 200  # CPython's tokenizer limit, in every version
 BIG_STACK_BYTES = 512 * 1024 * 1024
 BIG_RECURSION_LIMIT = 100_000
 _stack_lock = threading.Lock()  # stack size and recursion limit are process-wide settings
+_on_big_stack = threading.local()  # set on the big-stack thread: nested calls just run
 
 
 def bracket_depth(text: str) -> int:
@@ -32,9 +33,12 @@ def bracket_depth(text: str) -> int:
 
 def run_on_big_stack(run: Callable[[], Any]) -> Any:
     """``run()`` on a thread with a large C stack and recursion limit; its result or its exception."""
+    if getattr(_on_big_stack, "active", False):
+        return run()  # already there (and holding the lock): waiting for it would deadlock
     outcome: dict[str, Any] = {}
 
     def target() -> None:
+        _on_big_stack.active = True
         try:
             outcome["value"] = run()
         except BaseException as exc:  # re-raised in the caller

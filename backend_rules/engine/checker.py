@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import io
 import re
+import reprlib
 import sys
 import time
 import tokenize
@@ -360,7 +361,7 @@ def _run_rules(rule_classes: list[type["Rule"]], context: FileContext, deep: boo
         line = _failure_line(exc)
         findings += _tool_finding(
             "BR000", context.path, 1, 1,
-            f"internal error in {code}: {type(exc).__name__}: {str(exc)[:200]}{line}; "
+            f"internal error in {code}: {type(exc).__name__}: {_bounded(exc)}{line}; "
             "its other findings in this file are still reported; please report it",
         )
     with stage("positions"):
@@ -433,6 +434,16 @@ def _after_imports(module: cst.Module, context: FileContext) -> int:
             if not is_import:
                 break
     return line
+
+
+def _bounded(exc: BaseException) -> str:
+    """The exception's text, short and safe: its arguments may be huge (or deep) syntax trees."""
+    try:
+        if len(exc.args) == 1 and isinstance(exc.args[0], str):
+            return exc.args[0][:200]
+        return reprlib.repr(exc.args[0] if len(exc.args) == 1 else exc.args)[:200]
+    except Exception:  # pragma: no cover - a repr that fails
+        return "(unprintable)"
 
 
 def _failure_line(exc: BaseException) -> str:

@@ -21,7 +21,7 @@ from backend_rules.engine.cache_store import cache_folder
 
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 INDEX_KIND = "index"
-INDEX_FORMAT = 3  # bump when the cached entry layout changes
+INDEX_FORMAT = 4  # bump when the cached entry layout changes
 
 
 @lru_cache(maxsize=4096)
