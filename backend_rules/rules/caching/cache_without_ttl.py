@@ -103,9 +103,11 @@ class CacheWithoutTtl(Rule):
     django-redis' `get_redis_connection()`), a memcached client (pymemcache, python-memcached,
     pylibmc, aiomcache) or an aiocache cache built without `ttl=`, sync or awaited, with no
     `ex=`/`px=`/`expire=`/`ttl=` and no `expire()` of the same key nearby, in code that caches
-    a computed result: a `get` of the same key family in the same function, or a function, key
-    or client named for caching. Django's cache is reported only when `CACHES` sets
-    `"TIMEOUT": None`.
+    a computed result: a `get` of the same key family in the same function (or, for a cache
+    service class, in a sibling method), or a function, key, client, class or module named for
+    caching. Django's cache is reported when `CACHES` sets `"TIMEOUT": None`, or when the call
+    itself keeps a value read back nearby forever (`timeout=None`; `timeout=0` on
+    Flask-Caching/cachelib).
 
     ## Why is this bad?
     An entry without an expiry stays until it is deleted or evicted: when the source data

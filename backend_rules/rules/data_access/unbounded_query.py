@@ -81,9 +81,11 @@ class UnboundedQuery(Rule):
     and viewset actions, and GraphQL resolvers of list fields:
 
     - a query returned to the client whole: `Model.objects.all()` / `.filter(...)` unsliced,
-      `Model.query.all()`, `session.execute(select(Model)).scalars().all()` without `limit`,
-      `cursor.fetchall()` of a `SELECT` without `LIMIT`, followed through local variables,
-      comprehensions, serializers (`many=True`), `jsonify`/`Response`/`render` context;
+      `Model.query.all()`, `session.execute(select(Model)).scalars().all()` (SQLModel `exec`)
+      without `limit`, `cursor.fetchall()` of a `SELECT` without `LIMIT`, pymongo/motor
+      `find()` without `limit` (`to_list(None)`), peewee/Tortoise model queries; followed
+      through local variables, comprehensions, serializers (`many=True`), `jsonify`/`Response`/
+      `render` context (also filled later, `context["x"] = ...`) and helpers of the same module;
     - a client-chosen size with no upper bound: `int(request.args["limit"])` into `.limit()`,
       a slice, `paginate(per_page=...)`, `Paginator(qs, n)` or a `limit=` argument; FastAPI
       `limit: int = 100` without `Query(le=...)`;
@@ -120,7 +122,12 @@ class UnboundedQuery(Rule):
     and DRF views without pagination; LOW (hidden by default) for lookup tables (types,
     statuses, categories, countries), lists scoped to the current user or to a parent object
     from the path, `distinct()` value lists, exports, and DRF views when the project's settings
-    cannot be read.
+    cannot be read; a project function between the query and the response (it may page it) and
+    a view queryset inherited from a class this file does not show are LOW too.
+
+    ## Limits
+    Helpers in other modules (a `crud.get_items()` that returns everything) are not followed;
+    their `limit=` argument is still checked when the client chooses it.
     """
 
     CODE = "BR203"
