@@ -977,3 +977,14 @@ def test_orphan_deleting_relationship_is_a_collection():
         return [r.data for r in session.query(Registration).filter(Registration.id > 1)]
     """
     assert "selectinload(Registration.data)" in messages(code)[0]
+
+
+def test_loop_target_reused_in_its_own_iterable_does_not_recurse():
+    code = """
+    def flatten(elem):
+        for elem in elem.clauses:
+            for elem in elem.clauses:
+                print(elem.value.name)
+        return [c for c in c.children.all() for c in c.children.all()]
+    """
+    assert found(code) == []

@@ -6,8 +6,10 @@ eager-loads what the loop reads. Per function (``func`` or ``Class.method`` of a
 
 - ``ret``: the query it returns: ``o`` orm, ``m`` model, ``e`` eager-loaded paths, ``a`` loads
   everything it could (unreadable options), ``r`` rows rather than model instances;
-- ``p``: its parameters (``self``/``cls`` left out), ``t``: per parameter, the attribute chains it
-  reads (``[["lines", 0], ["all", 1]]``), ``c``: the functions it hands a parameter to.
+- ``p``: the position of each parameter it reads or hands on (``self``/``cls`` not counted), ``t``:
+  per parameter, the attribute chains of two steps it reads (``"customer.name"``, ``"lines.all()"``),
+  ``c``: the project functions it hands a parameter to (``"self.helper order 0"``: callee, parameter,
+  position), compact because every run fingerprints the whole index.
 
 Per module ``classes`` keeps each class's bases, so a method is found through its class's bases.
 Stdlib ``ast`` only; the index caches the facts with every other collector's.
@@ -31,7 +33,7 @@ QUERYSET_BASE = ("QuerySet", "Manager", "Queryset", "BaseManager")
 UNWRAP = {"list", "tuple", "sorted", "set", "iter", "reversed"}
 STATEMENT_METHODS = {"where", "options", "join", "outerjoin", "order_by", "filter", "filter_by", "limit",
                      "offset", "group_by", "execution_options", "select_from", "distinct"}
-MAX_CHAINS = 16
+MAX_CHAINS = 8
 
 
 def _params(func: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> list[str]:
@@ -42,17 +44,39 @@ def _params(func: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> list[
     return names + [a.arg for a in args.kwonlyargs]
 
 
-def _own_nodes(func: ast.AST) -> list[ast.AST]:
-    """Nodes of ``func``'s body, nested functions and classes left out."""
-    out: list[ast.AST] = []
-    pending = list(ast.iter_child_nodes(func))
+FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_NO_CHILDREN = {"ctx", "type_comment", "lineno", "col_offset", "end_lineno", "end_col_offset", "kind"}
+
+
+def _scan(func: ast.AST) -> tuple[list[ast.AST], dict[int, ast.AST]]:
+    """Nodes of ``func``'s body (nested functions and classes left out) and each one's parent, in one
+    pass (fields read directly: ``ast.iter_child_nodes`` is most of the index's cost otherwise)."""
+    nodes: list[ast.AST] = []
+    parents: dict[int, ast.AST] = {}
+    pending: list[tuple[ast.AST, ast.AST]] = [(child, func) for child in ast.iter_child_nodes(func)]
+    append, push = nodes.append, pending.append
     while pending:
-        node = pending.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+        node, parent = pending.pop()
+        if isinstance(node, FUNCTION_NODES):
             continue
-        out.append(node)
-        pending.extend(ast.iter_child_nodes(node))
-    return out
+        append(node)
+        parents[id(node)] = parent
+        kind = type(node)
+        fields = _CHILD_FIELDS.get(kind)
+        if fields is None:
+            fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _NO_CHILDREN)
+        for name in fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                push((value, node))
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        push((item, node))
+    return nodes, parents
 
 
 def _merge(queries: list[Query]) -> dict[str, Any] | None:
@@ -128,8 +152,9 @@ def _query_of(node: ast.AST, assigns: dict[str, list[ast.AST]], queryset_class: 
     return []
 
 
-def _returned(func: ast.AST, queryset_class: bool) -> dict[str, Any] | None:
-    nodes = _own_nodes(func)
+def _returned(nodes: list[ast.AST], queryset_class: bool) -> dict[str, Any] | None:
+    if not any(isinstance(n, ast.Return) and n.value is not None for n in nodes):
+        return None
     assigns: dict[str, list[ast.AST]] = {}
     for node in sorted((n for n in nodes if isinstance(n, (ast.Assign, ast.AnnAssign))), key=lambda n: n.lineno):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -145,14 +170,6 @@ def _returned(func: ast.AST, queryset_class: bool) -> dict[str, Any] | None:
     return _merge(queries)
 
 
-def _parents(nodes: list[ast.AST]) -> dict[int, ast.AST]:
-    parents: dict[int, ast.AST] = {}
-    for node in nodes:
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
-    return parents
-
-
 def _is_chain_top(node: ast.AST, parents: dict[int, ast.AST]) -> bool:
     parent = parents.get(id(node))
     if isinstance(parent, ast.Attribute) and parent.value is node:
@@ -164,47 +181,70 @@ def _is_chain_top(node: ast.AST, parents: dict[int, ast.AST]) -> bool:
     return True
 
 
-def _param_use(func: ast.AST, params: list[str]) -> tuple[dict[str, list[list[Any]]], list[list[Any]]]:
-    """Attribute chains read from each parameter, and the calls a parameter is passed to."""
-    nodes = _own_nodes(func)
-    rebound = {t.id for n in nodes if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For))
-               for t in ast.walk(n.targets[0] if isinstance(n, ast.Assign) else n.target) if isinstance(t, ast.Name)}
-    watched = set(params) - rebound
-    parents = _parents(nodes)
-    touches: dict[str, list[list[Any]]] = {}
-    calls: list[list[Any]] = []
+# Parameters that hold framework objects or plain values, never a model instance.
+NOT_MODEL_PARAMS = {"request", "info", "context", "ctx", "root", "args", "kwargs", "data", "options", "settings",
+                    "config", "logger", "log", "session", "db", "db_session", "cursor", "conn", "connection",
+                    "response", "exc", "error", "e", "key", "name", "text", "path", "url", "form", "serializer",
+                    "validated_data", "attrs", "params", "headers", "app", "event_loop", "loop", "now", "timezone"}
+# Callees that read nothing of a model's relations.
+PLAIN_CALLEES = {"print", "len", "str", "int", "float", "bool", "repr", "isinstance", "getattr", "setattr",
+                 "hasattr", "list", "dict", "set", "tuple", "sorted", "id", "type", "hash", "format", "iter",
+                 "next", "min", "max", "sum", "any", "all", "enumerate", "zip", "map", "filter", "super"}
+
+
+def _param_use(nodes: list[ast.AST], parents: dict[int, ast.AST], params: list[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """Attribute chains (two steps or more: ``p.customer.name``, ``p.lines.all()``) read from each
+    parameter, and the project calls a parameter is handed to."""
+    watched = set(params) - NOT_MODEL_PARAMS
+    if not watched:
+        return {}, []
+    for n in nodes:
+        if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For)):
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    watched.discard(target.id)
+                elif isinstance(target, (ast.Tuple, ast.List)):
+                    watched.difference_update(e.id for e in target.elts if isinstance(e, ast.Name))
+    touches: dict[str, list[str]] = {}
+    calls: list[str] = []
     for node in nodes:
         if isinstance(node, ast.Call):
             for index, arg in enumerate(node.args):
                 if isinstance(arg, ast.Name) and arg.id in watched:
-                    callee = name_of(node.func)
-                    if callee:
-                        calls.append([callee, arg.id, index])
+                    callee = name_of(node.func) or ""
+                    owner, _, last = callee.rpartition(".")
+                    # a function of the project (``helper(p)``, ``self.helper(p)``), not ``log.info(p)``
+                    if callee and callee not in PLAIN_CALLEES and owner in {"", "self", "cls"} and \
+                            not last[:1].isupper() and len(calls) < 4:
+                        calls.append(f"{callee} {arg.id} {index}")
         if not isinstance(node, (ast.Attribute, ast.Call)) or not _is_chain_top(node, parents):
             continue
         parent = parents.get(id(node))
         if isinstance(parent, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)) and node in getattr(parent, "targets", [getattr(parent, "target", None)]):
             continue
         segs = ast_chain(node)
-        if len(segs) < 2 or segs[0].call or segs[0].name not in watched:
+        if len(segs) < 3 or segs[0].call or segs[0].name not in watched or segs[1].call or segs[1].name.startswith("_"):
             continue
-        chain = [[s.name, 1 if s.call else 0] for s in segs[1:4]]
+        chain = ".".join(s.name + ("()" if s.call else "") for s in segs[1:3])  # "lines.all()"
         known = touches.setdefault(segs[0].name, [])
         if chain not in known and len(known) < MAX_CHAINS:
             known.append(chain)
-    return touches, calls[:MAX_CHAINS]
+    return touches, calls
 
 
 def _summary(func: ast.FunctionDef | ast.AsyncFunctionDef, method: bool, queryset_class: bool) -> dict[str, Any]:
     summary: dict[str, Any] = {}
-    returned = _returned(func, queryset_class)
+    nodes, parents = _scan(func)
+    returned = _returned(nodes, queryset_class)
     if returned:
         summary["ret"] = returned
     params = _params(func, method)
     if params:
-        touches, calls = _param_use(func, params)
+        touches, calls = _param_use(nodes, parents, params)
         if touches or calls:
-            summary["p"] = params
+            used = set(touches) | {call.split()[1] for call in calls}
+            summary["p"] = {name: index for index, name in enumerate(params) if name in used}
         if touches:
             summary["t"] = touches
         if calls:

@@ -33,6 +33,7 @@ class FileState:
         self.func_verdicts: dict[int, str | None] = {}
         self.module_name: str | None = None
         self._functions: FunctionIndex | None = None
+        self.resolving = 0  # depth of owner-of-relation look-ups under way (``a.b`` of ``a`` of ``x.a``)
 
     @property
     def graph(self) -> ModelGraph:

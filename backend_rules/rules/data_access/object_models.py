@@ -129,6 +129,8 @@ def model_of(context: Any, state: FileState, name: str, stack: list[cst.CSTNode]
                 for_in = for_in.inner_for_in
         for loop in loops:
             target = loop.target
+            if index == len(stack) - 1 and loop is node:
+                continue  # resolving this loop's own iterable: its target is not bound yet
             if isinstance(target, cst.Name) and target.value == name:
                 query = resolve(loop.iter, stack[: index + 1])
                 return (query.model if query is not None and not query.rows else None), query

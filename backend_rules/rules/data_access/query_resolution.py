@@ -150,8 +150,15 @@ def related_rows(context: Any, state: FileState, segs: list[Seg], stack: list[cs
     owner = segs[0].name
     if owner == "request.user":
         model, outer = ("User" if "User" in state.graph.by_name else None), None
+    elif state.resolving > 4:
+        return None  # owners of owners of owners: deep enough
     else:
-        model, outer = model_of(context, state, owner, stack, lambda expr, where: resolve_query(context, state, expr, where))
+        state.resolving += 1
+        try:
+            model, outer = model_of(context, state, owner, stack,
+                                    lambda expr, where: resolve_query(context, state, expr, where))
+        finally:
+            state.resolving -= 1
     info = state.model(model)
     rel = info.relations.get(segs[1].name) if info is not None else _unique_relation(state, segs[1].name)
     if rel is None or not (rel.collection or rel.dynamic) or not rel.target:

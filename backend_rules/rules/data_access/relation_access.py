@@ -218,7 +218,7 @@ def _through_helper(rule: Rule, state: FileState, query: Query, model: ModelInfo
     out: list[tuple[str, str, str]] = []
     for shown, module, qualname, summary, index in targets:
         for chain in _reads_of(state, module, qualname, summary, index, depth=0):
-            segs_here = [Seg(item)] + [Seg(name, bool(called)) for name, called in chain]
+            segs_here = [Seg(item)] + [Seg(part.removesuffix("()"), part.endswith("()")) for part in chain.split(".")]
             verdict = _judge(state, query, model, item, segs_here)
             if verdict is not None:
                 code, key, message = verdict
@@ -230,20 +230,20 @@ SERIALIZER_CLASS = re.compile(r"^[A-Z]\w*(Serializer|Schema)$")
 
 
 def _reads_of(state: FileState, module: str, qualname: str, summary: dict[str, Any], position: int,
-              depth: int) -> list[list[list[Any]]]:
+              depth: int) -> list[str]:
     """Attribute chains a function reads from its parameter at ``position``, and from what it hands it to."""
-    params = summary.get("p") or []
-    if position >= len(params):
+    param = next((name for name, index in (summary.get("p") or {}).items() if index == position), None)
+    if param is None:
         return []
-    param = params[position]
     chains = list((summary.get("t") or {}).get(param, ()))
     if depth < 1:
-        for callee, name, index in summary.get("c") or []:
+        for call in summary.get("c") or []:
+            callee, name, index = call.split()
             if name != param:
                 continue
             hit = callee_in(state, module, qualname, callee)
             if hit is not None:
-                chains += _reads_of(state, hit[0], hit[1], hit[2], index, depth + 1)
+                chains += _reads_of(state, hit[0], hit[1], hit[2], int(index), depth + 1)
     return chains
 
 
