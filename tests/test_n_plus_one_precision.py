@@ -840,7 +840,8 @@ def _all(code: str, path: str):
     (f"def posts(ids):\n    {PER_ITEM}", "app/utils.py", "MEDIUM"),
     (f"def posts(ids):\n    {PER_ITEM}", "app/management/commands/fix.py", "LOW"),
     (f"def posts(ids):\n    {PER_ITEM}", "scripts/backfill.py", "LOW"),
-    (f"def posts(ids):\n    {PER_ITEM}", "app/core/utils/random_data.py", "MEDIUM"),
+    (f"def posts(ids):\n    {PER_ITEM}", "app/core/utils/random_data.py", "LOW"),
+    (f"def posts(ids):\n    {PER_ITEM}", "app/core/utils/payments.py", "MEDIUM"),
 ])
 def test_confidence_by_where_the_code_runs(code, path, expected):
     assert [f.confidence for f in _all(code, path)] == [expected]
@@ -988,3 +989,52 @@ def test_loop_target_reused_in_its_own_iterable_does_not_recurse():
         return [c for c in c.children.all() for c in c.children.all()]
     """
     assert found(code) == []
+
+
+def test_objects_named_like_no_model_are_not_read_as_relations():
+    code = """
+    from django.db import models
+
+    class Checkout(models.Model):
+        token = models.CharField(max_length=5)
+
+    class CheckoutLine(models.Model):
+        checkout = models.ForeignKey(Checkout, related_name="items", on_delete=models.CASCADE)
+        variant = models.ForeignKey("Variant", on_delete=models.CASCADE)
+
+    def insufficient(error, opts):
+        ids = {item.variant.pk for item in error.items if item.variant}
+        for codename, name in opts.items:
+            print(codename, name)
+        return ids
+    """
+    assert found(code) == []
+
+
+def test_children_of_one_owner_share_its_parent_in_the_identity_map():
+    code = """
+    from sqlalchemy.orm import relationship
+
+    class Survey(db.Model):
+        __tablename__ = "surveys"
+        questions = relationship("Question", lazy=True, cascade="all, delete-orphan")
+
+    class Question(db.Model):
+        __tablename__ = "questions"
+        survey = relationship("Survey", lazy=True)
+
+    class Submission(db.Model):
+        __tablename__ = "submissions"
+        survey = relationship("Survey", lazy=True)
+        answers = relationship("Answer", lazy=True, cascade="all, delete-orphan")
+
+    class Answer(db.Model):
+        __tablename__ = "answers"
+        question = relationship("Question", lazy=True)
+        user = relationship("User", lazy=True)
+
+    def rows(submission: Submission):
+        return [(answer.question.title, answer.user.name) for answer in submission.answers]
+    """
+    got = messages(code)
+    assert len(got) == 1 and "answer.user" in got[0]

@@ -548,3 +548,30 @@ def test_related_count_of_each_item_of_a_plain_list():
     """)
     assert found(code) == [("BR201", line_of(code, "order.lines.count()"))]
     assert "annotate(Count" in messages(code)[0]
+
+
+def test_lazyload_overrides_a_relationship_declared_eager():
+    code = """
+    from sqlalchemy import orm
+    from sqlalchemy.orm import Mapped, relationship
+
+    class TeamProjectRole(Base):
+        __tablename__ = "team_project_roles"
+        team: Mapped["Team"] = relationship(lazy=False)
+
+    class Project(Base):
+        __tablename__ = "projects"
+
+        def permissions(self):
+            session = orm.object_session(self)
+            team_query = (
+                session.query(TeamProjectRole)
+                .filter(TeamProjectRole.project == self)
+                .options(orm.lazyload(TeamProjectRole.team))
+            )
+            found = set()
+            for role in team_query.all():
+                found |= {user.id for user in role.team.members}
+            return found
+    """
+    assert found(code) == [("BR202", line_of(code, "role.team.members"))]

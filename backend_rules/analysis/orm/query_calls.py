@@ -66,6 +66,7 @@ class Query:
     has_in_lookup: bool = False
     sliced: bool = False
     sql_arg: Any = None  # DB-API: the SQL argument
+    lazy: set[str] = field(default_factory=set)  # relations lazyload()ed here, whatever the model declares
     from_helper: str | None = None  # built by a project function (``repo.paid_orders()``)
     opaque: bool = False  # a statement from somewhere unreadable: what it loads is unknown
     # rows of a relation of an object (``order.lines.all()``): (owner model, relation, object's name)
@@ -234,6 +235,10 @@ def _apply_methods(query: Query, segs: list[Seg], start: int) -> Query:
                     query.eager_all = True
                     query.eager_collections = True
                 _parent_columns(chain_of(value), query)
+                option = chain_of(value)
+                head = next((part for part in option if part.call), None)
+                if head is not None and head.name == "lazyload":
+                    query.lazy.update((name_of(v) or "").split(".")[-1] for k, v in head.args if k is None)
         elif name in {"values", "values_list", "dates", "datetimes", "with_entities", "add_columns"}:
             query.rows = True
         elif name == "only":

@@ -36,6 +36,8 @@ COMMAND_DECORATOR = re.compile(r"(^|\.)(command|group|cli_command|manager_comman
 # Framework entry points by name: GraphQL resolvers and mutations, template context, DRF output.
 REQUEST_FUNCTION = re.compile(r"^(resolve_|mutate$|perform_mutation$|get_context_data$|to_representation$)")
 
+# Demo and sample data generators (``populatedb``'s random_data.py): run by hand, on purpose.
+SEED_DATA = re.compile(r"/[^/]*(random|sample|fake|dummy|demo|seed|populate)_?(data|db)[^/]*\.py$", re.IGNORECASE)
 COMMAND_FOLDERS = ("/management/commands/", "/tasks/maintenance/", "/scripts/", "/bin/")
 # Tests are checked only when asked for (queries-in-tests): then they count like any other code.
 LEVEL = {"request": "HIGH", "task": "MEDIUM", "other": "MEDIUM", "test": "MEDIUM", "script": "LOW",
@@ -81,7 +83,7 @@ def where_code_runs(context: Any, stack: list[cst.CSTNode]) -> str:
             if role is not None:
                 return role if kind != "script" or role == "command" else "script"
     path = "/" + context.options.get("relative_path", "").replace("\\", "/")
-    if any(folder in path for folder in COMMAND_FOLDERS):
+    if any(folder in path for folder in COMMAND_FOLDERS) or SEED_DATA.search(path):
         return "command"  # (code_kind's patterns with an inner slash match only at the project root)
     return kind
 

@@ -21,7 +21,13 @@ from backend_rules.analysis.orm.query_calls import (
     read_methods,
     statement_query,
 )
-from backend_rules.analysis.orm.vocabulary import DJANGO_EVALUATING, DJANGO_LAZY
+from backend_rules.analysis.orm.vocabulary import (
+    CURSOR_RE,
+    DJANGO_EVALUATING,
+    DJANGO_LAZY,
+    QUERYSET_NAME_RE,
+    SESSION_RE,
+)
 from backend_rules.rules.data_access.file_state import FileState, KnownModels
 from backend_rules.rules.data_access.object_models import model_of
 from backend_rules.rules.data_access.query_helpers import (
@@ -50,6 +56,9 @@ def resolve_segs(context: Any, segs: list[Seg], scope: cst.CSTNode, order: int, 
                 rest = segs[2:]
                 return chain_of(bindings[-1].value) + rest
         return segs
+    if len(segs) > 1 and segs[1].call and (SESSION_RE.search(root.name) or CURSOR_RE.search(root.name)) \
+            and not QUERYSET_NAME_RE.match(root.name):
+        return segs  # ``session.query(...)``: the name says what it is, whatever made it (object_session())
     facts = context.scope_facts(scope)
     bindings = [b for b in facts.bindings_before(root.name, order) if b.kind != "param"]
     if not bindings:
@@ -159,12 +168,12 @@ def related_rows(context: Any, state: FileState, segs: list[Seg], stack: list[cs
                                     lambda expr, where: resolve_query(context, state, expr, where))
         finally:
             state.resolving -= 1
-    info = state.model(model)
-    rel = info.relations.get(segs[1].name) if info is not None else _unique_relation(state, segs[1].name)
+    info = state.model(model) or _owner_by_name(state, segs[1].name, owner)
+    rel = info.relations.get(segs[1].name) if info is not None else None
     if rel is None or not (rel.collection or rel.dynamic) or not rel.target:
         return None
     query = Query(rel.orm, model=rel.target, text=render(segs))
-    query.through = (info.name if info is not None else "", rel.name, owner)
+    query.through = (info.name, rel.name, owner)
     if outer is not None and (len(segs) == 2 or segs[2].name == "all" and len(segs) == 3):
         for path in outer.eager:
             for prefix in (rel.name + "__", rel.name + "."):
@@ -176,11 +185,14 @@ def related_rows(context: Any, state: FileState, segs: list[Seg], stack: list[cs
     return query
 
 
-def _unique_relation(state: FileState, name: str) -> Any:
-    """The collection relation of that name when every model that has one points at the same model."""
-    found = [info.relations[name] for infos in state.graph.by_name.values() for info in infos
-             if name in info.relations and (info.relations[name].collection or info.relations[name].dynamic)]
-    return found[0] if found and len({rel.target for rel in found}) == 1 else None
+def _owner_by_name(state: FileState, relation: str, owner: str) -> Any:
+    """An object of unknown class named like the one model that has ``relation``: ``order.lines`` with
+    ``Order.lines`` (``draft_order``, ``session_`` too); ``error.items`` names no model."""
+    wanted = owner.replace("_", "").lower()
+    found = [info for infos in state.graph.by_name.values() for info in infos[:1] if relation in info.relations
+             and (info.relations[relation].collection or info.relations[relation].dynamic)
+             and wanted and (wanted == info.name.lower() or wanted.endswith(info.name.lower()))]
+    return found[0] if len(found) == 1 else None
 
 
 def _read_statement(context: Any, state: FileState, query: Query, stack: list[cst.CSTNode]) -> None:

@@ -386,7 +386,7 @@ def _judge_relation(state: FileState, query: Query, item: str, path: list[str], 
             return None
         return ("BR202", x, f"`{item}.{x}` (a generic foreign key) is loaded lazily once per {item} in this loop; "
                 f"add prefetch_related(\"{x}\") to the queryset")
-    if rel.eager_by_default and not rel.dynamic:
+    if rel.eager_by_default and not rel.dynamic and x not in query.lazy:
         return _deeper(state, query, item, path, rel, rest)
     if getattr(rel, "via", None):
         if _covered(query, [rel.via], False) or _covered(query, path, rel.collection):
@@ -436,6 +436,10 @@ def _judge_relation(state: FileState, query: Query, item: str, path: list[str], 
             f"{_remedy(query, item, path, False)}" + note)
 
 
+# Models that everything points at (who did it), not parents that group rows together.
+PEOPLE = re.compile(r"(User|Account|Member|Person|Profile|Owner|Author|Creator)$")
+
+
 def _back_to_owner(query: Query, rel: Any) -> bool:
     """``for line in order.lines.all(): line.order``: the rows of an object's relation point back to
     that object, which Django's related manager fills in and SQLAlchemy's identity map holds."""
@@ -447,7 +451,19 @@ def _shared_parent(state: FileState, query: Query, rel: Any) -> bool:
     are narrowed to one parent (``with_parent(event)``, ``filter_by(event=...)``), the parent itself and
     objects that belong to it (the event's forms) are a handful of loads, not one per row."""
     model = state.model(query.model)
-    if model is None or not query.scopes:
+    if model is None:
+        return False
+    owner = state.model(query.through[0]) if query.through and query.through[0] else None
+    if owner is not None:
+        # the children of one object (``submission.answers``): what they point to under that object's
+        # own parents (the survey's questions) is a handful of loads
+        owners = {owner.name} | {r.target for r in owner.relations.values()
+                                 if not r.collection and r.target and not PEOPLE.search(r.target)}
+        target = state.model(rel.target)
+        if rel.target in owners or target is not None and any(
+                not other.collection and other.target in owners for other in target.relations.values()):
+            return True
+    if not query.scopes:
         return False
     parents: set[str] = set()
     for scope in query.scopes:
