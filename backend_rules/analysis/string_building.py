@@ -141,31 +141,13 @@ class StringAnalyzer(CollectionSafety, BuildFinder):
             param = binding.node
             return typed_safe(param.annotation.annotation if param.annotation else None) or (
                 param.annotation is None and isinstance(param.default, (cst.Integer, cst.Float))
-            ) or self._callers_pass_safe(param, env, depth)  # def page(n=20): a number unless told otherwise
+            )  # def page(n=20): a number unless the caller says otherwise
         return False
-
-    def _callers_pass_safe(self, param: cst.Param, env: Env, depth: int) -> bool:
-        """A private function of this module (``_build_sql(kind)``) gets what its callers here pass:
-        safe when every call of it passes a safe value (a literal, a constant) for ``param``."""
-        function = env.facts.node
-        if env.call is not None or depth >= MAX_DEPTH or not isinstance(function, cst.FunctionDef):
-            return False
-        name = function.name.value
-        if not name.startswith("_") or name.startswith("__") or self.module_facts.functions.get(name) is not function:
-            return False
-        callers = self._private_callers(name)
-        if not callers:
-            return False
-        for call, stack in callers:
-            called = Env(env.facts, env.order, call=(call, self._env_at(stack)))
-            argument = self._argument(param, called)
-            if argument is None or not self._binding_is_safe(param.name.value, argument[0], argument[1], depth + 1):
-                return False
-        return True
 
     def _private_callers(self, name: str) -> list[tuple[cst.Call, list[cst.CSTNode]]]:
         """Every call of module function ``name`` with its ancestors; empty when the function is
-        also used some other way (passed along, exported), so its callers are not all known."""
+        also used some other way (passed along, exported), so its callers are not all known.
+        (A private helper's parameters are what its callers pass: see value_origin.)"""
         cache = self.context.__dict__.setdefault("_sql_private_callers", {})
         if name not in cache:
             calls: list[tuple[cst.Call, list[cst.CSTNode]]] = []

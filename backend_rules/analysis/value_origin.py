@@ -208,7 +208,8 @@ class OriginTracer:
         return self._callers_origin(param, env, depth)
 
     def _callers_origin(self, param: cst.Param, env: Env, depth: int) -> int:
-        """A private function of this module gets what its callers here pass: the strongest."""
+        """A private function of this module (``_stamp(plugin)``) gets what its callers here pass:
+        the strongest of their arguments (constants from every call: the program's own data)."""
         function = env.facts.node
         name = function.name.value if isinstance(function, cst.FunctionDef) else ""
         if not name.startswith("_") or name.startswith("__") or depth >= MAX_DEPTH:

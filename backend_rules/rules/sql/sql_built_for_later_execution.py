@@ -8,17 +8,16 @@ import re
 import libcst as cst
 
 from backend_rules.analysis.ast_nodes import nodes
-from backend_rules.analysis.dataflow import enclosing_class, enclosing_scope
-from backend_rules.analysis.imports import dotted_name
+from backend_rules.analysis.dataflow import enclosing_scope
 from backend_rules.analysis.string_building import StringAnalyzer
 from backend_rules.analysis.string_values import StringBuild
 from backend_rules.analysis.walk import walk
 from backend_rules.rule import Invalid
-from backend_rules.rules.sql.sql_forwarders import project_forwarder
 from backend_rules.rules.sql.sql_sink_rule import (
     ALWAYS_NEEDS_SQL_TEXT,
     EXECUTE_METHODS,
     ORM_SINKS,
+    QUERY_NAME,
     SqlSinkRule,
     builds_strings,
     passes_parameters,
@@ -31,7 +30,6 @@ SQL_STATEMENT = re.compile(
     r"(select|delete|update)\b.*\bwhere)\b"
 )
 STATEMENT_START = re.compile(r"(?i)^\W*(select|insert|update|delete|replace|merge|create|drop|alter|truncate|with)\b")
-QUERY_NAME = re.compile(r"(?i)^q$|query|sql|stmt|statement")
 
 
 def _names_in(node: cst.BaseExpression) -> set[str]:
@@ -105,7 +103,6 @@ class SqlStringForLater(SqlSinkRule):
     ADVICE = "keep values out of the SQL text and pass them as parameters"
     ALSO_ADVICE = "pass `{value}` as a parameter too, like the other values"
     CONFIDENCE = "MEDIUM"
-    USES_PROJECT_INDEX = True  # a query passed to a project helper that executes it is BR101's
     TRIGGER = (
         r"(?i)\b(select\b[^;]{0,300}?\bfrom|insert\b[^;]{0,80}?\b(into|values)|update\b[^;]{0,100}?\bset|"
         r"delete\s+from|replace\s+into|merge\s+into|(create|drop|alter|truncate)\s+(table|index|view))\b"
@@ -202,7 +199,7 @@ class SqlStringForLater(SqlSinkRule):
             helpers: set[str] = set()
 
             def enter(node: cst.CSTNode) -> bool:
-                if isinstance(node, cst.Call) and (_is_sink(node) or self._forwarding_helper(node)):
+                if isinstance(node, cst.Call) and _is_sink(node):
                     for arg in node.args:  # extra(select={"n": sql}), execute(prefix + sql)
                         names.update(_names_in(arg.value))
                     if node.args and isinstance(node.args[0].value, cst.Call):
@@ -212,41 +209,6 @@ class SqlStringForLater(SqlSinkRule):
             walk(scope, enter)
             cache[id(scope)] = (names, helpers)
         return cache[id(scope)]
-
-    def _forwarding_helper(self, call: cst.Call) -> bool:
-        """A call of a function of this module (or method of this class) that hands one of its
-        parameters to a sink: BR101/BR102 report the string at that call."""
-        func = call.func
-        function = None
-        if isinstance(func, cst.Name):
-            function = self.context.scope_facts(self.context.module).functions.get(func.value)
-        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
-            klass = enclosing_class(self.context.stack)
-            function = self.context.scope_facts(klass).functions.get(func.attr.value) if klass is not None else None
-        if function is None:
-            local = dotted_name(func) or ""
-            if not local or local.split(".")[0] not in self.context.imports.names:
-                return False
-            qualified = self.context.imports.qualify(func) or ""  # a project helper (``multi_raw``)
-            return any(project_forwarder(self.context, qualified, code) for code in ("BR101", "BR102"))
-        cache = self.__dict__.setdefault("_forwarding", {})
-        if id(function) not in cache:
-            cache[id(function)] = (function, self._forwards(function))
-        return cache[id(function)][1]
-
-    def _forwards(self, function: cst.FunctionDef) -> bool:
-        params = {p.name.value for p in function.params.params}
-        found = []
-
-        def enter(node: cst.CSTNode) -> bool:
-            if isinstance(node, cst.Call) and _is_sink(node) and any(
-                isinstance(a.value, cst.Name) and a.value.value in params for a in node.args
-            ):
-                found.append(node)
-            return not found
-
-        walk(function.body, enter)
-        return bool(found)
 
     VALID = [
         # parameters travel with the statement

@@ -47,6 +47,7 @@ EXECUTE_METHODS = {"execute", "executemany", "executescript", "execute_fetchall"
                    "run", "copy", "copy_expert", "copy_from_query", "cursor", "prepare"}
 ALWAYS_NEEDS_SQL_TEXT = {"query", "fetch", "iterate", "run", "copy", "cursor", "prepare", "fetchmany"}
 QUERY_KEYWORDS = ("query", "sql", "operation", "statement", "stmt")
+QUERY_NAME = re.compile(r"(?i)^q$|query|sql|stmt|statement")  # variables BR103 watches
 PARAMETER_KEYWORDS = {"params", "parameters", "args", "vars", "values", "multiparams", "bind", "binds",
                       "select_params", "parameters_list", "param_list"}
 CONFIDENCE_OF = {REQUEST: "HIGH"}
@@ -84,6 +85,11 @@ def passes_after(call: cst.Call, sql: cst.BaseExpression) -> bool:
         elif arg.star or seen:
             return True
     return False
+
+
+def _kept_statement(argument: cst.BaseExpression) -> bool:
+    """A query-named variable handed to a helper: BR103 reports the statement where it is built."""
+    return isinstance(argument, cst.Name) and QUERY_NAME.search(argument.value) is not None
 
 
 def receiver_name(node: cst.BaseExpression) -> str:
@@ -257,7 +263,7 @@ class SqlSinkRule(Rule):
             return
         for name, (position, inner) in self._forwarded(function).items():
             argument = argument_for(node, name, position)
-            if argument is not None:
+            if argument is not None and not _kept_statement(argument):
                 sink = Sink(argument, f"{inner.text} via {function.name.value}()", True, inner.needs_sql_text,
                             inner.identifier_context, passes_after(node, argument), inner.request_text)
                 self.check_sql(node, sink)
@@ -277,7 +283,7 @@ class SqlSinkRule(Rule):
         qualified = self.context.imports.qualify(node.func) or ""
         for parameter, position, text in project_forwarder(self.context, qualified, self.CODE):
             argument = argument_for(node, parameter, position)
-            if argument is not None:
+            if argument is not None and not _kept_statement(argument):
                 sink = Sink(argument, f"{text} via {name}()", parameters=passes_after(node, argument))
                 self.check_sql(node, sink)
 
