@@ -1038,3 +1038,14 @@ def test_children_of_one_owner_share_its_parent_in_the_identity_map():
     """
     got = messages(code)
     assert len(got) == 1 and "answer.user" in got[0]
+
+
+def test_self_attribute_rebound_from_itself_does_not_recurse():
+    code = """
+    class CommentFormSet(BaseFormSet):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            valid = [comment.pk for comment in self.queryset if comment.author]
+            self.queryset = self.queryset.filter(id__in=valid)
+    """
+    assert found(code) == []

@@ -575,3 +575,114 @@ def test_lazyload_overrides_a_relationship_declared_eager():
             return found
     """
     assert found(code) == [("BR202", line_of(code, "role.team.members"))]
+
+
+def test_rows_a_method_put_on_self():
+    code = """
+    from sqlalchemy.orm import relationship
+
+    class Abstract(db.Model):
+        __tablename__ = "abstracts"
+        submitter = relationship("User", lazy=True)
+
+    class AbstractList(RH):
+        def _process_args(self):
+            self.abstracts = Abstract.query.filter(Abstract.event_id == 1).all()
+
+        def _process(self):
+            return {abstract.submitter for abstract in self.abstracts}
+    """
+    assert found(code) == [("BR202", line_of(code, "abstract.submitter for"))]
+
+
+def test_manager_only_method_vouches_for_the_relation():
+    code = """
+    from django.db import models
+
+    class Group(models.Model):
+        name = models.CharField(max_length=5)
+
+    class Member(models.Model):
+        groups = models.ManyToManyField(Group, related_name="members")
+
+    def leaders(people):
+        return [p for p in people if p.groups.filter(name="leaders").exists()]
+    """
+    assert found(code) == [("BR201", line_of(code, "p.groups.filter"))]
+
+
+# ---------------------------------------------------------------------------------------------
+# DRF list views whose serializer reads relations the queryset does not load
+# ---------------------------------------------------------------------------------------------
+
+BLOG = """
+from django.db import models
+
+class Author(models.Model):
+    name = models.CharField(max_length=10)
+
+class Tag(models.Model):
+    name = models.CharField(max_length=10)
+
+class Post(models.Model):
+    author = models.ForeignKey(Author, on_delete=models.CASCADE)
+    tags = models.ManyToManyField(Tag)
+    title = models.CharField(max_length=10)
+
+class Comment(models.Model):
+    post = models.ForeignKey(Post, related_name="comments", on_delete=models.CASCADE)
+"""
+
+BLOG_SERIALIZERS = """
+from rest_framework import serializers
+
+class CommentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Comment
+        fields = ["id"]
+
+class PostSerializer(serializers.ModelSerializer):
+    comments = CommentSerializer(many=True, read_only=True)
+    author_name = serializers.CharField(source="author.name")
+
+    class Meta:
+        model = Post
+        fields = ["id", "title", "comments", "author_name", "tags"]
+"""
+
+
+@pytest.mark.parametrize("queryset,expected", [
+    ("Post.objects.all()", ['prefetch_related("comments", "tags")', 'select_related("author")', "post.author` (PostSerializer.author_name)"]),
+    ('Post.objects.select_related("author").prefetch_related("comments", "tags")', []),
+    ('Post.objects.prefetch_related("comments")', ['select_related("author")', 'prefetch_related("tags")']),
+])
+def test_list_view_serializer_reads_relations(queryset, expected):
+    code = BLOG + BLOG_SERIALIZERS + textwrap.dedent(f"""
+    from rest_framework import generics
+
+    class PostList(generics.ListAPIView):
+        queryset = {queryset}
+        serializer_class = PostSerializer
+    """)
+    got = messages(code, "app/api.py")
+    assert len(got) == (1 if expected else 0)
+    for remedy in expected:
+        assert remedy in got[0] and "PostList" in got[0]
+
+
+def test_single_object_view_and_custom_queryset_are_left_alone():
+    code = BLOG + BLOG_SERIALIZERS + textwrap.dedent("""
+    from rest_framework import generics, viewsets
+
+    class PostDetail(generics.RetrieveAPIView):
+        queryset = Post.objects.all()
+        serializer_class = PostSerializer
+
+    class PostViewSet(viewsets.ModelViewSet):
+        queryset = Post.objects.all()
+        serializer_class = PostSerializer
+
+        def get_queryset(self):
+            return self.queryset.with_everything()
+    """)
+    assert found(code, "app/api.py") == []

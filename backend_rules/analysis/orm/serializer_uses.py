@@ -38,9 +38,56 @@ def _view_kind(bases: list[str]) -> str:
     return "unknown"
 
 
+RELATED_FIELDS = {"PrimaryKeyRelatedField", "SlugRelatedField", "StringRelatedField", "HyperlinkedRelatedField",
+                  "HyperlinkedIdentityField", "RelatedField", "ManyRelatedField"}
+
+
+def _serializer_fields(node: ast.ClassDef) -> dict[str, Any]:
+    """What a serializer reads through relations: nested serializers and related fields
+    (``[attribute, first hop of its source, many]``), dotted sources' first hops, ``Meta``'s model and fields."""
+    nested: list[list[Any]] = []
+    hops: list[str] = []
+    meta: dict[str, Any] = {}
+    for stmt in node.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+            for sub in stmt.body:
+                if isinstance(sub, ast.Assign) and len(sub.targets) == 1 and isinstance(sub.targets[0], ast.Name):
+                    key = sub.targets[0].id
+                    if key == "model":
+                        meta["m"] = _last(sub.value)
+                    elif key == "fields":
+                        if isinstance(sub.value, ast.Constant) and sub.value.value == "__all__":
+                            meta["f"] = "__all__"
+                        elif isinstance(sub.value, (ast.List, ast.Tuple)):
+                            meta["f"] = [e.value for e in sub.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+            continue
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(stmt.value, ast.Call)):
+            continue
+        attribute, call = stmt.targets[0].id, stmt.value
+        kind = _last(call.func)
+        source = next((kw.value.value for kw in call.keywords if kw.arg == "source"
+                       and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str)), attribute)
+        many = any(kw.arg == "many" and isinstance(kw.value, ast.Constant) and kw.value.value is True for kw in call.keywords)
+        if source == "*":
+            continue
+        if _is_serializer_name(kind) or kind in RELATED_FIELDS:
+            nested.append([attribute, source.split(".")[0], 1 if many else 0, kind])
+        elif "." in source:
+            hops.append([attribute, source.split(".")[0]])
+    out: dict[str, Any] = {}
+    if nested:
+        out["n"] = nested
+    if hops:
+        out["s"] = hops
+    out.update(meta)
+    return out
+
+
 def collect_serializer_uses(tree: ast.Module, module: str) -> dict[str, Any]:
     uses: list[list[str]] = []
     bases: dict[str, list[str]] = {}
+    fields: dict[str, Any] = {}
     counted: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
@@ -48,6 +95,9 @@ def collect_serializer_uses(tree: ast.Module, module: str) -> dict[str, Any]:
             counted.update(id(n) for b in node.bases for n in ast.walk(b))
             if _is_serializer_name(node.name) or any(_is_serializer_name(b) for b in names):
                 bases[node.name] = [b for b in names if b]
+                reads = _serializer_fields(node)
+                if reads:
+                    fields[node.name] = reads
             for stmt in node.body:
                 if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "serializer_class" for t in stmt.targets):
                     serializer = _last(stmt.value)
@@ -87,7 +137,35 @@ def collect_serializer_uses(tree: ast.Module, module: str) -> dict[str, Any]:
         out["uses"] = unique
     if bases:
         out["bases"] = bases
+    if fields:
+        out["fields"] = fields
     return out
+
+
+def serializer_reads(per_module: dict[str, dict[str, Any]], serializer: str) -> dict[str, Any]:
+    """The relation reads of ``serializer`` and its project bases, merged (its own ``Meta`` first)."""
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    parents: dict[str, list[str]] = {}
+    for facts in per_module.values():
+        for name, reads in (facts.get("fields") or {}).items():
+            by_name.setdefault(name, []).append(reads)
+        for name, bases in (facts.get("bases") or {}).items():
+            parents.setdefault(name, bases)
+    merged: dict[str, Any] = {"n": [], "s": []}
+    pending, seen = [serializer], set()
+    while pending:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        for reads in by_name.get(name, [])[:1]:
+            merged["n"] += [n for n in reads.get("n", []) if n[0] not in {m[0] for m in merged["n"]}]
+            merged["s"] += reads.get("s", [])
+            for key in ("m", "f"):
+                if key in reads and key not in merged:
+                    merged[key] = reads[key]
+        pending.extend(parents.get(name, []))
+    return merged
 
 
 @fact_collector("serializer_uses", trigger=r"Serializer\b")

@@ -23,6 +23,7 @@ from backend_rules.analysis.orm.vocabulary import (
     SQLA_SESSION_EVALUATING,
 )
 from backend_rules.rules.data_access.query_resolution import EVALUATING_BUILTINS
+from backend_rules.rules.data_access.view_serializers import LIST_VIEWS
 
 QUERYISH_CALLS = (
     DJANGO_EVALUATING | DJANGO_LAZY | DJANGO_BULK | SQLA_SESSION_EVALUATING | SQLA_QUERY_TERMINAL
@@ -134,6 +135,16 @@ def _root_name(node: ast.AST) -> str | None:
             return None
 
 
+def _self_attribute_holds_query(tree: ast.Module, attribute: str) -> bool:
+    """Some method sets ``self.<attribute>`` to a query (``self.abstracts = Abstract.query...all()``)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Attribute) and t.attr == attribute and isinstance(t.value, ast.Name)
+                and t.value.id == "self" for t in node.targets) and _queryish(node.value, set()):
+            return True
+    return False
+
+
 def _relation_iterated(iterable: ast.AST) -> str | None:
     """``order.lines.all()`` / ``order.lines.filter(...)`` / ``user.projects`` -> the relation's name."""
     segs = chain_of(iterable)
@@ -213,6 +224,10 @@ def _gate(tree: ast.Module) -> tuple[bool, list[str]]:
                 for sub in node.body
             ):
                 return True, []
+            if {(name_of(b) or "").split(".")[-1] for b in node.bases} & LIST_VIEWS and {"queryset", "serializer_class"} <= {
+                t.id for sub in node.body if isinstance(sub, ast.Assign) for t in sub.targets if isinstance(t, ast.Name)
+            }:
+                return True, []  # a DRF list view: its serializer reads relations of every row
             for sub in node.body:
                 if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     functions.setdefault(sub.name, []).append(sub)
@@ -294,7 +309,8 @@ def _gate(tree: ast.Module) -> tuple[bool, list[str]]:
                 return True, []  # a loop over what a helper of this module returns
             relation = _relation_iterated(iterable)
             if relation is not None:  # for line in order.lines.all() / for p in user.projects
-                if relation in _relation_names(tree):
+                if relation in _relation_names(tree) or _root_name(iterable) == "self" and \
+                        _self_attribute_holds_query(tree, relation):
                     return True, []
                 pending.append("@" + relation)
             root = _root_name(iterable)

@@ -12,6 +12,7 @@ from backend_rules.rule import Invalid
 from backend_rules.rules.data_access.loop_rule import LoopRule
 from backend_rules.rules.data_access.per_item_loops import COMP_NODES
 from backend_rules.rules.data_access.serializer_methods import analyse_serializer_method
+from backend_rules.rules.data_access.view_serializers import analyse_view
 
 
 class LazyRelationInLoop(LoopRule):
@@ -78,6 +79,12 @@ class LazyRelationInLoop(LoopRule):
         for code, where, message in analyse_serializer_method(self, node):
             if code == self.CODE:
                 self.report(where, message)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if self.skip:
+            return
+        for where, message in analyse_view(self, node):
+            self.report(where, message)
 
     def visit_For(self, node: cst.For) -> None:
         self.depth += 1

@@ -28,6 +28,7 @@ from backend_rules.analysis.orm.vocabulary import (
     QUERYSET_NAME_RE,
     SESSION_RE,
 )
+from backend_rules.analysis.walk import walk
 from backend_rules.rules.data_access.file_state import FileState, KnownModels
 from backend_rules.rules.data_access.object_models import model_of
 from backend_rules.rules.data_access.query_helpers import (
@@ -168,7 +169,16 @@ def related_rows(context: Any, state: FileState, segs: list[Seg], stack: list[cs
                                     lambda expr, where: resolve_query(context, state, expr, where))
         finally:
             state.resolving -= 1
-    info = state.model(model) or _owner_by_name(state, segs[1].name, owner)
+    if model is None and owner == "self" and state.resolving <= 4:
+        state.resolving += 1
+        try:
+            assigned = _self_attribute_query(context, state, segs, stack)
+        finally:
+            state.resolving -= 1
+        if assigned is not None:
+            return assigned
+    manager_only = len(segs) > 2 and segs[2].call and segs[2].name in MANAGER_ONLY
+    info = state.model(model) or _owner_by_name(state, segs[1].name, owner, manager_only)
     rel = info.relations.get(segs[1].name) if info is not None else None
     if rel is None or not (rel.collection or rel.dynamic) or not rel.target:
         return None
@@ -185,14 +195,50 @@ def related_rows(context: Any, state: FileState, segs: list[Seg], stack: list[cs
     return query
 
 
-def _owner_by_name(state: FileState, relation: str, owner: str) -> Any:
+# Methods of a related manager that no list, set or dict has: ``leader.groups.filter(...)`` is a query.
+MANAGER_ONLY = {"filter", "exclude", "exists", "order_by", "values", "values_list", "annotate", "aggregate",
+                "select_related", "prefetch_related", "only", "defer", "distinct", "latest", "earliest",
+                "filter_by", "aexists", "acount"}
+
+
+def _owner_by_name(state: FileState, relation: str, owner: str, manager_only: bool = False) -> Any:
     """An object of unknown class named like the one model that has ``relation``: ``order.lines`` with
-    ``Order.lines`` (``draft_order``, ``session_`` too); ``error.items`` names no model."""
+    ``Order.lines`` (``draft_order``, ``session_`` too); ``error.items`` names no model. A manager-only
+    method (``x.groups.filter(...)``) vouches for the relation whatever the object's name."""
     wanted = owner.replace("_", "").lower()
-    found = [info for infos in state.graph.by_name.values() for info in infos[:1] if relation in info.relations
-             and (info.relations[relation].collection or info.relations[relation].dynamic)
-             and wanted and (wanted == info.name.lower() or wanted.endswith(info.name.lower()))]
-    return found[0] if len(found) == 1 else None
+    having = [info for infos in state.graph.by_name.values() for info in infos[:1] if relation in info.relations
+              and (info.relations[relation].collection or info.relations[relation].dynamic)]
+    named = [info for info in having if wanted and (wanted == info.name.lower() or wanted.endswith(info.name.lower()))]
+    if len(named) == 1:
+        return named[0]
+    if manager_only and having and len({info.relations[relation].target for info in having}) == 1:
+        return having[0]
+    return None
+
+
+def _self_attribute_query(context: Any, state: FileState, segs: list[Seg], stack: list[cst.CSTNode]) -> Query | None:
+    """``for a in self.abstracts`` where a method of the class set ``self.abstracts = <query>``."""
+    klass = enclosing_class(stack)
+    if klass is None:
+        return None
+    for name, method in context.scope_facts(klass).functions.items():
+        found: list[cst.BaseExpression] = []
+
+        def enter(node: cst.CSTNode) -> bool:
+            if isinstance(node, cst.Assign) and any(
+                    isinstance(t.target, cst.Attribute) and isinstance(t.target.value, cst.Name)
+                    and t.target.value.value == "self" and t.target.attr.value == segs[1].name for t in node.targets):
+                found.append(node.value)
+            return not isinstance(node, (cst.ClassDef, cst.Lambda)) and (node is method or not isinstance(node, cst.FunctionDef))
+
+        walk(method, enter)
+        for value in found:
+            query = resolve_query(context, state, value, [stack[0], klass, method])
+            if query is not None and not query.trailing:
+                if len(segs) > 2:
+                    read_methods(query, segs, 2)
+                return query
+    return None
 
 
 def _read_statement(context: Any, state: FileState, query: Query, stack: list[cst.CSTNode]) -> None:

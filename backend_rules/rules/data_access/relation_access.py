@@ -96,7 +96,7 @@ class ItemAccess(cst.CSTVisitor):
         self.found.append((node, chain_of(top)))
 
 
-def _covered(query: Query, path: list[str], collection: bool) -> bool:
+def covered(query: Query, path: list[str], collection: bool) -> bool:
     if query.eager_all and (not collection or query.eager_collections or query.orm == "sqlalchemy"):
         return True
     joined = "__".join(path)
@@ -296,7 +296,7 @@ def _judge(state: FileState, query: Query, model: ModelInfo | None, item: str, s
             return None
         return _judge_relation(state, query, item, [x], _GuessRel(x, False), rest, guessed=True)  # type: ignore[arg-type]
     if query.only is not None and model is None and x not in query.only and x not in NOT_RELATION_ONLY_OK and not rest \
-            and not _covered(query, [x], False):
+            and not covered(query, [x], False):
         if f"{x}_id" in query.only:  # the foreign key's column is loaded, the related object is not
             return _judge_relation(state, query, item, [x], _GuessRel(x, False), rest, guessed=True)  # type: ignore[arg-type]
         how = "load_only()" if orm == "sqlalchemy" else "only()"
@@ -316,7 +316,7 @@ def _judge_method(state: FileState, query: Query, model: ModelInfo, item: str, x
         reason = f"runs {text}"
     else:
         lazy = [t for t in touched if t in model.relations and not model.relations[t].eager_by_default
-                and not _covered(query, [t], model.relations[t].collection)
+                and not covered(query, [t], model.relations[t].collection)
                 and not (not model.relations[t].collection and _back_to_owner(query, model.relations[t]))
                 and not (query.orm == "sqlalchemy" and not model.relations[t].collection
                          and _shared_parent(state, query, model.relations[t]))]
@@ -382,14 +382,14 @@ def _judge_relation(state: FileState, query: Query, item: str, path: list[str], 
     nxt = rest[0] if rest else None
     note = f" ({item}.{x} looks like a relation; its model is not in the project)" if guessed else ""
     if rel.kind == "generic":
-        if _covered(query, path, False):
+        if covered(query, path, False):
             return None
         return ("BR202", x, f"`{item}.{x}` (a generic foreign key) is loaded lazily once per {item} in this loop; "
                 f"add prefetch_related(\"{x}\") to the queryset")
     if rel.eager_by_default and not rel.dynamic and x not in query.lazy:
         return _deeper(state, query, item, path, rel, rest)
     if getattr(rel, "via", None):
-        if _covered(query, [rel.via], False) or _covered(query, path, rel.collection):
+        if covered(query, [rel.via], False) or covered(query, path, rel.collection):
             return None
         owner = query.model or "Model"
         return ("BR202", x, f"`{item}.{x}` (an association proxy over `{rel.via}`) loads `{rel.via}` and its target "
@@ -408,7 +408,7 @@ def _judge_relation(state: FileState, query: Query, item: str, path: list[str], 
                             f"cannot serve it); use Prefetch(\"{x}\", queryset=..., to_attr=...) or one query before the loop"
                             + note)
                 if method in CACHED_BY_PREFETCH or method == "iterator":
-                    if _covered(query, path, True) and method != "iterator":
+                    if covered(query, path, True) and method != "iterator":
                         return None
                     return ("BR202", x, f"`{item}.{x}.{method}()` queries once per {item} in this loop; "
                             f"{_remedy(query, item, path, True, method)}" + note)
@@ -420,12 +420,12 @@ def _judge_relation(state: FileState, query: Query, item: str, path: list[str], 
                 return ("BR202", x, f"`{item}.{x}` is a dynamic relationship queried once per {item} in this loop; "
                         f"load all with one query before the loop")
             return None
-        if _covered(query, path, True):
+        if covered(query, path, True):
             return _deeper(state, query, item, path, rel, rest)
         return ("BR202", x, f"`{item}.{x}` is loaded lazily once per {item} in this loop; "
                 f"{_remedy(query, item, path, True)}" + note)
     # many-to-one / one-to-one
-    if _covered(query, path, False):
+    if covered(query, path, False):
         return _deeper(state, query, item, path, rel, rest)
     if _back_to_owner(query, rel) or query.orm == "sqlalchemy" and not guessed and _shared_parent(state, query, rel):
         return None
@@ -502,11 +502,11 @@ def _deeper(state: FileState, query: Query, item: str, path: list[str], rel: Any
         if query.orm == "django":
             if len(rest) < 2 or not rest[1].call or rest[1].name not in CACHED_BY_PREFETCH:
                 return None
-        if _covered(query, full, True):
+        if covered(query, full, True):
             return None
         return ("BR202", "__".join(full), f"`{item}.{'.'.join(full)}` is loaded lazily once per {item} in this loop; "
                 f"{_remedy(query, item, full, True, owners=[query.model, target.name], hops_collection=[rel.collection, True])}")
-    if _covered(query, full, False):
+    if covered(query, full, False):
         return None
     if len(rest) >= 2 and rest[1].name in {"id", "pk"}:
         return None
