@@ -1049,3 +1049,105 @@ def test_self_attribute_rebound_from_itself_does_not_recurse():
             self.queryset = self.queryset.filter(id__in=valid)
     """
     assert found(code) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Session 4 (issue #12 on real backends): association proxies over eager relationships, Django
+# collections iterated without .all() (not Django objects), writes on related managers
+# ---------------------------------------------------------------------------------------------
+
+PROXY_MODELS = """
+from sqlalchemy.ext.associationproxy import association_proxy
+from sqlalchemy.orm import relationship
+
+class Address(db.Model):
+    __tablename__ = "addresses"
+
+class Person(db.Model):
+    __tablename__ = "people"
+    _primary_address = relationship("Address", lazy=False, uselist=False)
+    _all_addresses = relationship("Address", lazy=True, viewonly=True)
+    email = association_proxy("_primary_address", "email")
+    all_emails = association_proxy("_all_addresses", "email")
+"""
+
+
+def test_association_proxy_over_an_eager_relationship_is_loaded():
+    code = PROXY_MODELS + textwrap.dedent("""
+    def admin_emails():
+        return {p.email for p in Person.query.filter_by(is_admin=True)}
+    """)
+    assert found(code) == []
+
+
+def test_association_proxy_over_a_lazy_relationship_still_fires():
+    code = PROXY_MODELS + textwrap.dedent("""
+    def all_admin_emails():
+        return [p.all_emails for p in Person.query.filter_by(is_admin=True)]
+    """)
+    assert found(code) == [("BR202", line_of(code, "return [p.all_emails"))]
+
+
+DJANGO_FULFILMENT = """
+from dataclasses import dataclass, field
+from django.db import models
+
+class Fulfillment(models.Model):
+    number = models.IntegerField()
+
+class FulfillmentLine(models.Model):
+    fulfillment = models.ForeignKey(Fulfillment, related_name="lines", on_delete=models.CASCADE)
+    order_line = models.ForeignKey("OrderLine", on_delete=models.CASCADE)
+
+@dataclass
+class PlannedFulfillment:
+    fulfillment: Fulfillment
+    lines: list = field(default_factory=list)
+"""
+
+
+def test_django_collection_iterated_without_all_is_not_a_django_object():
+    code = DJANGO_FULFILMENT + textwrap.dedent("""
+    class Plan:
+        def set_ids(self):
+            for fulfillment in self.fulfillments:
+                for line in fulfillment.lines:
+                    line.order_line.fulfillment_id = fulfillment.fulfillment.id
+    """)
+    assert found(code) == []
+
+
+def test_django_collection_iterated_with_all_still_fires():
+    code = DJANGO_FULFILMENT + textwrap.dedent("""
+    def set_ids(fulfillment: Fulfillment):
+        for line in fulfillment.lines.all():
+            print(line.order_line.quantity)
+    """)
+    assert found(code) == [("BR202", line_of(code, "print(line.order_line"))]
+
+
+LINE_EVENTS = """
+class LineEvent(models.Model):
+    line = models.ForeignKey(Line, related_name="events", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=10)
+"""
+
+
+def test_a_write_through_a_related_manager_is_not_a_lazy_load():
+    code = shop(LINE_EVENTS + """
+    def cancel(order):
+        for line in Line.objects.filter(quantity__gt=0):
+            line.events.create(kind="cancel")
+            line.events.update(seen=True)
+            line.events.get_or_create(kind="x")
+    """)
+    assert [c for c, _ in found(code) if c == "BR202"] == []
+
+
+def test_a_read_query_on_a_related_manager_still_fires():
+    code = shop(LINE_EVENTS + """
+    def cancel(order):
+        for line in Line.objects.filter(quantity__gt=0):
+            print(line.events.filter(kind="cancel").count())
+    """)
+    assert ("BR202", line_of(code, "print(line.events")) in found(code)

@@ -182,6 +182,8 @@ def related_rows(context: Any, state: FileState, segs: list[Seg], stack: list[cs
     rel = info.relations.get(segs[1].name) if info is not None else None
     if rel is None or not (rel.collection or rel.dynamic) or not rel.target:
         return None
+    if rel.orm == "django" and len(segs) == 2:
+        return None  # a Django related manager is not iterable: ``fulfillment.lines`` is some other object's list
     query = Query(rel.orm, model=rel.target, text=render(segs))
     query.through = (info.name, rel.name, owner)
     if outer is not None and (len(segs) == 2 or segs[2].name == "all" and len(segs) == 3):

@@ -262,6 +262,9 @@ def _judge(state: FileState, query: Query, model: ModelInfo | None, item: str, s
             return None
         rel = model.relations.get(x)
         if rel is not None and not called:
+            via = model.relations.get(rel.via) if rel.via else None
+            if via is not None and via.eager_by_default and not via.dynamic and rel.via not in query.lazy:
+                return None  # a proxy over a relationship loaded with every row (``lazy=False``)
             return _judge_relation(state, query, item, [x], rel, rest)
         if x in model.methods:
             return _judge_method(state, query, model, item, x, called)
@@ -343,6 +346,8 @@ def _deferred_column(query: Query, item: str, x: str) -> tuple[str, str, str] | 
             f"add \"{x}\" to {how}")
 
 
+# Related-manager calls that write: no eager load can serve them.
+RELATED_WRITES = {"create", "update", "delete", "get_or_create", "update_or_create", "bulk_create"}
 NOT_RELATION_ONLY_OK = {"pk", "id", "_meta", "_state", "__class__", "__dict__"}
 
 
@@ -400,9 +405,9 @@ def _judge_relation(state: FileState, query: Query, item: str, path: list[str], 
                 return None  # a bare manager runs nothing
             if nxt.call:
                 method = nxt.name
+                if method in RELATED_WRITES:
+                    return None  # a write per item (BR201's), not a relation loaded lazily
                 if method in ALWAYS_QUERY:
-                    if method in {"filter", "exclude"} and not nxt.args:
-                        pass
                     return ("BR202", f"{x}.{method}",
                             f"`{item}.{x}.{method}()` runs a query once per {item} in this loop (prefetch_related "
                             f"cannot serve it); use Prefetch(\"{x}\", queryset=..., to_attr=...) or one query before the loop"
