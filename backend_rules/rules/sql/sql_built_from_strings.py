@@ -8,6 +8,7 @@ import libcst as cst
 
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.rule import Invalid
+from backend_rules.rules.sql.parameterize_fix import parameterize_fix
 from backend_rules.rules.sql.sql_forwarders import DB_RECEIVER, SQL_TEXT_TRIGGER
 from backend_rules.rules.sql.sql_sink_rule import (
     ALWAYS_NEEDS_SQL_TEXT,
@@ -75,9 +76,22 @@ class SqlStringToCursor(SqlSinkRule):
     helpers (`quote_name`), character allow-lists (`re.sub("[^a-z0-9_]", "", x)`, `slugify`),
     allow-listed names, a dict literal's own keys, SQL the ORM compiled (`sql_with_params()`), and
     `.execute` on objects that are clearly not database connections (jobs, commands, executors).
+
+    ## Fix safety
+    The fix rewrites the SQL into placeholders plus a parameters argument in the driver's
+    paramstyle, read from the module's imports: `%s` and a tuple for psycopg/psycopg2/pymysql/
+    MySQLdb/Django (literal `%` doubled to `%%`), `?` for sqlite3/aiosqlite, `$1, $2` and
+    positional arguments for asyncpg. It is safe (`--fix`) when every joined value sits outside
+    quotes in a value position and the SQL is built in the call. It is unsafe (`--unsafe-fixes`)
+    when a value sat inside quotes (`'{x}'` becomes `%s`, `'%{x}%'` a parameter `f"%{x}%"`: the
+    value now keeps its type), when the SQL is built over several statements of the function (the
+    values are read at the call), and for asyncpg, which checks parameter types strictly. No fix
+    when the paramstyle is unknown (no driver, or several, imported), a value is an identifier or a
+    clause, a list joined into `IN (...)`, or parameters are passed already.
     """
 
     CODE = "BR101"
+    FIX = "safe or unsafe"
     SINK_NAMES = EXECUTE_METHODS
     NAME = "sql-built-from-strings"
     MESSAGE = "SQL built {how} reaches {sink}; pass values as query parameters instead"
@@ -91,6 +105,13 @@ class SqlStringToCursor(SqlSinkRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         self.check_call(node)
+
+    def report(self, node, message=None, *, fix=None, **fields) -> None:
+        """Every finding at a driver's call offers the parameterized rewrite where it is sure."""
+        if fix is None and isinstance(node, cst.Call):
+            sink = self.sink_of(node)
+            fix = parameterize_fix(self.context, node, sink.argument) if sink is not None else None
+        super().report(node, message, fix=fix, **fields)
 
     def sink_of(self, node: cst.Call) -> Sink | None:
         func = node.func
@@ -205,6 +226,12 @@ class SqlStringToCursor(SqlSinkRule):
                 conn.execute(f"SELECT * FROM users WHERE email = '{email}'")
             """,
             line=4, column=5, message="f-string of `email`",
+            expected="""
+            import sqlite3
+            def find(email):
+                conn = sqlite3.connect("app.db")
+                conn.execute("SELECT * FROM users WHERE email = ?", (email,))
+            """,
         ),
         Invalid(
             """

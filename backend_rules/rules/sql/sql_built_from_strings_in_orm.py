@@ -11,6 +11,7 @@ from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.string_building import StringAnalyzer
 from backend_rules.analysis.string_values import call_name
 from backend_rules.rule import Invalid, Valid
+from backend_rules.rules.sql.parameterize_fix import text_parameterize_fix
 from backend_rules.rules.sql.sql_forwarders import SQL_TEXT_TRIGGER
 from backend_rules.rules.sql.sql_sink_rule import (
     ORM_SINKS,
@@ -111,9 +112,15 @@ class SqlStringToOrm(SqlSinkRule):
     ## Confidence
     As for BR101: HIGH for request data, MEDIUM for unknown origins, LOW for the program's own
     identifiers, values already bound, and tests, migrations and scripts.
+
+    ## Fix safety
+    `session.execute(text(f"... {x}"))` is rewritten to `session.execute(text("... :x"), {"x":
+    x})`; safe when every value sits outside quotes in a value position, unsafe when one sat inside
+    quotes. Other entry points (`raw()`, `extra()`, `text()` kept in a variable) get no fix.
     """
 
     CODE = "BR102"
+    FIX = "safe or unsafe"
     SINK_NAMES = ORM_SINKS
     NAME = "sql-built-from-strings-in-orm"
     MESSAGE = "SQL built {how} reaches {sink}; use bound parameters instead"
@@ -155,6 +162,12 @@ class SqlStringToOrm(SqlSinkRule):
             return Sink(first_argument(node, ("raw_query",)), f"{receiver_name(func.value)}.raw()",
                         db_receiver=manager, needs_sql_text=not manager)
         return None
+
+    def report(self, node, message=None, *, fix=None, **fields) -> None:
+        """``session.execute(text(f"..."))`` offers the rewrite to ``:name`` bound parameters."""
+        if fix is None and isinstance(node, cst.Call):
+            fix = text_parameterize_fix(self.context, node)
+        super().report(node, message, fix=fix, **fields)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -286,6 +299,11 @@ class SqlStringToOrm(SqlSinkRule):
                 return conn.execute(sa.text(f"SELECT * FROM users WHERE name = '{name}'"))
             """,
             line=3, column=25,
+            expected="""
+            import sqlalchemy as sa
+            def find(conn, name):
+                return conn.execute(sa.text("SELECT * FROM users WHERE name = :name"), {"name": name})
+            """,
         ),
         Invalid(
             """
