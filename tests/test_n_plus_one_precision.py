@@ -1151,3 +1151,34 @@ def test_a_read_query_on_a_related_manager_still_fires():
             print(line.events.filter(kind="cancel").count())
     """)
     assert ("BR202", line_of(code, "print(line.events")) in found(code)
+
+
+DOCS = """
+from django.db import models
+
+class Document(models.Model):
+    title = models.CharField(max_length=10)
+    parent = models.ForeignKey("self", null=True, related_name="translations", on_delete=models.CASCADE)
+
+    @property
+    def original(self):
+        return self.parent or self
+"""
+
+
+@pytest.mark.parametrize("eager,expected", [('.select_related("parent")', 0), ("", 1)])
+def test_a_queryset_rebound_many_times_keeps_its_model_and_loads(eager, expected):
+    code = DOCS + textwrap.dedent(f"""
+    def documents(user, topics, products, locale):
+        qs = Document.objects.filter(locale=locale){eager}
+        if topics:
+            qs = qs.filter(topics__in=topics)
+        for product in products:
+            qs = qs.filter(products=product)
+        qs = qs.exclude(title="")
+        qs = qs.distinct()
+        qs = qs.annotate(n=models.Count("translations"))
+        return [(d.original.title, d.parent.title, d.n) for d in qs]
+    """)
+    got = messages(code)
+    assert len(got) == expected and all("`d.parent`" in m and "looks like" not in m for m in got)

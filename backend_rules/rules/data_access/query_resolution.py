@@ -139,6 +139,8 @@ def resolve_query(context: Any, state: FileState, expr: cst.BaseExpression, stac
             if binding.kind == "=" and binding.value is not None:
                 other = classify(resolve_segs(context, chain_of(binding.value), scope, binding.order, 1, klass), KnownModels(state))
                 if other is not None:
+                    if query.model is None and other.orm == query.orm:
+                        query.model = other.model  # ``qs = qs.filter(...)`` rebound past the depth we follow
                     query.eager |= other.eager
                     query.eager_all |= other.eager_all
                     query.eager_collections |= other.eager_collections
