@@ -9,6 +9,7 @@ from backend_rules.analysis.dataflow import enclosing_scope
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.rule import Invalid, Rule
 from backend_rules.rules.async_errors.event_loops import is_loop_receiver
+from backend_rules.rules.async_errors.keep_task_fix import keep_task_fix
 from backend_rules.rules.async_errors.task_references import forgotten_holder, is_forgotten_collection, keeps_task
 from backend_rules.rules.async_errors.value_fate import assigned_local, fate, forgotten_local
 
@@ -72,9 +73,19 @@ class DanglingTask(Rule):
     returned, awaited later, cancelled, passed to another function (`gather`, `wait`, `shield`),
     created by a `TaskGroup`, or kept in a module-level or `global` variable. In test code the
     finding has LOW confidence: a test that drops a task usually means to.
+
+    ## Fix safety
+    An unsafe fix (`--fix --unsafe-fixes`) keeps a dropped `create_task()`/`ensure_future()`
+    task (or a local nobody keeps) in a module-level `_background_tasks: set[asyncio.Task] =
+    set()` until it is done (`task.add_done_callback(_background_tasks.discard)`); inside `async
+    with asyncio.TaskGroup() as tg` the task is created by `tg.create_task` instead. It is unsafe
+    because the task now runs to its end (and the TaskGroup waits for it) where it could be
+    collected before. No fix for `gather()`, executors, tasks kept in local collections, or a
+    statement sharing its line.
     """
 
     CODE = "BR301"
+    FIX = "unsafe"
     NAME = "dangling-task"
     MESSAGE = "task from {call} is never awaited or stored; " + REMEDY_TASK
     CATEGORY = "correctness"
@@ -95,7 +106,7 @@ class DanglingTask(Rule):
                 self._report(node, f"future from {call} is never awaited: its tasks run unobserved and their "
                                    f"errors are lost; {REMEDY_GATHER}")
             else:
-                self._report(node, self.MESSAGE.format(call=call))
+                self._report(node, self.MESSAGE.format(call=call), fix=keep_task_fix(self.context, node, call))
         elif what == "assigned" and parent is not None:
             scope = enclosing_scope(stack)
             if call.endswith(("run_in_executor()", "run_coroutine_threadsafe()")):
@@ -113,7 +124,8 @@ class DanglingTask(Rule):
                 self._report(node, f"task from {call} is kept only in `{holder}`, a local that dies with the "
                                    f"function; {REMEDY_TASK}")
             else:
-                self._report(node, f"task from {call} is stored in `{name}` but never awaited or kept; {REMEDY_TASK}")
+                self._report(node, f"task from {call} is stored in `{name}` but never awaited or kept; {REMEDY_TASK}",
+                             fix=keep_task_fix(self.context, node, call, assigned=parent))
         elif not gather:
             holder = self._local_collection(what, parent, node, stack)
             if holder is not None:
@@ -138,9 +150,9 @@ class DanglingTask(Rule):
             return name
         return None
 
-    def _report(self, node: cst.Call, message: str) -> None:
+    def _report(self, node: cst.Call, message: str, fix=None) -> None:
         # a test that drops a task usually means to: the loop is torn down with the test
-        self.report(node, message, confidence="LOW" if is_test_code(self.context.options) else None)
+        self.report(node, message, confidence="LOW" if is_test_code(self.context.options) else None, fix=fix)
 
     def _spawn_name(self, node: cst.Call) -> str | None:
         func = node.func
@@ -216,6 +228,15 @@ class DanglingTask(Rule):
                 asyncio.create_task(send_welcome_email(user))
             """,
             line=4, column=5, message="asyncio.create_task()",
+            expected="""
+            import asyncio
+            _background_tasks: set[asyncio.Task] = set()  # tasks kept alive until done (the loop holds only weak references)
+
+            async def signup(user):
+                task = asyncio.create_task(send_welcome_email(user))
+                _background_tasks.add(task)
+                task.add_done_callback(_background_tasks.discard)
+            """,
         ),
         Invalid(
             """
