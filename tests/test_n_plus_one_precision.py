@@ -1182,3 +1182,31 @@ def test_a_queryset_rebound_many_times_keeps_its_model_and_loads(eager, expected
     """)
     got = messages(code)
     assert len(got) == expected and all("`d.parent`" in m and "looks like" not in m for m in got)
+
+
+@pytest.mark.parametrize("body,expected", [
+    # a JSON field's dict.get(key) is no query
+    ("return obj.extra_data.get('username') or obj.extra_data.get('login')", 0),
+    # a plain field of the project's model is no relation
+    ("return obj.settings_blob.get(key='x')", 0),
+    ("return obj.comments.get(pk=1).text", 1),
+    ("return obj.comments.filter(public=True).count()", 1),
+])
+def test_serializer_method_reads_a_dict_not_a_manager(body, expected):
+    code = f"""
+    from django.db import models
+    from rest_framework import serializers
+
+    class Account(models.Model):
+        settings_blob = models.JSONField()
+
+    class Comment(models.Model):
+        account = models.ForeignKey(Account, related_name="comments", on_delete=models.CASCADE)
+
+    class AccountSerializer(serializers.ModelSerializer):
+        username = serializers.SerializerMethodField()
+
+        def get_username(self, obj):
+            {body}
+    """
+    assert len(found(code, "app/serializers.py")) == expected

@@ -74,6 +74,11 @@ def analyse_serializer_method(rule: Rule, func: cst.FunctionDef) -> list[tuple[s
             continue
         if method in {"values", "only", "defer", "distinct", "select_related"}:
             continue
+        if method == "get" and segs[2].args and segs[2].args[0][0] is None \
+                and isinstance(segs[2].args[0][1], (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+            continue  # ``obj.extra_data.get("login")``: a dict's get (a manager's takes lookups)
+        if x in state.graph.field_names and x not in state.graph.relation_names:
+            continue  # a plain field of a project model (a JSON field)
         seen.add(x)
         hint = (f"annotate(Count(\"{x}\")) in the view's queryset and read the annotation"
                 if method in {"count", "exists"} else
