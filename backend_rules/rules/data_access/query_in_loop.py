@@ -21,6 +21,7 @@ from backend_rules.analysis.orm.sql_statements import (
 from backend_rules.rule import Invalid
 from backend_rules.rules.data_access.bulk_advice import bulk_hint
 from backend_rules.rules.data_access.file_state import FileState, KnownModels, state_of
+from backend_rules.rules.data_access.finding_confidence import confidence_at
 from backend_rules.rules.data_access.loop_rule import LoopRule
 from backend_rules.rules.data_access.loop_values import (
     DDL,
@@ -32,6 +33,7 @@ from backend_rules.rules.data_access.loop_values import (
     table_varies,
 )
 from backend_rules.rules.data_access.object_models import class_of
+from backend_rules.rules.data_access.relation_access import analyse_loop
 from backend_rules.rules.data_access.per_item_loops import (
     COMP_NODES,
     drawn_names,
@@ -42,6 +44,7 @@ from backend_rules.rules.data_access.per_item_loops import (
     per_item_loop,
     runs_once,
 )
+from backend_rules.rules.data_access.query_in_loop_worth import creates_row, helper_writes, worth
 from backend_rules.rules.data_access.query_resolution import (
     EVALUATING_BUILTINS,
     related_rows,
@@ -62,6 +65,13 @@ from backend_rules.rules.data_access.queryset_cache import (
 
 # Queryset methods a filled result cache answers without a query.
 CACHE_ANSWERS = {"count", "exists", "[]", "acount", "aexists"}
+
+
+def _is_save(node: cst.CSTNode) -> bool:
+    """``obj.save()`` (found as the call or as its ``obj.save`` attribute)."""
+    if isinstance(node, cst.Call):
+        node = node.func
+    return isinstance(node, cst.Attribute) and node.attr.value in {"save", "asave"}
 
 
 class QueryInLoop(LoopRule):
@@ -104,9 +114,20 @@ class QueryInLoop(LoopRule):
     `executemany()` or one `IN (...)` statement.
 
     ## Confidence
-    HIGH in request-serving code (views, viewsets, serializers, GraphQL resolvers and mutations,
-    API handlers, template tags, admin callables), MEDIUM in background tasks and code that
-    cannot be placed, LOW in management commands and scripts (hidden by default).
+    Where the code runs sets the level: HIGH in request-serving code (views, viewsets, serializers,
+    GraphQL resolvers and mutations, API handlers, template tags, admin callables), MEDIUM in
+    background tasks and code that cannot be placed, LOW in management commands, seed and
+    maintenance scripts (hidden by default). What the loop costs then lowers it:
+    - LOW: a loop over a collection small by construction (`kwargs.items()`, `settings.X`, an
+      enum's members, `_meta.get_fields()`);
+    - LOW: an upsert (`get_or_create`/`update_or_create`) or a create whose row the loop goes on
+      to use, per item of the input rather than of a query (often the only way to make the rows),
+      and a project helper that writes (an event, a history row) per such item;
+    - one level lower: a loop over the sub-list of a request payload (`incident_in.tags`,
+      `validated_data["triggers"]`), and a loop that also mails, calls HTTP or queues a task per
+      item (the query is not the cost).
+    Loops over the rows of a query or a relation keep their level. A model's `save()` called per
+    item is left to BR204 (commit-in-loop), whatever the save reads.
 
     ## Not reported
     Loops over constants (`for status in ("new", "paid")`), retry and poll loops (`for attempt in
@@ -123,6 +144,22 @@ class QueryInLoop(LoopRule):
     NAME = "query-in-loop"
     MESSAGE = "query per item: {query} runs once per iteration of this loop; {hint}"
     CONFIDENCE = "MEDIUM"
+
+    def report_loop(self, loop: cst.CSTNode) -> None:
+        if self.skip:
+            return
+        stack = list(self.context.stack)
+        for code, node, message in analyse_loop(self, loop, stack):
+            if code != self.CODE or _is_save(node):
+                continue  # ``obj.save()`` per item is BR204's (commit-in-loop), whatever save() reads
+            self._report(node, loop, stack, message=message)
+
+    def _report(self, node: cst.CSTNode, loop: cst.CSTNode, stack: list[cst.CSTNode], message: str | None = None,
+                *, write: bool = False, helper: bool = False, **fields: str) -> None:
+        """Report at the confidence of where the code runs, lowered when the N+1 is cheap (see query_in_loop_worth)."""
+        level = confidence_at(self.context, self.context.stack)
+        self.report(node, message, confidence=worth(self.context, loop, stack, level, write=write, helper=helper),
+                    **fields)
 
     def visit_For(self, node: cst.For) -> None:
         self.depth += 1
@@ -167,8 +204,7 @@ class QueryInLoop(LoopRule):
             return
         if query.orm == "django" and isinstance(expr, cst.Name) and served_from_cache(self.context, stack, expr.value, loop):
             return
-        self.report(where, query=f"`{query.text}`",
-                    hint=bulk_hint(query, None))
+        self._report(where, loop, stack, query=f"`{query.text}`", hint=bulk_hint(query, None))
 
     def _owner_varies(self, query: Query, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> bool:
         """``for o in orders: for line in o.lines.filter(...)``: the rows of a relation of each item are a
@@ -236,7 +272,8 @@ class QueryInLoop(LoopRule):
         related = related_rows(self.context, state, chain_of(top), full)
         if related is not None:  # order.lines.count() for each order of a plain list
             if related.evaluated and self._owner_varies(related, loop, full) and not runs_once(full, loop):
-                self.report(node, query=f"`{related.text}`", hint=bulk_hint(related, None))
+                self._report(node, loop, full, write=creates_row(node, related.terminal, full, loop),
+                             query=f"`{related.text}`", hint=bulk_hint(related, None))
             return
         self._check_helper(node, loop, full, state)
 
@@ -259,7 +296,9 @@ class QueryInLoop(LoopRule):
                 and evaluated_before(self.context, stack, segs[0].name):
             return  # qs.count()/qs.exists() of a queryset already evaluated: answered from its cache
         varying = targets | derived_names(loop, targets)
-        self.report(node, query=f"`{describe(query)}`", hint=bulk_hint(query, None, segs, varying))
+        write = query.orm != "dbapi" and creates_row(node, query.terminal, stack, loop)
+        self._report(node, loop, stack, write=write, query=f"`{describe(query)}`",
+                     hint=bulk_hint(query, None, segs, varying))
 
     @staticmethod
     def _repeat_loop(loop: cst.CSTNode, node: cst.CSTNode, targets: set[str]) -> bool:
@@ -380,7 +419,8 @@ class QueryInLoop(LoopRule):
             return
         if isinstance(loop, cst.While) and not self._while_varies(loop, node):
             return
-        self.report(node, message=f"query per item: `{shown}()` runs {verdict} once per iteration of this loop; "
+        self._report(node, loop, stack, helper=True, write=helper_writes(verdict),
+                     message=f"query per item: `{shown}()` runs {verdict} once per iteration of this loop; "
                     f"fetch what the loop needs in one query before it ({'filter(id__in=...)' if 'objects' in verdict else 'WHERE id IN (...)'}) and look it up in a dict")
 
     def _imported(self, name: str, state: FileState) -> str | None:

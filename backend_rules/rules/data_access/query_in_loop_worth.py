@@ -1,0 +1,186 @@
+"""How much a query per item is worth a reviewer's time, beyond where the code runs.
+
+An N+1 costs N round-trips: it matters when N grows with the data (the rows of a query, a
+relation's rows, a list handed in by the caller) and when the query is the work of the loop. Real
+projects are full of true-but-cheap ones that no reviewer acts on: a loop over a handful of
+settings, keyword arguments or enum members; one create/update per row of the input (often the
+only way: the new row is used at once, each row has its own values); a loop over the sub-list of a
+request payload (its tags, its filters); a query next to an email, an HTTP call or a file write per
+item; a helper whose query is two calls away. Each lowers the finding's confidence, so that the
+default view keeps the N+1s that cost.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import libcst as cst
+
+from backend_rules.analysis.imports import dotted_name
+from backend_rules.analysis.walk import walk
+from backend_rules.rules.data_access.file_state import state_of
+from backend_rules.rules.data_access.per_item_loops import BOUNDARIES, iter_of
+from backend_rules.rules.data_access.query_resolution import related_rows, resolve_query, strip_wrappers
+from backend_rules.analysis.orm.chains import Seg, chain_of
+from backend_rules.rules.data_access.loop_values import names_in
+
+LEVELS = ("LOW", "MEDIUM", "HIGH")
+
+# Upserts have no one-statement bulk form; a row created and then used in the loop (its pk, its
+# relations set, a snapshot taken) cannot simply be collected for bulk_create().
+UPSERT_TERMINALS = {"get_or_create", "aget_or_create", "update_or_create", "aupdate_or_create"}
+# A helper whose query writes (an event row, a file record deleted, a history entry per item).
+HELPER_WRITE_TEXT = re.compile(r"\.(create|get_or_create|update_or_create|update|delete|add|merge|save|insert|"
+                               r"bulk_create|bulk_update)\(")
+# Collections small by construction: keyword arguments, settings, an enum's members, a model's fields.
+BOUNDED_NAMES = re.compile(r"^(kwargs|options|opts|extra|defaults|settings|config|conf|choices|"
+                           r"_value2member_map_|_member_map_|__members__)$")
+# The sub-list of a request payload: ``incident_in.tags``, ``validated_data["triggers"]``, ``cleaned_data.get("x")``.
+PAYLOAD_ROOT = re.compile(r"(^|_)in$|^(data|validated_data|cleaned_data|payload|body|json|form_data|attrs|"
+                          r"post_data|request_data|form|serializer|params)$")
+PAYLOAD_OWNER = re.compile(r"^(self|request|req|serializer|form|self\.request|self\.serializer)$")
+# Per-item work heavier than one query: mail, HTTP, files, subprocesses, task queues, external clients.
+OTHER_IO_CALL = re.compile(r"^_*(send|notify|mail|email|upload|download|revoke|urlopen|render_pdf|ocr)(_|$)|"
+                           r"^(delay|apply_async|sleep|Popen|check_call|check_output)$", re.IGNORECASE)
+OTHER_IO_MODULE = re.compile(r"^(requests|httpx|urllib|subprocess|shutil|smtplib|boto3)\.")
+QUERYSET_NAME = re.compile(r"^(qs|queryset|\w+_qs|\w+_queryset)$")
+
+
+def lower(level: str, steps: int = 1) -> str:
+    return LEVELS[max(LEVELS.index(level) - steps, 0)]
+
+
+def creates_row(node: cst.CSTNode, terminal: str, stack: list[cst.CSTNode], loop: cst.CSTNode) -> bool:
+    """An upsert, or a create whose row the loop goes on to use (``us = X.objects.create(...)``, then ``us``)."""
+    if terminal in UPSERT_TERMINALS:
+        return True
+    if terminal not in {"create", "acreate"}:
+        return False
+    bound = _bound_name(stack, loop)
+    return bound is not None and _used_after(stack, loop, bound)
+
+
+def helper_writes(text: str) -> bool:
+    """A helper's query text (``OrderEvent.objects.create(...)``) writes: its work per item is the write."""
+    return bool(HELPER_WRITE_TEXT.search(text))
+
+
+def _bound_name(stack: list[cst.CSTNode], loop: cst.CSTNode) -> str | None:
+    start = stack.index(loop) if loop in stack else 0
+    for node in reversed(stack[start:]):
+        if isinstance(node, cst.Assign) and len(node.targets) == 1:
+            target = node.targets[0].target
+            if isinstance(target, cst.Tuple) and target.elements:
+                target = target.elements[0].value  # ``obj, created = get_or_create(...)``
+            return target.value if isinstance(target, cst.Name) else None
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            return None
+    return None
+
+
+def _used_after(stack: list[cst.CSTNode], loop: cst.CSTNode, name: str) -> bool:
+    """``name`` is read by a later statement of the loop body (of any block between the loop and it)."""
+    start = stack.index(loop) if loop in stack else 0
+    for block, child in zip(stack[start:], stack[start + 1:]):
+        if isinstance(block, cst.IndentedBlock) and child in block.body:
+            statements = list(block.body)
+            if any(name in names_in(later) for later in statements[statements.index(child) + 1:]):
+                return True
+    return False
+
+
+def rows_from_database(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> bool:
+    """The loop walks rows of a query or of a relation (``Order.objects.filter(...)``, ``qs``,
+    ``project.users``): N grows with the data."""
+    iterable = iter_of(loop)
+    if iterable is None:
+        return False
+    expr, _ = strip_wrappers(iterable)
+    state = state_of(context)
+    where = stack[: stack.index(loop) + 1] if loop in stack else stack
+    if resolve_query(context, state, expr, where) is not None:
+        return True
+    segs = chain_of(expr)
+    if segs and related_rows(context, state, segs, where) is not None:
+        return True
+    name = dotted_name(expr) or ""
+    return bool(QUERYSET_NAME.match(name.split(".")[-1])) if name else False
+
+
+def bounded_collection(loop: cst.CSTNode) -> bool:
+    """``for key, value in kwargs.items()``, ``for name in settings.APPS``, ``for s in Status``: small by construction."""
+    expr, _ = strip_wrappers(iter_of(loop) or cst.Name("_"))
+    if isinstance(expr, cst.Call):
+        name = dotted_name(expr.func) or ""
+        parts = name.split(".")
+        if len(parts) >= 2 and parts[-1] in {"items", "keys", "values"}:
+            return bool(BOUNDED_NAMES.match(parts[-2])) or parts[-2] == "settings"
+        return bool(re.search(r"(^|\.)(get_fields|get_models|get_app_configs)$", name))
+    name = dotted_name(expr) or ""
+    if not name:
+        return False
+    parts = name.split(".")
+    if parts[0] == "settings" or BOUNDED_NAMES.match(parts[-1]):
+        return True
+    # ``for member in Status`` / ``for c in Color.choices``: a class (enum, TextChoices) is iterated
+    return len(parts) == 1 and parts[0][:1].isupper() and not parts[0].isupper() and "_" not in parts[0]
+
+
+def payload_part(loop: cst.CSTNode) -> bool:
+    """The loop walks a field of a request payload (``signal_in.engagements``,
+    ``validated_data["triggers"]``, ``self.cleaned_data.get("members")``): a handful the client sent."""
+    expr, _ = strip_wrappers(iter_of(loop) or cst.Name("_"))
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get":
+        expr = expr.func.value
+    elif isinstance(expr, cst.Subscript):
+        expr = expr.value
+    elif isinstance(expr, cst.Attribute):
+        owner = dotted_name(expr.value) or ""
+        return bool(owner) and bool(re.search(r"(^|\.)\w+_in$", owner))
+    else:
+        return False
+    name = dotted_name(expr) or ""
+    parts = name.split(".")
+    if not name or not PAYLOAD_ROOT.search(parts[-1]):
+        return False
+    return len(parts) == 1 or PAYLOAD_OWNER.match(".".join(parts[:-1])) is not None
+
+
+def other_io(loop: cst.CSTNode) -> bool:
+    """The loop body also mails, calls an HTTP API, queues a task or touches files per item."""
+    body = loop.body if isinstance(loop, (cst.For, cst.While)) else loop
+    found = False
+
+    def enter(node: cst.CSTNode) -> bool:
+        nonlocal found
+        if found or isinstance(node, BOUNDARIES):
+            return False
+        if isinstance(node, cst.Call):
+            name = dotted_name(node.func) or ""
+            if name and (OTHER_IO_MODULE.search(name) or OTHER_IO_CALL.search(name.split(".")[-1])):
+                found = True
+        return True
+
+    walk(body, enter)
+    return found
+
+
+def worth(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode], level: str, *, write: bool,
+          helper: bool) -> str:
+    """The confidence of a query per item found at ``level`` (from where the code runs)."""
+    if level == "LOW" or isinstance(loop, cst.While):
+        return level
+    if bounded_collection(loop):
+        return "LOW"  # a handful of settings, keyword arguments, enum members
+    rows = rows_from_database(context, loop, stack)
+    if write and not rows:
+        # an upsert or a row made and used per item of the input (often the only way), or a helper
+        # that writes an event or history row per item
+        return "LOW"
+    steps = 0
+    if payload_part(loop):
+        steps += 1  # the few tags/filters/ids a client sent with one object
+    if other_io(loop):
+        steps += 1  # mail, HTTP or files per item cost more than the query
+    return lower(level, steps)
