@@ -122,7 +122,7 @@ def test_quiet(code):
 def test_fixtures_in_test_code_are_quiet_by_default():
     code = (
         'PASSWORD = "test-pass-1"\n'
-        'DATABASE_URL = "postgresql://postgres:postgres@localhost:5432/test"\n'
+        'DATABASE_URL = "postgresql://postgres:pg-pass-7@localhost:5432/test"\n'
         'import os\nKEY = os.getenv("SECRET_KEY", "test-secret")\n'
     )
     for path in ("tests/test_auth.py", "app/tests/test_views.py", "conftest.py", "src/pkg/test_models.py",

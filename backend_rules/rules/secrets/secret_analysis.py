@@ -27,7 +27,9 @@ from backend_rules.rules.secrets.secret_words import (
     HOLE, contextual_format, find_known_format, is_secret_value, judge_name, known_format, looks_random, mask,
     url_credentials,
 )
-from backend_rules.rules.secrets.value_kinds import is_dummy, is_no_password_marker, is_placeholder, jwt_expired
+from backend_rules.rules.secrets.value_kinds import (
+    TEST_MODE_KEY, is_dummy, is_no_password_marker, is_placeholder, jwt_expired,
+)
 
 QUIET_IN_TESTS = {"BR401", "BR403", "BR404", "BR405"}
 STRING_NODES = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
@@ -43,6 +45,11 @@ AUTH_HEADERS = {"authorization", "proxy-authorization", "http_authorization"}
 AUTH_SCHEME_KINDS = {"bearer": "bearer token", "token": "API token", "basic": "basic-auth credentials",
                      "jwt": "JWT", "bot": "bot token", "apikey": "API key", "api-key": "API key"}
 AUTH_HEADER_VALUE = re.compile(r"(?i)^(bearer|token|basic|jwt|bot|apikey|api-key)\s+(\S+)$")
+# Words of a settings module's file name that say it configures a laptop, a container or a test run.
+DEVELOPMENT_FILE_WORDS = {"test", "tests", "testing", "dev", "devel", "development", "docker", "compose", "ci",
+                          "smoketest", "example", "examples", "sample", "demo"}
+SETTINGS_FILE_WORDS = {"settings", "config", "configuration", "conf", "configs"}
+SIMPLE_WORD = re.compile(r"^[a-z][a-z0-9_-]{1,19}$")
 TEST_CLASS = re.compile(r"^Test|Test(?:ing)?(?:Config|Settings)$")
 ENUM_BASE = re.compile(r"Enum$|Choices$|^(?:Int)?Flag$")
 SETTINGS_BASES = {"pydantic.BaseSettings", "pydantic_settings.BaseSettings", "pydantic.env_settings.BaseSettings",
@@ -127,6 +134,21 @@ def _keyword(call: cst.Call, keyword: str) -> cst.BaseExpression | None:
     return None
 
 
+def development_file(options: dict) -> bool:
+    """Settings for a laptop, a container or a test run, by the file's name
+    (``configuration_testing.py``, ``settings/docker_compose.py``, ``settings/dev.py``,
+    ``testserver.py``), or a script or documentation (``scripts/``, ``docs/``)."""
+    if is_test_code(options):
+        return False  # quiet, or (``secrets-in-tests``) reported as asked
+    if code_kind(options) == "script":
+        return True
+    parts = (options.get("relative_path", "") or "").replace("\\", "/").lower().split("/")
+    stem = parts[-1].removesuffix(".py")
+    words = set(re.split(r"[^a-z0-9]+", stem))
+    settings = bool(words & SETTINGS_FILE_WORDS) or bool(set(parts[:-1]) & SETTINGS_FILE_WORDS)
+    return stem in {"testserver", "devserver"} or settings and bool(words & DEVELOPMENT_FILE_WORDS)
+
+
 def quiet_in_tests(options: dict) -> bool:
     """The file is test code (``test-paths``) and ``secrets-in-tests`` is off."""
     if options.get("secrets-in-tests", False):
@@ -143,6 +165,7 @@ class SecretAnalysis:
         self.claimed: set[int] = set()
         options = context.options
         self.in_tests = quiet_in_tests(options)
+        self.development_file = development_file(options)
 
     @classmethod
     def of(cls, context) -> "SecretAnalysis":
@@ -159,6 +182,8 @@ class SecretAnalysis:
                 if id(where) in self.claimed or (code in QUIET_IN_TESTS and self.in_tests):
                     continue
                 self.claimed.add(id(where))
+                if self.development_file and code in QUIET_IN_TESTS:
+                    fields = {**fields, "confidence": "LOW"}  # a laptop's, a container's or a CI run's settings
                 found.append((code, where, fields))
             self.done[key] = found
         return self.done[key]
@@ -212,8 +237,11 @@ class SecretAnalysis:
         found = url_credentials(text)
         if found is not None:
             scheme, password = found
-            yield "BR403", node, {"scheme": "libpq connection string" if scheme == "libpq" else f"`{scheme}://` URL",
-                                  "masked": mask(password)}
+            fields = {"scheme": "libpq connection string" if scheme == "libpq" else f"`{scheme}://` URL",
+                      "masked": mask(password)}
+            if f"//{password}:{password}@" in text:
+                fields["confidence"] = "LOW"  # ``postgres://shop:shop@localhost``: a local database's account
+            yield "BR403", node, fields
 
     def _owned_elsewhere(self, text: str) -> bool:
         return known_format(text) is not None or url_credentials(text) is not None
@@ -257,6 +285,8 @@ class SecretAnalysis:
         fields = {"kind": judged.kind, "masked": mask(text), "name": name}
         if owner is not None and TEST_CLASS.search(owner.name.value):
             fields["confidence"] = "LOW"  # ``class TestingConfig(Config)``: the test run's own key
+        elif self._development_default(text):
+            fields["confidence"] = "LOW"  # ``"PASSWORD": "shop"`` beside ``"USER": "shop"``, ``"sk_test_..."``
         if settings_field:
             if is_placeholder(text):
                 fields["confidence"] = "LOW"  # ``"DummyKey"``, ``"changeme"``: a default nobody meant
@@ -270,6 +300,25 @@ class SecretAnalysis:
             elif code_kind(self.context.options) == "script":
                 fields["confidence"] = "LOW"  # sample data, seeds and demo accounts of a dev command
             yield "BR401", inner, fields
+
+    def _development_default(self, text: str) -> bool:
+        """A value typed to get the app running: a test-mode key, or a plain word that repeats
+        another literal of the file (``"PASSWORD": "shop"`` beside ``"USER": "shop"``, ``"shopshop"``):
+        a local database's account, not a deployment's. (``"supersecret"`` is not one of them: an
+        app that falls back to it runs with a key anyone can guess, and that is worth acting on.)"""
+        if TEST_MODE_KEY.match(text):
+            return True
+        value = text.strip()
+        if not SIMPLE_WORD.match(value):
+            return False
+        source = self.context.source
+
+        def quoted(word: str) -> int:
+            return len(re.findall(r"""(["'])%s\1""" % re.escape(word), source))
+
+        half = len(value) // 2
+        doubled = len(value) % 2 == 0 and value[:half] == value[half:] and quoted(value[:half]) >= 1
+        return doubled or quoted(value) >= 2
 
     def _auth_header(self, name: str, node: cst.BaseExpression, text: str):
         """``{"Authorization": "Bearer 9f8e7d..."}``: the header carries the credential itself."""
@@ -405,8 +454,8 @@ class SecretAnalysis:
         if judged is None or not is_secret_value(text, name, default=True):
             return
         fields = {"kind": judged.kind, "masked": mask(text), "env": f"`{env_name or name}`"}
-        if is_placeholder(text):
-            fields["confidence"] = "LOW"  # ``"changeme"``: a placeholder, though the app would run with it
+        if is_placeholder(text) or self._development_default(text):
+            fields["confidence"] = "LOW"  # ``"changeme"``, the user's name: a placeholder, though the app runs with it
         yield "BR404", default, fields
 
     def _signing_key(self, call: cst.Call, key: cst.BaseExpression | None, what: str):

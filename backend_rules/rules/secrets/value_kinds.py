@@ -97,9 +97,13 @@ def is_documented_example(token: str) -> bool:
 def is_dummy(text: str, kind: str = "password") -> bool:
     """``"dummy key"``, ``"DummyKey"``, ``"your-secret-here"``, ``"AAAAAAAA"``: visibly not meant for
     use; and ``"123"`` where a token or key belongs (a password can be that weak, a token cannot)."""
-    if kind != "password" and re.fullmatch(r"\d{1,5}", text.strip()):
-        return True
+    if kind != "password" and re.fullmatch(r"(?:[a-z]{2,6}_)?\d{1,5}", text.strip()):
+        return True  # "123", "whsec_123": a number where a generated token belongs
     return bool(set(words_of(text)) & DUMMY_WORDS or DUMMY_PHRASES.search(text))
+
+
+# A provider's test-mode key (Stripe ``sk_test_``): it opens a sandbox, not the account's money.
+TEST_MODE_KEY = re.compile(r"^(?:sk|pk|rk)_test_")
 
 
 def is_placeholder(text: str) -> bool:

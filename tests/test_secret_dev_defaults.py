@@ -1,0 +1,150 @@
+"""BR4xx confidence of development defaults (issue 12): true, but not what a reviewer acts on first.
+
+Real backends ship settings for a laptop or a CI run beside the production ones: a database
+password that repeats the user name (``"USER": "shop", "PASSWORD": "shop"``), Stripe test-mode
+keys of a mock service, settings modules named for tests or docker-compose. They are reported with
+LOW confidence (still shown with ``--min-confidence LOW``); the near miss beside each, a credential
+that could be real, keeps its confidence. A fallback such as ``"supersecret"`` is a near miss too:
+the app runs with a key anyone can guess when the variable is missing, which is BR404's point.
+Code written for this test only.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from backend_rules import check_source
+from backend_rules.engine.config import Config
+
+
+def found(code: str, path: str = "app/settings.py") -> list[tuple[str, int, str]]:
+    config = Config(select=("BR4",), min_confidence="LOW")
+    source = textwrap.dedent(code).removeprefix("\n")
+    return [(f.code, f.line, f.confidence) for f in check_source(source, path, config, project_loader=lambda: None)]
+
+
+LOW_DEFAULTS = {
+    "database password repeating the user": ("""
+        DATABASES = {
+            "default": {
+                "NAME": "shop",
+                "USER": "shop",
+                "PASSWORD": "shop",
+            }
+        }
+    """, "BR401"),
+    "env fallback repeating the user's fallback": ("""
+        import os
+        DATABASES = {"default": {
+            "USER": os.getenv("APP_DBUSER", "ledger"),
+            "PASSWORD": os.getenv("APP_DBPASS", "ledger"),
+        }}
+    """, "BR404"),
+    "settings field doubling the user name": ("""
+        from pydantic_settings import BaseSettings
+        class Settings(BaseSettings):
+            MINIO_USER: str = "acme"
+            MINIO_PWD: str = "acmeacme"
+    """, "BR404"),
+    "stripe test-mode key of a mock service": ("""
+        class MockBilling:
+            @classmethod
+            def create(cls):
+                api_key = "sk_test_123"
+                return cls(api_key)
+    """, "BR401"),
+    "numeric webhook secret behind a prefix": ("""
+        def mock():
+            webhook_secret = "whsec_123"
+            return webhook_secret
+    """, "BR401"),
+    "URL whose password repeats the user": ("""
+        import dj_database_url
+        DATABASES = {"default": dj_database_url.config(default="postgres://shop:shop@localhost:5432/shop")}
+    """, "BR403"),
+}
+
+
+@pytest.mark.parametrize("code, rule", LOW_DEFAULTS.values(), ids=list(LOW_DEFAULTS))
+def test_development_defaults_are_low(code, rule):
+    results = found(code)
+    assert results and all(c == rule and conf == "LOW" for c, _, conf in results), results
+
+
+NEAR_MISSES = {
+    "database password unlike the user": ("""
+        DATABASES = {"default": {"USER": "shop", "PASSWORD": "Wq7pLr2vXz"}}
+    """, "BR401"),
+    "settings field with a random default": ("""
+        from pydantic_settings import BaseSettings
+        class Settings(BaseSettings):
+            DOWNLOAD_SECRET: str = "f9Kx2mQp7Lw3Zr8T"
+    """, "BR404"),
+    "one-word password used once": ("""
+        import os
+        PASSWORD = os.environ.get("DB_PWD", "marmalade")
+    """, "BR404"),
+    "URL with a real-looking password": ("""
+        BROKER_URL = "redis://app:Zr8Tq2Wm9@cache.internal:6379/0"
+    """, "BR403"),
+    "live stripe key": ("""
+        stripe_api_key = "sk_live_4eC39HqLyjWDarjtT1zdp7dX"
+    """, None),
+    "settings field named after what it is": ("""
+        from pydantic_settings import BaseSettings
+        class Settings(BaseSettings):
+            DOWNLOAD_SECRET: str = "supersecret"
+    """, "BR404"),
+    "jwt secret sentence default": ("""
+        from pydantic_settings import BaseSettings
+        class Settings(BaseSettings):
+            SECRET: str = "super secret jwt secret"
+    """, "BR404"),
+    "fallback secret key": ("""
+        import os
+        SECRET_KEY = os.environ.get("SECRET_KEY", "dev-secret-key")
+    """, "BR404"),
+    "django secret key in base settings": ("""
+        SECRET_KEY = "aw3+t2r(8(0kkrhg8)gx6i96v5^kv%6cfep9wxfom0%7dy0m9e"
+    """, "BR405"),
+}
+
+
+@pytest.mark.parametrize("code, rule", NEAR_MISSES.values(), ids=list(NEAR_MISSES))
+def test_credentials_that_could_be_real_keep_their_confidence(code, rule):
+    results = found(code)
+    assert results and all(conf != "LOW" for _, _, conf in results), results
+    if rule is not None:
+        assert {c for c, _, _ in results} == {rule}
+
+
+DEV_SETTINGS_FILES = [
+    "netbox/configuration_testing.py",
+    "app/settings/docker_compose.py",
+    "app/settings/dev.py",
+    "app/settings/development.py",
+    "testserver.py",
+    "scripts/smoketest_configuration.py",
+    "docs/django_settings.py",
+]
+
+
+@pytest.mark.parametrize("path", DEV_SETTINGS_FILES)
+def test_development_and_test_settings_modules_are_low(path):
+    code = """
+        import os
+        SECRET_KEY = "k2Pq9wLx7Rz4Tm8Vn3Bc6Yd1"
+        DATABASES = {"default": {"PASSWORD": "Wq7pLr2vXz"}}
+        EMAIL_HOST_PASSWORD = os.getenv("EMAIL_PASSWORD", "Hq3Lr8Wm2Zx")
+    """
+    results = found(code, path)
+    assert len(results) == 3 and all(conf == "LOW" for _, _, conf in results), results
+
+
+@pytest.mark.parametrize("path", ["app/settings/production.py", "app/settings/local.py", "app/settings.py",
+                                  "app/configuration.py", "app/latest_settings.py"])
+def test_other_settings_modules_keep_their_confidence(path):
+    results = found('SECRET_KEY = "k2Pq9wLx7Rz4Tm8Vn3Bc6Yd1"\n', path)
+    assert results == [("BR405", 1, "HIGH")]
