@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from backend_rules.rule import Invalid, Valid
 from backend_rules.rules.secrets.any_of import AnyOf
+from backend_rules.rules.secrets.environment_fix import environment_fix
 from backend_rules.rules.secrets.secret_rule import SecretRule
 
 # A secret-ish word (key included: ``ApiKey``), the rest of the name, then `=`, `==`, `:` or `,` and
@@ -67,14 +68,27 @@ class HardcodedSecret(SecretRule):
     DB_PASSWORD = os.environ["DB_PASSWORD"]
     client = redis.Redis(host="cache", password=os.environ["REDIS_PASSWORD"])
     ```
+
+    ## Fix safety
+    An unsafe fix (`--fix --unsafe-fixes`) replaces the literal by `os.environ["NAME"]` (adding
+    `import os`), NAME being the place it was bound to in upper snake case (`DB_PASSWORD`,
+    `password=` of `Redis(...)` -> `REDIS_PASSWORD`, a dict's `"PASSWORD"` under `DATABASES` ->
+    `DATABASES_PASSWORD`). Unsafe: the program fails with KeyError until the variable is set. The
+    value stays in the repository's history: rotate it. No fix for comparisons, default
+    arguments, positional arguments or a secret inside a larger string.
     """
 
     CODE = "BR401"
+    FIX = "unsafe"
     NAME = "hardcoded-secret"
     MESSAGE = "{kind} `{masked}` is hardcoded in `{name}`; read it from the environment or a secret manager"
     CWE = 259
     TRIGGER = "|".join((SECRET_WORD_TRIGGER, REVERSED_COMPARISON_TRIGGER, SPECIAL_CALL_TRIGGER, AUTH_HEADER_TRIGGER))
     _trigger_re = AnyOf(SECRET_WORD_TRIGGER, REVERSED_COMPARISON_TRIGGER, SPECIAL_CALL_TRIGGER, AUTH_HEADER_TRIGGER)
+
+    def report(self, node, message=None, *, fix=None, **fields) -> None:
+        """Each finding offers to read the secret from the environment (see environment_fix)."""
+        super().report(node, message, fix=fix or environment_fix(self.context, node, fields.get("confidence")), **fields)
 
     VALID = [
         # names that hold something else than the secret
@@ -133,7 +147,8 @@ class HardcodedSecret(SecretRule):
         """,
     ]
     INVALID = [
-        Invalid('DB_PASSWORD = "hunter2-prod"\n', line=1, column=15, message="`DB_PASSWORD`"),
+        Invalid('DB_PASSWORD = "hunter2-prod"\n', line=1, column=15, message="`DB_PASSWORD`",
+                expected='import os\nDB_PASSWORD = os.environ["DB_PASSWORD"]\n'),
         Invalid(
             """
             import redis as r

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from backend_rules.rule import Invalid
 from backend_rules.rules.secrets.any_of import AnyOf
+from backend_rules.rules.secrets.environment_fix import environment_fix
 from backend_rules.rules.secrets.secret_rule import SecretRule
 from backend_rules.rules.secrets.secret_words import FORMAT_TRIGGER, FORMAT_TRIGGER_PARTS
 
@@ -43,13 +44,23 @@ class KnownCredentialFormat(SecretRule):
     ```python
     stripe.api_key = os.environ["STRIPE_SECRET_KEY"]
     ```
+
+    ## Fix safety
+    As for BR401: an unsafe fix replaces a literal bound to a name, keyword or dict key by
+    `os.environ["NAME"]` (adding `import os`); the key itself must still be revoked. Credentials
+    inside larger strings (URLs, docstrings) get no fix.
     """
 
     CODE = "BR402"
+    FIX = "unsafe"
     NAME = "known-credential-format"
     MESSAGE = "{label} in a string literal; revoke it and load the new one from the environment or a secret manager"
     TRIGGER = FORMAT_TRIGGER
     _trigger_re = AnyOf(*FORMAT_TRIGGER_PARTS)
+
+    def report(self, node, message=None, *, fix=None, **fields) -> None:
+        """Each finding offers to read the secret from the environment (see environment_fix)."""
+        super().report(node, message, fix=fix or environment_fix(self.context, node, fields.get("confidence")), **fields)
 
     VALID = [
         # publishable Stripe keys are meant to be public; AWS's documented example key
@@ -93,7 +104,8 @@ class KnownCredentialFormat(SecretRule):
             """,
             line=2, message="AWS secret access key",
         ),
-        Invalid('GITHUB_TOKEN = "ghp_4Fq7Lm2Xc9Vb1Nz8Kp3Rt6Ys0Wd5Je2Ha7Bu"\n', line=1, message="GitHub token"),
+        Invalid('GITHUB_TOKEN = "ghp_4Fq7Lm2Xc9Vb1Nz8Kp3Rt6Ys0Wd5Je2Ha7Bu"\n', line=1, message="GitHub token",
+                expected='import os\nGITHUB_TOKEN = os.environ["GITHUB_TOKEN"]\n'),
         Invalid(
             """
             def charge(stripe):
