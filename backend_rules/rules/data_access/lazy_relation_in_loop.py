@@ -9,6 +9,7 @@ from __future__ import annotations
 import libcst as cst
 
 from backend_rules.rule import Invalid
+from backend_rules.rules.data_access.eager_load_fix import eager_load_fix
 from backend_rules.rules.data_access.loop_rule import LoopRule
 from backend_rules.rules.data_access.per_item_loops import COMP_NODES
 from backend_rules.rules.data_access.serializer_methods import analyse_serializer_method
@@ -66,9 +67,18 @@ class LazyRelationInLoop(LoopRule):
     to what belongs to it: the identity map serves them), statements whose loader options cannot
     be read, serializers used only for single objects, and `.filter()` on relations of items whose
     loop is not over a query (BR201 covers explicit queries).
+
+    ## Fix safety
+    An unsafe fix (`--fix --unsafe-fixes`) adds the load to the loop's query when it is written in
+    the loop or bound once to the looped name in the same function: `select_related("rel")` /
+    `prefetch_related("rel")` on a Django queryset, `.options(selectinload(Model.rel))` on a
+    SQLAlchemy `select()` or before a legacy query's `.all()`. Unsafe: the query changes shape (a
+    join, or one more query up front). No fix for relations guessed from names, loaders the
+    module does not import, or queries made elsewhere (parameters, helpers, `get_queryset()`).
     """
 
     CODE = "BR202"
+    FIX = "unsafe"
     NAME = "lazy-relation-in-loop"
     MESSAGE = "`{access}` is loaded lazily once per item in this loop; {remedy}"
     CONFIDENCE = "MEDIUM"
@@ -88,12 +98,22 @@ class LazyRelationInLoop(LoopRule):
 
     def visit_For(self, node: cst.For) -> None:
         self.depth += 1
-        self.report_loop(node)
+        self._loop_report(node)
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         parent = self.context.stack[-1] if self.context.stack else None
         if isinstance(parent, COMP_NODES) and parent.for_in is node:
-            self.report_loop(parent)
+            self._loop_report(parent)
+
+    def _loop_report(self, loop: cst.CSTNode) -> None:
+        self._loop = loop  # findings of this loop offer to eager-load on its query (eager_load_fix)
+        self.report_loop(loop)
+        self._loop = None
+
+    def report(self, node, message=None, **fields) -> None:
+        loop = self.__dict__.get("_loop")
+        fix = eager_load_fix(self.context, loop, message) if loop is not None and message else None
+        super().report(node, message, fix=fields.pop("fix", None) or fix, **fields)
 
     VALID = [
         """
@@ -162,6 +182,19 @@ class LazyRelationInLoop(LoopRule):
                 return {p.id: p.comments.count() for p in posts}
             """,
             line=11, message='annotate(Count("comments"))',
+            expected="""
+            from django.db import models as m
+
+            class Post(m.Model):
+                title = m.CharField(max_length=100)
+
+            class Comment(m.Model):
+                post = m.ForeignKey(Post, on_delete=m.CASCADE, related_name="comments")
+
+            def stats():
+                posts = Post.objects.order_by("-id").prefetch_related("comments")
+                return {p.id: p.comments.count() for p in posts}
+            """,
         ),
         # the guide's Example 5 (Flask-SQLAlchemy)
         Invalid(
