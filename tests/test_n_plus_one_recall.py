@@ -686,3 +686,43 @@ def test_single_object_view_and_custom_queryset_are_left_alone():
             return self.queryset.with_everything()
     """)
     assert found(code, "app/api.py") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# SQLAlchemy rows of several entities: ``for user, n in session.execute(select(User, count))``
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("loop", [
+    "for owner, n in session.execute(select(User, func.count(Project.id)).join(User.projects).group_by(User.id)):",
+    "for (owner,) in session.execute(select(User).where(User.id > 3)):",
+    "for owner, n in session.query(User, func.count(Project.id)).join(User.projects).group_by(User.id):",
+    "for n, owner in session.execute(select(func.count(Project.id), User).join(User.projects).group_by(User.id)).all():",
+])
+def test_rows_of_entities_and_values(loop):
+    code = SQLA_USERS + textwrap.dedent(f"""
+    from sqlalchemy import func
+
+    def leaderboard(session):
+        {loop}
+            print(n if "n" in dir() else 0, [p.id for p in owner.projects])
+    """)
+    assert found(code) == [("BR202", line_of(code, "print(n if"))]
+    assert "selectinload(User.projects)" in messages(code)[0]
+
+
+@pytest.mark.parametrize("loop", [
+    # fixed twin: the collection is loaded with the rows
+    "for owner, n in session.execute(select(User, func.count(Project.id)).options(selectinload(User.projects))"
+    ".join(User.projects).group_by(User.id)):",
+    # near miss: columns, not entities
+    "for owner, n in session.execute(select(User.id, func.count(Project.id)).group_by(User.id)):",
+])
+def test_rows_of_entities_fixed_or_columns(loop):
+    code = SQLA_USERS + textwrap.dedent(f"""
+    from sqlalchemy import func
+
+    def leaderboard(session):
+        {loop}
+            print(n, [p.id for p in owner.projects])
+    """)
+    assert found(code) == []

@@ -73,6 +73,8 @@ class Query:
     through: tuple[str, str, str] | None = None
     trailing: bool = False  # the chain goes on past the query (``.get().tags``): not its rows
     root_model_expr: str | None = None  # dotted name the model came from (loop-var check)
+    # SQLAlchemy rows of several columns (``select(User, func.count())``): the entity at each position
+    row_models: list[str | None] = field(default_factory=list)
 
 
 def _lookups(seg: Seg, query: Query) -> None:
@@ -275,6 +277,15 @@ def _apply_methods(query: Query, segs: list[Seg], start: int) -> Query:
     return query
 
 
+def _row_models(first: list[Any]) -> list[str | None]:
+    """The model class at each position of a SQLAlchemy row (``select(User, func.count(...))``)."""
+    out: list[str | None] = []
+    for arg in first:
+        name = name_of(arg)
+        out.append(name if name and "." not in name and looks_like_model(name) else None)
+    return out if any(out) else []
+
+
 def _statement_query(node: Any, orm_query: Query) -> None:
     """Model and loader options of a SQLAlchemy statement argument: ``select(Post).options(...)``."""
     segs = chain_of(node)
@@ -283,6 +294,7 @@ def _statement_query(node: Any, orm_query: Query) -> None:
     head = segs[0]
     if head.name in {"select", "Select", "future_select"} or head.name.endswith("select"):
         first = _positional(head)
+        orm_query.row_models = _row_models(first)
         if len(first) == 1:
             model = name_of(first[0])
             if model and "." not in model and looks_like_model(model):
@@ -344,6 +356,7 @@ def classify(segs: list[Seg], known_models: Iterable[str] = ()) -> Query | None:
             if seg.name == "query":
                 query = Query("sqlalchemy", text=render(segs[: i + 1]))
                 first = _positional(seg)
+                query.row_models = _row_models(first)
                 if first:
                     model = name_of(first[0])
                     if len(first) == 1 and model and looks_like_model(model) and "." not in model:
@@ -434,6 +447,7 @@ def statement_query(node: Any, segs: list[Seg] | None = None) -> Query | None:
         return None
     query = Query("sqlalchemy", text=render(segs))
     first = _positional(segs[0])
+    query.row_models = _row_models(first)
     if len(first) == 1:
         model = name_of(first[0])
         if model and "." not in model and looks_like_model(model):

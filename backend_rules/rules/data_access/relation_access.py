@@ -8,6 +8,7 @@ conservative name heuristics, and the message says so.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import libcst as cst
@@ -149,11 +150,13 @@ def analyse_loop(rule: Rule, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> lis
     elif index is not None and isinstance(targets_node, cst.Tuple) and len(targets_node.elements) == 2:
         second = targets_node.elements[1].value
         item = second.value if isinstance(second, cst.Name) else None
-    if item is None:
+    row_target = targets_node if index is None and isinstance(targets_node, cst.Tuple) else None
+    if item is None and row_target is None:
         return findings
-    # quick test before resolving: does the body touch ``item.<x>`` at all?
     query = resolve_query(rule.context, state, expr, stack + [loop])
-    if query is None or query.rows or query.orm == "dbapi" or query.trailing:
+    if query is not None and row_target is not None:
+        query, item = _entity_of_row(query, row_target)
+    if query is None or item is None or query.rows or query.orm == "dbapi" or query.trailing:
         return findings
     if query.orm == "sqlalchemy" and not query.model and query.terminal in {"scalar", "scalar_one", "count"}:
         return findings
@@ -198,6 +201,18 @@ def analyse_loop(rule: Rule, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> lis
                 seen.add(key)
                 findings.append((code, call, message))
     return findings
+
+
+def _entity_of_row(query: Query, target: cst.Tuple) -> tuple[Query | None, str | None]:
+    """``for user, n in session.execute(select(User, func.count(...)))``: the rows are tuples; the
+    first model in them, under the name the loop unpacks it to, is the item (its query's model)."""
+    models = query.row_models
+    if query.orm != "sqlalchemy" or not query.rows or len(models) != len(target.elements):
+        return None, None
+    for model, element in zip(models, target.elements):
+        if model and isinstance(element.value, cst.Name):
+            return replace(query, rows=False, model=model), element.value.value
+    return None, None
 
 
 def _through_helper(rule: Rule, state: FileState, query: Query, model: ModelInfo | None, item: str,
@@ -385,7 +400,8 @@ def _judge_relation(state: FileState, query: Query, item: str, path: list[str], 
                     rest: list[Seg], guessed: bool = False) -> tuple[str, str, str] | None:
     x = path[-1]
     nxt = rest[0] if rest else None
-    note = f" ({item}.{x} looks like a relation; its model is not in the project)" if guessed else ""
+    unknown = "its model is not in the project" if query.model else "the query's model is not known here"
+    note = f" ({item}.{x} looks like a relation; {unknown})" if guessed else ""
     if rel.kind == "generic":
         if covered(query, path, False):
             return None
