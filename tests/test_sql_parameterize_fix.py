@@ -16,14 +16,14 @@ def _findings(source: str, code: str = "BR101"):
     return check_source(source, "app/db.py", config, project_loader=lambda: None)
 
 
-def _fixed(source: str, unsafe: bool = True, code: str = "BR101"):
+def _fixed(source: str, unsafe: bool = True, code: str = "BR101", left: int = 0):
     source = textwrap.dedent(source).removeprefix("\n")
     findings = _findings(source, code)
     assert findings, "the example must fire"
     fixed, applied = apply_fixes(source, findings, unsafe=unsafe)
     if applied:
         compile(fixed, "x.py", "exec")
-        assert _findings(fixed, code) == []
+        assert len(_findings(fixed, code)) == left
     return fixed, [f.fix[0] for f in applied], [f.fix for f in findings]
 
 
@@ -264,3 +264,31 @@ def test_the_fix_description_says_what_it_does():
             cursor.execute(f"SELECT * FROM users WHERE email = {email}")
         """)
     assert "query parameters" in fixes[0][1]
+
+
+def test_the_connection_made_in_the_function_tells_the_paramstyle_among_several_drivers():
+    fixed, safety, _ = _fixed(
+        """
+        import sqlite3
+        import psycopg2
+
+        def archive(path, day, conn, customer):
+            db = sqlite3.connect(path)
+            db.execute("DELETE FROM events WHERE day < " + day)
+            with psycopg2.connect(dsn=path) as pg:
+                cur = pg.cursor()
+                cur.execute(f"DELETE FROM orders WHERE customer = {customer}")
+            conn.execute(f"DELETE FROM carts WHERE customer = {customer}")
+        """, left=1)
+    _same(fixed, """
+        import sqlite3
+        import psycopg2
+
+        def archive(path, day, conn, customer):
+            db = sqlite3.connect(path)
+            db.execute("DELETE FROM events WHERE day < ?", (day,))
+            with psycopg2.connect(dsn=path) as pg:
+                cur = pg.cursor()
+                cur.execute("DELETE FROM orders WHERE customer = %s", (customer,))
+            conn.execute(f"DELETE FROM carts WHERE customer = {customer}")
+        """)

@@ -349,8 +349,15 @@ def _parameters(style: str, holes: list[Hole]) -> str:
 
 
 def _paramstyle(context, call: cst.Call, sql: cst.BaseExpression) -> str | None:
+    """The paramstyle of the connection the call runs on: from what made the receiver in this
+    function (``sqlite3.connect(...)``, ``conn.cursor()`` of such a connection), else from the one
+    driver the module imports; None when neither tells."""
     if isinstance(sql, cst.Call) and (context.imports.qualify(sql.func) or "") in TEXT_CALLS:
         return NAMED
+    receiver = call.func.value if isinstance(call.func, cst.Attribute) else None  # type: ignore[union-attr]
+    made_by = _maker_module(context, receiver) if receiver is not None else None
+    if made_by is not None:
+        return PARAMSTYLES.get(made_by)
     imported = set(context.imports.names.values())
     modules = {full.split(".")[0] for full in imported}
     if "django" in modules and not any(full.startswith("django.db") for full in imported):
@@ -358,12 +365,37 @@ def _paramstyle(context, call: cst.Call, sql: cst.BaseExpression) -> str | None:
     styles = {PARAMSTYLES[m] for m in modules if m in PARAMSTYLES}
     if len(styles) != 1 or modules & OTHER_DRIVERS:
         return None
-    receiver = call.func.value if isinstance(call.func, cst.Attribute) else None  # type: ignore[union-attr]
     receiver_name = receiver.value if isinstance(receiver, cst.Name) else (
         receiver.attr.value if isinstance(receiver, cst.Attribute) else "")
     if modules & OTHER_SQL_LAYERS and not CURSOR_LIKE.search(receiver_name):
         return None
     return styles.pop()
+
+
+def _maker_module(context, receiver: cst.BaseExpression, depth: int = 0) -> str | None:
+    """The top-level module of the call that made ``receiver`` in this function: ``sqlite3`` for
+    ``db = sqlite3.connect(path)`` and for ``cur = db.cursor()`` after it (a ``with ... as`` too)."""
+    if depth > 3:
+        return None
+    if isinstance(receiver, cst.Call):
+        func = receiver.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "cursor":
+            return _maker_module(context, func.value, depth + 1)
+        qualified = context.imports.qualify(func) or ""
+        top = qualified.split(".")[0]
+        known = top in PARAMSTYLES or top in OTHER_DRIVERS
+        return top if known and top in _imported_tops(context) else None
+    if not isinstance(receiver, cst.Name):
+        return None
+    scope = enclosing_scope(context.stack)
+    bindings = context.scope_facts(scope).bindings.get(receiver.value, [])
+    if len(bindings) != 1 or bindings[0].kind not in {"=", "with"} or bindings[0].value is None:
+        return None
+    return _maker_module(context, bindings[0].value, depth + 1)
+
+
+def _imported_tops(context) -> set[str]:
+    return {full.split(".")[0] for full in context.imports.names.values()}
 
 
 def parameterize_fix(context, call: cst.Call, sql: cst.BaseExpression | None) -> Fix | None:
