@@ -1210,3 +1210,26 @@ def test_serializer_method_reads_a_dict_not_a_manager(body, expected):
             {body}
     """
     assert len(found(code, "app/serializers.py")) == expected
+
+
+@pytest.mark.parametrize("lazy,expected", [('lazy="joined"', 0), ("", 1)])
+def test_relationship_declared_by_a_declared_attr_method(lazy, expected):
+    code = f"""
+    from sqlalchemy.orm import Mapped, declared_attr, relationship
+
+    class Basket(Base):
+        __tablename__ = "baskets"
+        basket_items: Mapped[list["BasketItem"]] = relationship(back_populates="basket")
+
+    class BasketItem(Base):
+        __tablename__ = "basket_items"
+
+        @declared_attr
+        def item(cls) -> Mapped["Item"]:
+            return relationship("Item", {lazy})
+
+        def price_map(self, basket: Basket):
+            return {{bi.item_id: bi.item.prices for bi in basket.basket_items}}
+    """
+    got = messages(code)
+    assert len(got) == expected and all("looks like" not in m for m in got)

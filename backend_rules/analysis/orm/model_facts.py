@@ -123,6 +123,17 @@ def _relation_of(call: ast.Call, annotation: ast.AST | None) -> dict[str, Any] |
     return None
 
 
+def _declared_relation(func: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, Any] | None:
+    """``@declared_attr def product(cls) -> Mapped["Product"]: return relationship("Product", lazy="joined")``
+    (mixins and association tables declare relationships this way)."""
+    if not any((name_of(d) or "").split(".")[-1] == "declared_attr" for d in func.decorator_list):
+        return None
+    returned = [stmt.value for stmt in func.body if isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Call)]
+    if len(returned) != 1:
+        return None
+    return _relation_of(returned[0], func.returns)
+
+
 INTERESTING_CALLS = (DJANGO_EVALUATING | SQLA_SESSION_EVALUATING | SQLA_QUERY_TERMINAL | DBAPI_METHODS
                      | FLASK_DB_EVALUATING | {"get_object_or_404", "get_list_or_404", "aget_object_or_404"})
 
@@ -248,6 +259,10 @@ def collect_orm(tree: ast.Module, module: str) -> dict[str, Any]:
             elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                 target, value, annotation = stmt.target.id, stmt.value, stmt.annotation
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                declared = _declared_relation(stmt)
+                if declared is not None:
+                    entry["r"][stmt.name] = declared
+                    continue
                 text, touched, _calls = _direct_queries(stmt, local_models, with_self=True)
                 is_prop = any((name_of(d) or "").split(".")[-1] in {"property", "cached_property"} for d in stmt.decorator_list)
                 if text or touched:
