@@ -189,12 +189,69 @@ LOW = {
         def handle(cursor, table):
             cursor.execute(f"DELETE FROM {table}")
     """),
+    "Alembic env.py migrating each tenant schema": ("db/revisions/tenant/env.py", """
+        from alembic import context
+        from sqlalchemy import text
+        def run_migrations_online(connectable, schemas):
+            with connectable.connect() as connection:
+                for schema in schemas:
+                    connection.execute(text(f'set search_path to "{schema}"'))
+                    context.configure(connection=connection)
+    """),
 }
 
 
 @pytest.mark.parametrize("path,code", LOW.values(), ids=LOW.keys())
 def test_internal_identifiers_and_quiet_code_are_low(path, code):
     assert confidence(code, path) == "LOW"
+
+
+NOT_KEYS = {
+    "an attribute that is not a key": """
+        def find(cursor, user):
+            cursor.execute(f"SELECT * FROM users WHERE name = '{user.name}'")
+    """,
+    "an id read from the request": """
+        from flask import request
+        def find(cursor):
+            cursor.execute(f"SELECT * FROM users WHERE id = {request.args['id']}")
+    """,
+}
+
+
+@pytest.mark.parametrize("code", NOT_KEYS.values(), ids=NOT_KEYS.keys())
+def test_values_that_are_not_primary_keys_keep_their_confidence(code):
+    assert confidence(code) in {"MEDIUM", "HIGH"}
+
+
+PRIMARY_KEYS = {
+    "an object's primary key (.id)": ("app/cleanup.py", """
+        def kill_idle(session):
+            for proc in session.execute("SHOW PROCESSLIST").fetchall():
+                if proc.Command == "Sleep":
+                    proc_id = proc.Id
+                    session.execute(f"KILL {proc_id}")
+    """),
+    "the current user's pk": ("app/stats.py", """
+        def stats_for(cursor, user):
+            cursor.execute(f"SELECT count(*) FROM likes WHERE user_id = {user.pk}")
+    """),
+}
+
+
+@pytest.mark.parametrize("code", [c for _, c in PRIMARY_KEYS.values()], ids=PRIMARY_KEYS.keys())
+def test_primary_keys_of_objects_are_not_reported(code):
+    """``.id``/``.pk`` (any case: MySQL's processlist says ``Id``) are integer keys."""
+    assert findings(code) == []
+
+
+def test_alembic_context_without_env_module_shape_is_not_a_migration():
+    code = """
+        from sqlalchemy import text
+        def switch(connection, schema):
+            connection.execute(text(f'set search_path to "{schema}"'))
+    """
+    assert confidence(code, "db/tenants.py") == "MEDIUM"
 
 
 def test_nested_management_command_is_low():

@@ -246,7 +246,7 @@ class StringAnalyzer(CollectionSafety, BuildFinder):
             return False
         if SQL_FRAGMENT_NAME.search(attr):
             return True
-        if CONSTANT_NAME.match(attr) or attr in SAFE_ATTRIBUTES:
+        if CONSTANT_NAME.match(attr) or attr in SAFE_ATTRIBUTES or attr.lower() in SAFE_ATTRIBUTES:
             return True
         chain = dotted_name(node) or ""
         if "._meta." in f".{chain}.":

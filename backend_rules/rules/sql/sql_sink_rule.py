@@ -166,7 +166,16 @@ def has_sink_with_computed_sql(tree: ast.AST, names: set[str]) -> bool:
 
 
 def is_alembic_migration(module: cst.Module) -> bool:
-    """An Alembic revision wherever it lives: module-level ``revision`` and ``down_revision``."""
+    """An Alembic revision wherever it lives (module-level ``revision`` and ``down_revision``), or
+    the ``env.py`` that runs them (``from alembic import context``): it migrates schemas the
+    project named itself."""
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.ImportFrom) and small.module is not None and dotted_name(small.module) == "alembic" and \
+                        not isinstance(small.names, cst.ImportStar) and \
+                        any(dotted_name(alias.name) == "context" for alias in small.names):
+                    return True
     assigned = {
         t.target.value
         for statement in module.body if isinstance(statement, cst.SimpleStatementLine)
