@@ -842,6 +842,12 @@ def _all(code: str, path: str):
     (f"def posts(ids):\n    {PER_ITEM}", "scripts/backfill.py", "LOW"),
     (f"def posts(ids):\n    {PER_ITEM}", "app/core/utils/random_data.py", "LOW"),
     (f"def posts(ids):\n    {PER_ITEM}", "app/core/utils/payments.py", "MEDIUM"),
+    # signal receivers run on saves (mostly in workers), not per request, whatever the file is called
+    (f"def posts(ids):\n    {PER_ITEM}", "src/documents/signals/handlers.py", "MEDIUM"),
+    (f"def posts(ids):\n    {PER_ITEM}", "app/handlers.py", "HIGH"),
+    # django-filter FilterSet methods run per API request
+    (f"class PostFilterSet(django_filters.FilterSet):\n    def filter_ids(self, ids):\n"
+     f"        {PER_ITEM.replace(chr(10) + '    ', chr(10) + '        ')}", "app/filtersets.py", "HIGH"),
 ])
 def test_confidence_by_where_the_code_runs(code, path, expected):
     assert [f.confidence for f in _all(code, path)] == [expected]

@@ -28,7 +28,7 @@ TASK_DECORATOR = re.compile(r"(^|\.)(task|shared_task|periodic_task|actor|job|db
                             r"scheduled_job|background|on_commit|receiver|consumer|subscriber)$")
 REQUEST_BASE = re.compile(
     r"(View|ViewSet|APIView|Handler|Resource|Endpoint|Controller|Admin|ModelAdmin|Inline|Serializer|Mutation|"
-    r"ObjectType|DjangoObjectType|Form|ModelForm|FormSet|Middleware|Feed|Sitemap|Panel|Viewlet)$"
+    r"ObjectType|DjangoObjectType|Form|ModelForm|FormSet|FilterSet|Middleware|Feed|Sitemap|Panel|Viewlet)$"
 )
 TASK_BASE = re.compile(r"(Task|Job|Worker|Actor|Consumer|Periodic\w*)$")
 COMMAND_BASE = re.compile(r"(BaseCommand|Command|AppCommand|LabelCommand|Script|Migration)$")
@@ -38,6 +38,7 @@ REQUEST_FUNCTION = re.compile(r"^(resolve_|mutate$|perform_mutation$|get_context
 
 # Demo and sample data generators (``populatedb``'s random_data.py): run by hand, on purpose.
 SEED_DATA = re.compile(r"/[^/]*(random|sample|fake|dummy|demo|seed|populate)_?(data|db)[^/]*\.py$", re.IGNORECASE)
+SIGNAL_MODULE = re.compile(r"/signals/|/(signals|receivers|signal_handlers)\.py$")
 COMMAND_FOLDERS = ("/management/commands/", "/tasks/maintenance/", "/scripts/", "/bin/")
 # Tests are checked only when asked for (queries-in-tests): then they count like any other code.
 LEVEL = {"request": "HIGH", "task": "MEDIUM", "other": "MEDIUM", "test": "MEDIUM", "script": "LOW",
@@ -85,6 +86,8 @@ def where_code_runs(context: Any, stack: list[cst.CSTNode]) -> str:
     path = "/" + context.options.get("relative_path", "").replace("\\", "/")
     if any(folder in path for folder in COMMAND_FOLDERS) or SEED_DATA.search(path):
         return "command"  # (code_kind's patterns with an inner slash match only at the project root)
+    if SIGNAL_MODULE.search(path):
+        return "task"  # Django signal receivers (``signals/handlers.py``) run on saves, mostly in workers
     return kind
 
 
