@@ -91,7 +91,7 @@ POSITIVES = {
 
         def touch(orders):
             for order in orders:
-                order.customer.last_order = order
+                order.customer.vip = True
                 order.customer.save()  # here
         """,
     "django-atomic-per-item": """
@@ -674,3 +674,91 @@ def test_active_record_orms_commit_on_save():
                     await ticket.save()
         """
     assert found(with_transaction) == []
+
+
+# --- what is worth a reviewer's time (judged on real backends) ----------------------------------
+
+def confidences(code: str, path: str = "app/services.py") -> list[tuple[int, str]]:
+    config = Config(select=("BR204",), min_confidence="LOW")
+    source = textwrap.dedent(code).removeprefix("\n")
+    return [(f.line, f.confidence) for f in check_source(source, path, config, project_loader=lambda: None)]
+
+
+def test_save_with_per_row_values_or_per_row_methods_is_low():
+    code = """
+        from django.db import models
+
+        def place(members, start):
+            for position, member in enumerate(members, start=start):
+                member.position = position
+                member.save()
+
+        def touch(orders):
+            for order in orders:
+                order.customer.last_order = order
+                order.customer.save()
+
+        def refresh(racks):
+            for rack in racks:
+                rack.snapshot()
+                rack.save()
+        """
+    assert confidences(code) == [(6, "LOW"), (11, "LOW"), (16, "LOW")]
+
+
+def test_save_of_the_same_values_on_every_item_stays_and_suggests_update():
+    code = """
+        from django.db import models
+
+        def deactivate(users):
+            for user in users:
+                user.is_active = False
+                user.save()
+
+        def double(products):
+            for product in products:
+                product.price = product.price * 2
+                product.save()
+        """
+    assert confidences(code) == [(6, "MEDIUM"), (11, "MEDIUM")]
+    config = Config(select=("BR204",), min_confidence="LOW")
+    [first, _] = check_source(textwrap.dedent(code).removeprefix("\n"), "app/services.py", config,
+                              project_loader=lambda: None)
+    assert "filter(...).update(...)" in first.message
+
+
+def test_commit_before_a_mail_or_task_per_item_is_low():
+    code = """
+        def receipts(db, registrations):
+            for registration in registrations:
+                db.session.add(Receipt(registration=registration))
+                db.session.commit()
+                notify_registration(registration)
+
+        def receipts_quiet(db, registrations):
+            for registration in registrations:
+                db.session.add(Receipt(registration=registration))
+                db.session.commit()
+        """
+    assert confidences(code) == [(4, "LOW"), (10, "MEDIUM")]
+
+
+def test_commits_in_click_commands_and_seed_generators_are_low():
+    code = """
+        import click
+
+        @click.command()
+        def install(plugins):
+            for plugin in plugins:
+                db_session.add(Plugin(name=plugin))
+                db_session.commit()
+        """
+    assert confidences(code, "app/cli.py") == [(7, "LOW")]
+    seed = """
+        def create_users(rows):
+            for row in rows:
+                db.session.add(User(**row))
+                db.session.commit()
+        """
+    assert confidences(seed, "populate.py") == [(4, "LOW")]
+    assert confidences(seed, "app/services.py") == [(4, "MEDIUM")]

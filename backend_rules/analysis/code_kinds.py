@@ -21,7 +21,8 @@ DEFAULT_TEST_PATHS = [
 MIGRATION_PATHS = ["migrations/", "**/alembic/versions/", "**/migrations/versions/", "**/migrate/versions/"]
 SCRIPT_PATHS = [
     "**/management/commands/", "scripts/", "bin/", "manage.py", "setup.py", "seed*.py", "seeds/",
-    "sample_data.py", "fabfile.py", "noxfile.py", "**/tasks/maintenance/", "docs/", "**/examples/benchmarks/",
+    "sample_data.py", "populate*.py", "fabfile.py", "noxfile.py", "**/tasks/maintenance/", "docs/",
+    "**/examples/benchmarks/",
 ]
 TASK_PATHS = ["tasks.py", "tasks/", "jobs.py", "jobs/", "worker.py", "workers/", "celery*.py", "cron*.py", "consumers.py"]
 REQUEST_PATHS = [

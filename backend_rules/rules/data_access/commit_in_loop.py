@@ -9,9 +9,15 @@ import libcst as cst
 
 from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS, code_kind, is_migration, is_test_code
 from backend_rules.analysis.imports import dotted_name
+from backend_rules.analysis.walk import walk
 from backend_rules.rule import Invalid, Rule, Valid
 from backend_rules.rules.data_access.django_settings import project_settings
-from backend_rules.rules.data_access.per_item_loops import iter_of, loop_is_per_item, per_item_loop, runs_once
+from backend_rules.rules.data_access.finding_confidence import where_code_runs
+from backend_rules.rules.data_access.loop_values import derived_names, names_in
+from backend_rules.rules.data_access.per_item_loops import (
+    BOUNDARIES, iter_of, loop_is_per_item, loop_targets, per_item_loop, runs_once,
+)
+from backend_rules.rules.data_access.query_in_loop_worth import other_io
 from backend_rules.rules.data_access.transaction_calls import (
     TransactionCall, callers_hold_transaction, enclosing_transaction, helper_commit, transaction_call, transaction_block,
 )
@@ -30,6 +36,7 @@ HINTS = {
     "commit": "add the items in the loop and commit once after it",
     "flush": "flush once after the loop (commit flushes by itself)",
     "save": "collect the changes and write them once with bulk_update()/bulk_create() inside transaction.atomic()",
+    "same-values": "every item gets the same values: write them with one filter(...).update(...) instead",
     "transaction": "open one transaction around the whole loop instead",
     "helper": "commit once after the loop, not inside the helper",
 }
@@ -131,6 +138,55 @@ def _reads_id_after(stack: list[cst.CSTNode], loop: cst.CSTNode, node: cst.CSTNo
     return found
 
 
+def _per_row_save(node: cst.Call, loop: cst.CSTNode) -> bool:
+    """``obj.save()`` where the loop gives each row its own values (``obj.position = i``,
+    ``obj.owner = row["owner"]``) or changes it through its methods (``obj.snapshot()``): saving
+    row by row is the usual way (bulk_update() skips save() and its signals). A loop that sets the
+    same values on every item (``user.is_active = False``) is one ``queryset.update()``: that one is
+    worth reporting."""
+    func = node.func
+    saved = dotted_name(func.value) if isinstance(func, cst.Attribute) else None
+    targets = set(loop_targets(loop))
+    if saved is None:
+        return False
+    # ``product.price = product.price * 2`` is one formula for every row (an F() update): only the
+    # loop's other names make values per row
+    varying = (targets | derived_names(loop, targets)) - {saved.split(".")[0]} if saved in targets else \
+        targets | derived_names(loop, targets)
+    per_row = False
+
+    def enter(current: cst.CSTNode) -> bool:
+        nonlocal per_row
+        if isinstance(current, BOUNDARIES):
+            return False
+        if isinstance(current, cst.Assign):
+            for target in current.targets:
+                if isinstance(target.target, cst.Attribute) and dotted_name(target.target.value) == saved:
+                    if names_in(current.value) & varying:
+                        per_row = True
+        elif isinstance(current, cst.Expr) and isinstance(current.value, cst.Call) and current.value is not node:
+            call = current.value.func
+            if isinstance(call, cst.Attribute) and dotted_name(call.value) == saved:
+                per_row = True  # ``obj.snapshot()`` / ``obj.set_unusable_password()``: per-row logic
+        return True
+
+    walk(loop.body if isinstance(loop, cst.For) else loop, enter)
+    return per_row
+
+
+def _side_effect_after(stack: list[cst.CSTNode], loop: cst.CSTNode) -> bool:
+    """A commit followed, in the same item, by mail, HTTP or a queued task: the row must be durable
+    before the world hears of it, so the commit per item is on purpose."""
+    start = stack.index(loop) if loop in stack else 0
+    for block, child in zip(stack[start:], stack[start + 1:]):
+        if isinstance(block, cst.IndentedBlock) and child in block.body:
+            statements = list(block.body)
+            later = statements[statements.index(child) + 1:]
+            if later and other_io(cst.IndentedBlock(body=later)):
+                return True
+    return False
+
+
 def _in_try(stack: list[cst.CSTNode], loop: cst.CSTNode) -> bool:
     start = stack.index(loop) if loop in stack else 0
     return any(isinstance(n, cst.Try) for n in stack[start + 1:])
@@ -172,8 +228,16 @@ class CommitInLoop(Rule):
     (`for attempt in range(3)`), constants, message consumers (`for message in consumer:`),
     `while` loops, commits every n-th item (`if i % 500 == 0:`), a commit followed by
     `break`/`return`, saves inside an enclosing `transaction.atomic()`, tests and migrations.
-    A `flush()` whose new primary keys are read right after, per-item transactions isolated by
-    `try`/`except`, and commits in scripts are reported at LOW confidence.
+
+    ## Confidence
+    MEDIUM, and LOW (hidden by default) where the commit per item is the usual way or on purpose:
+    - a `save()` that gives each row its own values (`obj.position = i`) or runs per-row logic
+      (`obj.snapshot()`): bulk_update() would skip save() and its signals. A loop that sets the
+      same values on every item stays MEDIUM and is told to use one `filter(...).update(...)`;
+    - a commit followed in the same item by mail, an HTTP call or a queued task (the row must be
+      durable first), per-item transactions isolated by `try`/`except`, a `flush()` whose new
+      primary keys are read right after, saves in a request under `ATOMIC_REQUESTS`;
+    - management commands, click commands, seed/sample-data generators and scripts.
 
     ## Overlap with BR201
     BR201 (query-in-loop) owns reads and manager writes (`Model.objects.create()` per item);
@@ -239,14 +303,21 @@ class CommitInLoop(Rule):
             confidence = "LOW"  # one failing item must not undo the others: isolation on purpose
         if found.kind == "save" and kind == "request" and self._atomic_requests():
             confidence = "LOW"  # ATOMIC_REQUESTS: the request's transaction holds every save
-        if kind == "script":
-            confidence = "LOW"
+        hint = HINTS[found.kind] if found.kind in HINTS else ""
+        if found.kind == "save":
+            if _per_row_save(node, loop):
+                confidence = "LOW"  # each row its own values or logic: save() per row is the usual way
+            else:
+                hint = HINTS["same-values"]
+        if found.kind in {"commit", "transaction", "helper"} and _side_effect_after(full, loop):
+            confidence = "LOW"  # durable before the mail/HTTP call/task that follows it
+        if kind == "script" or where_code_runs(self.context, full) in {"command", "script", "migration"}:
+            confidence = "LOW"  # management commands, click commands, seed data generators
         if found.kind == "helper":
             self.report(node, confidence=confidence, call=f"`{found.text}()`",
                         effect=f"commits ({found.detail})", hint=HINTS["helper"])
             return
-        self.report(node, confidence=confidence, call=f"`{found.text}`", effect=EFFECTS[found.kind],
-                    hint=HINTS[found.kind])
+        self.report(node, confidence=confidence, call=f"`{found.text}`", effect=EFFECTS[found.kind], hint=hint)
 
     def _literal_table(self, iterable: cst.BaseExpression | None) -> bool:
         """``for name, version in _extensions:`` over a module-level list written in the code."""
@@ -349,7 +420,7 @@ class CommitInLoop(Rule):
                     order.status = "shipped"
                     order.save(update_fields=["status"])
             """,
-            line=6, message="bulk_update()",
+            line=6, message="one filter(...).update(...)",
         ),
         # import alias, a transaction per item
         Invalid(
