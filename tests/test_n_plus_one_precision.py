@@ -845,6 +845,9 @@ def _all(code: str, path: str):
     # signal receivers run on saves (mostly in workers), not per request, whatever the file is called
     (f"def posts(ids):\n    {PER_ITEM}", "src/documents/signals/handlers.py", "MEDIUM"),
     (f"def posts(ids):\n    {PER_ITEM}", "app/handlers.py", "HIGH"),
+    # a function that prints with click is command-line code
+    (f"def posts(ids):\n    click.secho('linking', fg='yellow')\n    {PER_ITEM}", "app/events/export.py", "LOW"),
+    (f"def posts(ids):\n    print('linking')\n    {PER_ITEM}", "app/events/export.py", "MEDIUM"),
     # django-filter FilterSet methods run per API request
     (f"class PostFilterSet(django_filters.FilterSet):\n    def filter_ids(self, ids):\n"
      f"        {PER_ITEM.replace(chr(10) + '    ', chr(10) + '        ')}", "app/filtersets.py", "HIGH"),

@@ -17,6 +17,7 @@ import libcst as cst
 
 from backend_rules.analysis.code_kinds import code_kind
 from backend_rules.analysis.imports import dotted_name
+from backend_rules.analysis.walk import walk
 
 REQUEST_DECORATOR = re.compile(
     r"(^|\.)(route|get|post|put|patch|delete|head|options|websocket|api_view|action|view_config|view_defaults|"
@@ -80,7 +81,7 @@ def where_code_runs(context: Any, stack: list[cst.CSTNode]) -> str:
         if isinstance(node, cst.FunctionDef):
             klass = next((n for n in reversed(stack[:index]) if isinstance(n, cst.ClassDef)), None)
             owner = klass if klass is not None and _method_of(stack, index, klass) else None
-            role = _role_of_function(node, owner)
+            role = _role_of_function(node, owner) or ("command" if _talks_to_a_terminal(node) else None)
             if role is not None:
                 return role if kind != "script" or role == "command" else "script"
     path = "/" + context.options.get("relative_path", "").replace("\\", "/")
@@ -89,6 +90,22 @@ def where_code_runs(context: Any, stack: list[cst.CSTNode]) -> str:
     if SIGNAL_MODULE.search(path):
         return "task"  # Django signal receivers (``signals/handlers.py``) run on saves, mostly in workers
     return kind
+
+
+CLICK_OUTPUT = re.compile(r"^click\.(echo|secho|confirm|prompt|progressbar|style)$")
+
+
+def _talks_to_a_terminal(func: cst.FunctionDef) -> bool:
+    """The function prints with click (``click.secho(...)``): command-line code, run by hand."""
+    found: list[bool] = []
+
+    def enter(node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Call) and CLICK_OUTPUT.match(dotted_name(node.func) or ""):
+            found.append(True)
+        return not found and not isinstance(node, (cst.ClassDef, cst.Lambda))
+
+    walk(func.body, enter)
+    return bool(found)
 
 
 def _method_of(stack: list[cst.CSTNode], index: int, klass: cst.ClassDef) -> bool:
