@@ -436,3 +436,37 @@ def test_handlers_around_sync_code_in_an_async_def_are_like_sync_functions():
                 pass
     """
     assert fired(code, "BR303") == marked(code)
+
+
+# ----- a CancelledError handler that says why it passes (issue 12: true, low value)
+def test_cancelled_error_passed_with_a_reason_is_low():
+    code = """
+        import asyncio
+        async def process_request(self, request, send):
+            response = await self.run_get_response(request)
+            try:
+                await self.send_response(response, send)
+            except asyncio.CancelledError:
+                # The client went away while the response was sent; nothing to do.
+                pass
+            return response
+    """
+    (finding,) = findings(code, "BR303")
+    assert finding.confidence == "LOW"
+
+
+@pytest.mark.parametrize("handler", [
+    "except asyncio.CancelledError:\n                pass",
+    "except asyncio.CancelledError:\n                pass  # ok",
+    "except asyncio.CancelledError:\n                # the client went away\n                await self.cleanup()",
+])
+def test_cancelled_error_swallowed_without_a_reason_keeps_its_confidence(handler):
+    code = f"""
+        import asyncio
+        async def process_request(self, request, send):
+            try:
+                await self.send_response(request, send)
+            {handler}
+    """
+    (finding,) = findings(code, "BR303")
+    assert finding.confidence == "MEDIUM"

@@ -579,3 +579,62 @@ def test_message_names_the_variable_and_its_origin():
     (finding,) = findings(code)
     assert finding.message.startswith("`msg` (holding")
     assert "JsonResponse()" in finding.message
+
+
+# ------------------------------------------------------------------ views only administrators reach
+ADMIN_ONLY = {
+    "class on an admin base through a class of the module": ("app/hub/controllers.py", """
+        from flask import flash, redirect
+        from requests.exceptions import HTTPError
+        class RHHubBase(RHAdminBase):
+            pass
+        class RHHubSync(RHHubBase):
+            def _process(self):
+                try:
+                    sync_instance()
+                except HTTPError as err:
+                    flash("The hub said: {err}".format(err=err), "error")
+                return redirect("/")
+    """),
+    "backoffice application": ("shop/backoffice/orders/endpoints.py", """
+        from fastapi import APIRouter, HTTPException
+        router = APIRouter()
+        @router.post("/{order_id}/refund")
+        async def refund(order_id: str):
+            try:
+                await do_refund(order_id)
+            except Exception as e:
+                raise HTTPException(status_code=400, detail=str(e))
+    """),
+    "admin-required decorator": ("app/views.py", """
+        from flask import jsonify
+        @app.route("/admin/reindex", methods=["POST"])
+        @admin_required
+        def reindex():
+            try:
+                run_reindex()
+            except Exception as e:
+                return jsonify({"error": str(e)}), 500
+    """),
+}
+
+
+@pytest.mark.parametrize("name", list(ADMIN_ONLY))
+def test_admin_only_views_are_low(name):
+    path, code = ADMIN_ONLY[name]
+    results = fired(code, path)
+    assert results and all(confidence == "LOW" for _, confidence in results), results
+
+
+def test_a_view_named_like_admin_on_a_plain_base_keeps_its_confidence():
+    code = """
+        from flask import jsonify
+        from flask.views import MethodView
+        class AdminStatsView(MethodView):
+            def get(self):
+                try:
+                    return jsonify(stats())
+                except Exception as e:
+                    return jsonify({"error": str(e)}), 500
+    """
+    assert fired(code, "app/administration.py") == [(8, "HIGH")]

@@ -538,12 +538,14 @@ def test_br703_config_class_in_shared_base_settings_is_low():
     assert confidences(code, "project/settings/base.py") == [("BR703", "LOW")]
 
 
-def test_br703_uvicorn_config_with_reload_is_medium():
+def test_br703_uvicorn_reload_on_the_default_loopback_host_is_low():
     code = """
         import uvicorn
         config = uvicorn.Config("shop.asgi:application", port=8000, reload=True)
         uvicorn.Server(config).run()
         """
+    assert confidences(code, "shop/__main__.py") == [("BR703", "LOW")]
+    code = 'import uvicorn\nuvicorn.run("shop.asgi:app", host="0.0.0.0", reload=True)\n'
     assert confidences(code, "shop/__main__.py") == [("BR703", "MEDIUM")]
 
 
@@ -553,11 +555,13 @@ def test_br703_flask_run_positional_debug_and_gunicorn_reload():
     assert fired('reload = True\n', "app/reloading.py", confidence="LOW") == []
 
 
-def test_br703_loopback_server_is_medium_and_aiohttp_application():
+def test_br703_loopback_server_is_low_and_aiohttp_application():
     assert confidences('app.run(debug=True, threaded=True, host="127.0.0.1", port=4000)\n', "serve.py") == [
-        ("BR703", "MEDIUM")
+        ("BR703", "LOW")
     ]
-    assert confidences('app.run(debug=True, host="127.0.1.1")\n', "serve.py") == [("BR703", "MEDIUM")]
+    assert confidences('app.run(debug=True, host="127.0.1.1")\n', "serve.py") == [("BR703", "LOW")]
+    assert confidences('app.run(debug=True)\n', "serve.py") == [("BR703", "HIGH")]
+    assert confidences('app.run(debug=True, host="0.0.0.0")\n', "serve.py") == [("BR703", "HIGH")]
     code = "from aiohttp.web import Application\napp = Application(debug=True, middlewares=[])\n"
     assert fired(code, "shop/app.py") == [("BR703", 2)]
 

@@ -138,6 +138,25 @@ def _handler_body(handler: cst.ExceptHandler) -> list[cst.CSTNode]:
     return []
 
 
+
+def _explained(handler: cst.ExceptHandler) -> bool:
+    """The handler only passes, and a comment in it says why (``# client went away: ignore``)."""
+    body = handler.body
+    if not isinstance(body, cst.IndentedBlock):
+        return False
+    statements = list(body.body)
+    if not statements or not all(
+        isinstance(s, cst.SimpleStatementLine) and all(isinstance(small, cst.Pass) for small in s.body)
+        for s in statements
+    ):
+        return False
+    comments = [body.header.comment] if body.header.comment is not None else []
+    for statement in statements:
+        comments += [line.comment for line in statement.leading_lines if line.comment is not None]
+        if statement.trailing_whitespace.comment is not None:
+            comments.append(statement.trailing_whitespace.comment)
+    return any(len(c.value.strip("# ")) >= 8 for c in comments)
+
 class _CancelIdiomFinder(Visitor):
     """Does the function call ``.cancel()`` on something (the cancel-and-wait idiom)?"""
 
@@ -260,9 +279,11 @@ class SwallowedExceptionInAsync(Rule):
                                    "cancellation: it looks finished instead of cancelled; let it propagate")
                 return
 
-    def _report(self, node: cst.CSTNode, message: str) -> None:
-        # a test that swallows an error usually tears the loop down on purpose
-        self.report(node, message, confidence="LOW" if is_test_code(self.context.options) else None)
+    def _report(self, node: cst.CSTNode, message: str, explained: bool = False) -> None:
+        # a test that swallows an error usually tears the loop down on purpose; a handler whose
+        # comment says why (``# client disconnected: ignore``) was written that way on purpose
+        low = explained or is_test_code(self.context.options)
+        self.report(node, message, confidence="LOW" if low else None)
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         stack = self.context.stack
@@ -278,7 +299,7 @@ class SwallowedExceptionInAsync(Rule):
                 return
             label = "except " + cancelled[0].replace("asyncio.exceptions.", "asyncio.")
             self._report(node, f"`{label}` does not re-raise: the task looks finished instead of cancelled; "
-                               "clean up, then `raise`")
+                               "clean up, then `raise`", explained=_explained(node))
             return
         broad = [k for k in kinds if k in BROAD or k == "<bare>"]
         if not broad:

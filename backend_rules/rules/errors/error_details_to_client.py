@@ -9,6 +9,7 @@ from typing import Any
 
 import libcst as cst
 
+from backend_rules.analysis.admin_views import admin_only, admin_path
 from backend_rules.analysis.ast_nodes import nodes
 from backend_rules.analysis.code_kinds import is_migration, is_test_code
 from backend_rules.analysis.dataflow import ScopeFacts, enclosing_class
@@ -108,7 +109,9 @@ class ErrorDetailsToClient(Rule):
     MEDIUM for runtime and I/O errors (`OSError`, `RuntimeError`, `requests` errors), and for
     rendered pages and flashed messages; LOW for `ValueError`/`KeyError` and the project's own
     exceptions, often raised by validation with a message meant for the client, and for any text
-    forwarded in a `ValidationError` (input feedback, usually on purpose). Exceptions whose message is for the client (`ValidationError`,
+    forwarded in a `ValidationError` (input feedback, usually on purpose), and in views only
+    administrators reach (`@admin_required`, a class on an admin base such as `RHAdminBase`,
+    modules under `backoffice/` or `admin/`). Exceptions whose message is for the client (`ValidationError`,
     `HTTPException`, `PermissionDenied`, JWT errors) are not reported, nor are values only
     logged, nor branches taken only in debug mode (`if settings.DEBUG:`).
 
@@ -202,9 +205,14 @@ class ErrorDetailsToClient(Rule):
                     continue
                 self._reported.add(id(leak.node))
                 confidence = min(leak.confidence, cap, key=RANK.__getitem__)
-                if lower:
-                    confidence = "LOW"
+                if lower or self._for_administrators():
+                    confidence = "LOW"  # administrators may read what went wrong
                 self.report(leak.node, confidence=confidence, detail=leak.detail, sink=sink)
+
+    def _for_administrators(self) -> bool:
+        """An admin-only view (``@admin_required``, a class on an admin base, ``backoffice/``)."""
+        path = self.context.options.get("relative_path", "") or ""
+        return admin_path(path) or admin_only(self.context.stack)
 
     def _debug_only(self) -> bool:
         """Inside ``if settings.DEBUG:`` / ``if app.debug:``: details shown to developers only."""

@@ -69,7 +69,8 @@ class DebugModeEnabled(Rule):
     if __name__ == "__main__":
         app.run(host="0.0.0.0", port=8000, debug=os.environ.get("FLASK_DEBUG") == "1")
     ```
-    A server bound to 127.0.0.1 is reported with MEDIUM confidence; base/common settings, base
+    A server bound to 127.0.0.1 (written out; for uvicorn's reloader also by default) is reported
+    with LOW confidence, as are base/common settings, base
     config classes that subclasses override, code under a condition that names development
     (`if app.config["ENV"] == "development":`), and docs with LOW. Not reported: settings or entry points named
     for development or tests (`settings/dev.py`, `local_settings.py`, `DevelopmentConfig`, a
@@ -166,7 +167,7 @@ class DebugModeEnabled(Rule):
         ):
             if not named_for_development(self._relative_path(), self.context.stack):
                 self._on(node, keywords["debug"], f"{dotted_name(func) or last}(debug=True)",
-                         at_most="MEDIUM" if loopback_host(node, keywords) else "HIGH")
+                         at_most="LOW" if loopback_host(node, keywords) else "HIGH")
         elif qualified.endswith("run_simple") and "use_debugger" in keywords:
             if not named_for_development(self._relative_path(), self.context.stack):
                 self._on(node, keywords["use_debugger"], "run_simple(use_debugger=True)")
@@ -185,10 +186,12 @@ class DebugModeEnabled(Rule):
         if named_for_development(self._relative_path(), self.context.stack):
             return
         if "debug" in keywords:
-            self._on(node, keywords["debug"], f"{qualified}(debug=True)", at_most="MEDIUM" if loopback_host(node, keywords) else "HIGH")
+            self._on(node, keywords["debug"], f"{qualified}(debug=True)", at_most="LOW" if loopback_host(node, keywords) else "HIGH")
         elif "reload" in keywords:
+            # uvicorn listens on 127.0.0.1 unless told otherwise; the reloader shows nothing to anyone
+            local = "host" not in keywords or loopback_host(node, keywords)
             self._on(node, keywords["reload"], f"{qualified}(reload=True)", "keep the reloader to development",
-                     at_most="LOW" if loopback_host(node, keywords) else "MEDIUM")
+                     at_most="LOW" if local else "MEDIUM")
 
     def _config_update(self, node: cst.Call, func: cst.Attribute, keywords: dict[str, cst.BaseExpression]) -> None:
         owner = dotted_name(func.value) or ""

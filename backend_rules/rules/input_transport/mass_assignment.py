@@ -15,7 +15,7 @@ from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.request_data import Payload, PayloadTracer, dumped_schema
 from backend_rules.analysis.walk import find
 from backend_rules.rule import Invalid, Rule, Valid
-from backend_rules.rules.input_transport.admin_views import admin_only
+from backend_rules.analysis.admin_views import admin_only
 from backend_rules.rules.input_transport.model_writes import CAMEL, INSTANCE_WRITES_POSITIONAL, model_write, writes_model
 from backend_rules.rules.input_transport.model_exposure import exposed_fields
 from backend_rules.rules.input_transport.privileged_fields import FieldLookup, only_ownership, privileged

@@ -1,7 +1,10 @@
-"""Whether the code being checked only serves administrators (who may set privileged fields).
+"""Whether the code being checked only serves administrators (who may set privileged fields and
+may read an error's details).
 
 ``@admin_required``/``@staff_member_required``/``@admins_only``, DRF ``permission_classes =
-[IsAdminUser]``, or an ``if not current_user.is_admin: abort(403)`` guard in the function.
+[IsAdminUser]``, a class deriving (here or through a class of this module) from an admin base
+(``class RHSettings(RHAdminBase)``), an ``if not current_user.is_admin: abort(403)`` guard in the
+function, or a module of an admin application (``backoffice/``, ``admin/``).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import re
 
 import libcst as cst
 
+from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.walk import find
 
 ADMIN_WORDS = re.compile(r"admin|staff|superuser", re.IGNORECASE)
@@ -32,9 +36,34 @@ def _guarded(func: cst.FunctionDef) -> bool:
     return find(func.body, guard) is not None
 
 
+ADMIN_DIRECTORIES = {"backoffice", "admin", "admins", "staff", "superadmin", "adminpanel", "admin_panel"}
+
+
+def admin_path(relative_path: str) -> bool:
+    """A module of an admin application: a ``backoffice/`` or ``admin/`` directory."""
+    parts = relative_path.replace("\\", "/").lower().split("/")[:-1]
+    return bool(ADMIN_DIRECTORIES.intersection(parts))
+
+
+def _admin_class(cls: cst.ClassDef, classes: dict[str, cst.ClassDef], depth: int = 0) -> bool:
+    """``class RHCephalopod(RHCephalopodBase)`` with ``class RHCephalopodBase(RHAdminBase)``."""
+    for base in cls.bases:
+        name = dotted_name(base.value) or ""
+        if ADMIN_WORDS.search(name.split(".")[-1]):
+            return True
+        parent = classes.get(name)
+        if parent is not None and parent is not cls and depth < 8 and _admin_class(parent, classes, depth + 1):
+            return True
+    return False
+
+
 def admin_only(stack: list[cst.CSTNode]) -> bool:
     """Some enclosing function or class on ``stack`` is restricted to administrators."""
+    module = stack[0] if stack and isinstance(stack[0], cst.Module) else None
+    classes = {s.name.value: s for s in module.body if isinstance(s, cst.ClassDef)} if module is not None else {}
     for parent in stack:
+        if isinstance(parent, cst.ClassDef) and _admin_class(parent, classes):
+            return True
         if isinstance(parent, (cst.FunctionDef, cst.ClassDef)):
             if any(ADMIN_WORDS.search(_code(d.decorator)) for d in parent.decorators):
                 return True
