@@ -19,6 +19,8 @@ EXPIRY_KEYWORDS = {"ex", "px", "exat", "pxat", "keepttl", "timeout", "ttl", "exp
 SET_METHODS = {"set", "hset", "hmset"}
 GET_METHODS = {"get", "hget", "hgetall", "hmget", "mget", "exists", "getex"}
 EXPIRE_METHODS = {"expire", "pexpire", "expireat", "pexpireat", "setex", "psetex", "touch"}
+# Method names of a cache service class's own write API.
+WRAPPER_WRITES = {"set", "put", "store", "save", "add", "__setitem__", "set_value", "set_item", "cache"}
 CACHE_WORDS = re.compile(r"cache|cached|memo", re.IGNORECASE)
 REDIS_NAME = re.compile(r"redis|^_*(r|rc|rds|redis_conn)$", re.IGNORECASE)
 MEMCACHE_NAME = re.compile(r"memcache|^_*(mc|memc)$", re.IGNORECASE)
@@ -133,7 +135,9 @@ class CacheWithoutTtl(Rule):
     off; aiocache built with `ttl=`), `setex`/`psetex`, a `set` followed by `expire()` of the
     same key (pipelines too), `set(..., nx=True)` locks, Redis used as a store rather than a
     cache (no read of the key nearby, no cache-named helper), tests and migrations. When the
-    client cannot be identified (a plain `cache` of unknown origin) the finding is LOW.
+    client cannot be identified (a plain `cache` of unknown origin) the finding is LOW, and so is
+    the `set(self, key, value)` of a cache service class that hands its own parameters on (its
+    callers decide how long an entry lives, and may refresh it on a schedule).
     """
 
     CODE = "BR802"
@@ -189,10 +193,21 @@ class CacheWithoutTtl(Rule):
             confidence = "HIGH" if reads else "MEDIUM"
         else:
             confidence = "MEDIUM" if reads or sure == "named" else "LOW"
+        if klass is not None and self._wrapper_passthrough(stack, key):
+            confidence = "LOW"  # a cache service's own set(key, value): its callers decide how long
         hint = HINTS.get(kind, HINTS["redis"])
         if method != "set":
             hint = "call expire(key, seconds) right after it"
         self.report(node, confidence=confidence, call=f"`{receiver or 'client'}.{method}()`", hint=hint)
+
+    @staticmethod
+    def _wrapper_passthrough(stack: list[cst.CSTNode], key: cst.BaseExpression) -> bool:
+        """``def set(self, key, value): self.redis.set(key, value)`` in a class: the method *is* the
+        cache's write API (a job may refresh the entry on a schedule); the key is its parameter."""
+        function = next((n for n in reversed(stack) if isinstance(n, cst.FunctionDef)), None)
+        if function is None or function.name.value not in WRAPPER_WRITES or not isinstance(key, cst.Name):
+            return False
+        return key.value in {p.name.value for p in function.params.params}
 
     def _client_kind(self, receiver: cst.BaseExpression, stack: list[cst.CSTNode]) -> tuple[str | None, str]:
         """(kind, how it is known: ``made`` where it was built, ``named`` redis/memcache in its
