@@ -712,3 +712,42 @@ def test_br501_function_that_claims_to_verify_but_only_prints():
 def test_br501_unused_or_logged_elsewhere_is_low():
     assert confidences(BR501_QUIET["only logged"]) == [("BR501", "LOW")]
     assert confidences(BR501_QUIET["is it a JWT at all"]) == [("BR501", "LOW")]
+
+
+# ----- BR503: tokens minted for this program's own calls to another service (issue 12)
+OUTGOING = {
+    "header builder for a vendor API": """
+        import datetime
+        import jwt
+        class Vendor:
+            def generate_header(self, key, secret):
+                header = {"date": datetime.datetime.utcnow().isoformat()}
+                token = jwt.encode({"iss": key}, secret, algorithm="HS256")
+                header["Authorization"] = "Bearer %s" % token
+                return header
+    """,
+    "token sent with requests": """
+        import jwt
+        import requests
+        def push(event, key, secret):
+            token = jwt.encode({"iss": key}, secret, algorithm="HS256")
+            return requests.post("https://vendor.example/api", json=event,
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    """,
+}
+
+
+@pytest.mark.parametrize("code", OUTGOING.values(), ids=OUTGOING.keys())
+def test_br503_token_for_an_outgoing_request_is_low(code):
+    assert confidences(code) == [("BR503", "LOW")]
+
+
+def test_br503_token_returned_to_the_client_in_a_header_keeps_its_confidence():
+    code = """
+        import jwt
+        def login(response, user, secret):
+            token = jwt.encode({"sub": str(user.id)}, secret, algorithm="HS256")
+            response.headers["Authorization"] = f"Bearer {token}"
+            return response
+    """
+    assert confidences(code) == [("BR503", "MEDIUM")]

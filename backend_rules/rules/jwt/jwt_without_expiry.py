@@ -22,6 +22,9 @@ from backend_rules.rules.jwt.payload_claims import (
 
 EXPIRY_SETTINGS = {"JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES"}
 NEVER_EXPIRING_TOKENS = {"flask_jwt_extended.create_access_token", "flask_jwt_extended.create_refresh_token"}
+AUTHORIZATION_HEADER = re.compile(r"(?i)[\"']authorization[\"']|[\"']bearer ")
+HEADER_BUILDER = re.compile(r"(?i)header")
+OUTGOING_CALL = re.compile(r"\b(?:requests|httpx|aiohttp|urllib3|session|client)\.(?:get|post|put|patch|delete|request)\(")
 # A claim of the application's own that may be checked by hand after decoding.
 HOME_MADE_EXPIRY = re.compile(r"(?i)expir|expires|valid_until|ttl")
 
@@ -129,11 +132,25 @@ class JwtWithoutExpiry(Rule):
         if "exp" in keys:
             return
         home_made = sorted(k for k in keys if HOME_MADE_EXPIRY.search(k))
+        outgoing = self._for_an_outgoing_request()
         if home_made:
             self.report(where, call=call, problem=f'with "{home_made[0]}" but no "exp" the library checks',
                         confidence="LOW")
         else:
-            self.report(where, call=call, problem='with no "exp" claim, valid forever')
+            self.report(where, call=call, problem='with no "exp" claim, valid forever',
+                        confidence="LOW" if outgoing else None)
+
+    def _for_an_outgoing_request(self) -> bool:
+        """The token goes into this program's own ``Authorization`` header to another service
+        (``def generate_header(...)``, a ``requests.post(..., headers=...)`` beside it): a
+        per-request credential whose format that service's API dictates."""
+        function = next((n for n in reversed(self.context.stack) if isinstance(n, cst.FunctionDef)), None)
+        if function is None:
+            return False
+        code = cst.Module([]).code_for_node(function)
+        if not AUTHORIZATION_HEADER.search(code):
+            return False
+        return bool(HEADER_BUILDER.search(function.name.value) or OUTGOING_CALL.search(code))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
