@@ -8,6 +8,7 @@ model's own method.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
 import libcst as cst
@@ -103,6 +104,18 @@ def _attribute_class(context: Any, attribute: str, stack: list[cst.CSTNode]) -> 
 
     walk(init, enter)
     return found[-1] if found else None
+
+
+def entity_of_row(query: Query, target: cst.Tuple) -> tuple[Query | None, str | None]:
+    """``for user, n in session.execute(select(User, func.count(...)))``: the rows are tuples; the
+    first model in them, under the name the loop unpacks it to, is the item (its query's model)."""
+    models = query.row_models
+    if query.orm != "sqlalchemy" or not query.rows or len(models) != len(target.elements):
+        return None, None
+    for model, element in zip(models, target.elements):
+        if model and isinstance(element.value, cst.Name):
+            return replace(query, rows=False, model=model), element.value.value
+    return None, None
 
 
 def model_of(context: Any, state: FileState, name: str, stack: list[cst.CSTNode],

@@ -8,7 +8,6 @@ conservative name heuristics, and the message says so.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 import libcst as cst
@@ -20,6 +19,7 @@ from backend_rules.analysis.orm.vocabulary import ALWAYS_QUERY, CACHED_BY_PREFET
 from backend_rules.analysis.walk import walk
 from backend_rules.rule import Rule
 from backend_rules.rules.data_access.file_state import FileState, state_of
+from backend_rules.rules.data_access.object_models import entity_of_row
 from backend_rules.rules.data_access.per_item_loops import iter_of
 from backend_rules.rules.data_access.query_helpers import callee_in, function_summary
 from backend_rules.rules.data_access.query_resolution import (
@@ -155,7 +155,7 @@ def analyse_loop(rule: Rule, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> lis
         return findings
     query = resolve_query(rule.context, state, expr, stack + [loop])
     if query is not None and row_target is not None:
-        query, item = _entity_of_row(query, row_target)
+        query, item = entity_of_row(query, row_target)
     if query is None or item is None or query.rows or query.orm == "dbapi" or query.trailing:
         return findings
     if query.orm == "sqlalchemy" and not query.model and query.terminal in {"scalar", "scalar_one", "count"}:
@@ -201,18 +201,6 @@ def analyse_loop(rule: Rule, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> lis
                 seen.add(key)
                 findings.append((code, call, message))
     return findings
-
-
-def _entity_of_row(query: Query, target: cst.Tuple) -> tuple[Query | None, str | None]:
-    """``for user, n in session.execute(select(User, func.count(...)))``: the rows are tuples; the
-    first model in them, under the name the loop unpacks it to, is the item (its query's model)."""
-    models = query.row_models
-    if query.orm != "sqlalchemy" or not query.rows or len(models) != len(target.elements):
-        return None, None
-    for model, element in zip(models, target.elements):
-        if model and isinstance(element.value, cst.Name):
-            return replace(query, rows=False, model=model), element.value.value
-    return None, None
 
 
 def _through_helper(rule: Rule, state: FileState, query: Query, model: ModelInfo | None, item: str,
