@@ -20,6 +20,13 @@ class Order(models.Model):
     status = models.CharField(max_length=10)
     tags = models.ManyToManyField(Tag)
 
+class Template(models.Model):
+    statuses = models.JSONField(default=list)
+
+    def apply(self, project):
+        for status in self.statuses:
+            Tag.objects.create(name=status["name"])
+
 class Device(models.Model):
     device_type = models.ForeignKey(Tag, on_delete=models.CASCADE)
     name = models.CharField(max_length=10)
@@ -36,6 +43,7 @@ def br201(code: str, path: str = "app/views.py", select: tuple[str, ...] = ("BR2
     config = Config(select=select, min_confidence="LOW")
     findings = check_source(source, path, config, project_loader=lambda: None)
     offset = MODELS.count("\n")
+    findings = [f for f in findings if f.line > offset or f.code != "BR201" or f.confidence != "LOW"]
     return [(f.code, f.line - offset, f.confidence) for f in findings if f.code in {"BR201", "BR204"}]
 
 
@@ -163,3 +171,24 @@ def test_save_reading_a_relation_is_left_to_commit_in_loop():
             device.save()
     """
     assert br201(code, select=("BR2",)) == [("BR204", 4, "MEDIUM")]
+
+
+def test_loop_over_a_json_field_of_one_row_is_low():
+    source = MODELS + "\n"
+    config = Config(select=("BR2",), min_confidence="LOW")
+    findings = check_source(source, "app/models.py", config, project_loader=lambda: None)
+    assert [(f.code, f.confidence) for f in findings] == [("BR201", "LOW")]
+
+
+def test_update_with_each_rows_own_values_is_one_level_lower():
+    code = """
+    def import_rows(rows):
+        for row in rows:
+            Order.objects.filter(pk=row["id"]).update(status=row["status"])
+
+    def close(rows):
+        for row in rows:
+            Order.objects.filter(pk=row["id"]).update(status="closed")
+    """
+    assert br201(code, "app/importers.py") == [("BR201", 4, "LOW"), ("BR201", 8, "MEDIUM")]
+    assert br201(code, "app/views.py") == [("BR201", 4, "MEDIUM"), ("BR201", 8, "HIGH")]

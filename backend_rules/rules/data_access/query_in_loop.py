@@ -44,7 +44,7 @@ from backend_rules.rules.data_access.per_item_loops import (
     per_item_loop,
     runs_once,
 )
-from backend_rules.rules.data_access.query_in_loop_worth import creates_row, helper_writes, worth
+from backend_rules.rules.data_access.query_in_loop_worth import creates_row, helper_writes, per_row_update, worth
 from backend_rules.rules.data_access.query_resolution import (
     EVALUATING_BUILTINS,
     related_rows,
@@ -119,13 +119,15 @@ class QueryInLoop(LoopRule):
     background tasks and code that cannot be placed, LOW in management commands, seed and
     maintenance scripts (hidden by default). What the loop costs then lowers it:
     - LOW: a loop over a collection small by construction (`kwargs.items()`, `settings.X`, an
-      enum's members, `_meta.get_fields()`);
+      enum's members, `_meta.get_fields()`, a JSON/array field of the model's own row:
+      `for status in self.default_statuses`);
     - LOW: an upsert (`get_or_create`/`update_or_create`) or a create whose row the loop goes on
       to use, per item of the input rather than of a query (often the only way to make the rows),
       and a project helper that writes (an event, a history row) per such item;
     - one level lower: a loop over the sub-list of a request payload (`incident_in.tags`,
-      `validated_data["triggers"]`), and a loop that also mails, calls HTTP or queues a task per
-      item (the query is not the cost).
+      `validated_data["triggers"]`), an update with each input row's own values (imports:
+      `bulk_update()` at best), and a loop that also mails, calls HTTP or queues a task per item
+      (the query is not the cost).
     Loops over the rows of a query or a relation keep their level. A model's `save()` called per
     item is left to BR204 (commit-in-loop), whatever the save reads.
 
@@ -155,11 +157,11 @@ class QueryInLoop(LoopRule):
             self._report(node, loop, stack, message=message)
 
     def _report(self, node: cst.CSTNode, loop: cst.CSTNode, stack: list[cst.CSTNode], message: str | None = None,
-                *, write: bool = False, helper: bool = False, **fields: str) -> None:
+                *, write: bool = False, helper: bool = False, per_row: bool = False, **fields: str) -> None:
         """Report at the confidence of where the code runs, lowered when the N+1 is cheap (see query_in_loop_worth)."""
         level = confidence_at(self.context, self.context.stack)
-        self.report(node, message, confidence=worth(self.context, loop, stack, level, write=write, helper=helper),
-                    **fields)
+        confidence = worth(self.context, loop, stack, level, write=write, helper=helper, per_row=per_row)
+        self.report(node, message, confidence=confidence, **fields)
 
     def visit_For(self, node: cst.For) -> None:
         self.depth += 1
@@ -297,8 +299,8 @@ class QueryInLoop(LoopRule):
             return  # qs.count()/qs.exists() of a queryset already evaluated: answered from its cache
         varying = targets | derived_names(loop, targets)
         write = query.orm != "dbapi" and creates_row(node, query.terminal, stack, loop)
-        self._report(node, loop, stack, write=write, query=f"`{describe(query)}`",
-                     hint=bulk_hint(query, None, segs, varying))
+        self._report(node, loop, stack, write=write, per_row=per_row_update(segs, varying),
+                     query=f"`{describe(query)}`", hint=bulk_hint(query, None, segs, varying))
 
     @staticmethod
     def _repeat_loop(loop: cst.CSTNode, node: cst.CSTNode, targets: set[str]) -> bool:

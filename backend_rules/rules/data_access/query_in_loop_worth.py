@@ -17,6 +17,7 @@ from typing import Any
 
 import libcst as cst
 
+from backend_rules.analysis.dataflow import enclosing_class
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.walk import walk
 from backend_rules.rules.data_access.file_state import state_of
@@ -49,6 +50,12 @@ QUERYSET_NAME = re.compile(r"^(qs|queryset|\w+_qs|\w+_queryset)$")
 
 def lower(level: str, steps: int = 1) -> str:
     return LEVELS[max(LEVELS.index(level) - steps, 0)]
+
+
+def per_row_update(segs: list[Seg] | None, varying: set[str]) -> bool:
+    """``filter(pk=o.pk).update(x=o.x)``: each row gets its own values (a same-value update is one statement)."""
+    update = next((seg for seg in reversed(segs or []) if seg.call and seg.name in {"update", "aupdate"}), None)
+    return update is not None and any(names_in(value) & varying for _, value in update.args)
 
 
 def creates_row(node: cst.CSTNode, terminal: str, stack: list[cst.CSTNode], loop: cst.CSTNode) -> bool:
@@ -106,6 +113,17 @@ def rows_from_database(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode]
         return True
     name = dotted_name(expr) or ""
     return bool(QUERYSET_NAME.match(name.split(".")[-1])) if name else False
+
+
+def own_field(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> bool:
+    """``for ca in self.custom_attributes`` in a model's method, over one of its (JSON/array) fields:
+    a value stored in one row, a handful of entries."""
+    expr, _ = strip_wrappers(iter_of(loop) or cst.Name("_"))
+    if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self"):
+        return False
+    klass = enclosing_class(stack)
+    model = state_of(context).model(klass.name.value) if klass is not None else None
+    return model is not None and expr.attr.value in model.fields and expr.attr.value not in model.relations
 
 
 def bounded_collection(loop: cst.CSTNode) -> bool:
@@ -167,12 +185,12 @@ def other_io(loop: cst.CSTNode) -> bool:
 
 
 def worth(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode], level: str, *, write: bool,
-          helper: bool) -> str:
+          helper: bool, per_row: bool = False) -> str:
     """The confidence of a query per item found at ``level`` (from where the code runs)."""
     if level == "LOW" or isinstance(loop, cst.While):
         return level
-    if bounded_collection(loop):
-        return "LOW"  # a handful of settings, keyword arguments, enum members
+    if bounded_collection(loop) or own_field(context, loop, stack):
+        return "LOW"  # a handful of settings, keyword arguments, enum members, entries of one row's field
     rows = rows_from_database(context, loop, stack)
     if write and not rows:
         # an upsert or a row made and used per item of the input (often the only way), or a helper
@@ -181,6 +199,8 @@ def worth(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode], level: str,
     steps = 0
     if payload_part(loop):
         steps += 1  # the few tags/filters/ids a client sent with one object
+    if per_row and not rows:
+        steps += 1  # an update with each input row's own values (imports): bulk_update() at best
     if other_io(loop):
         steps += 1  # mail, HTTP or files per item cost more than the query
     return lower(level, steps)
