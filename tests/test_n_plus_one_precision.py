@@ -1242,3 +1242,24 @@ def test_relationship_declared_by_a_declared_attr_method(lazy, expected):
     """
     got = messages(code)
     assert len(got) == expected and all("looks like" not in m for m in got)
+
+
+@pytest.mark.parametrize("lazy,expected", [('lazy="joined"', 0), ("", 1)])
+def test_relation_declared_by_a_polymorphic_subclass(lazy, expected):
+    code = f"""
+    from sqlalchemy.orm import Mapped, declared_attr, relationship
+
+    class Price(Base):
+        __tablename__ = "prices"
+        amount: Mapped[int]
+
+    class MeteredPrice(Price):
+        @declared_attr
+        def meter(cls) -> Mapped["Meter"]:
+            return relationship("Meter", {lazy})
+
+    def labels(session):
+        return [(p.amount, p.meter.name) for p in session.query(Price).filter(Price.amount > 1)]
+    """
+    got = messages(code)
+    assert len(got) == expected and all("looks like" not in m for m in got)

@@ -263,7 +263,7 @@ def _judge(state: FileState, query: Query, model: ModelInfo | None, item: str, s
     if model is not None:
         if x.endswith("_id") and x[:-3] in model.relations:
             return None
-        rel = model.relations.get(x)
+        rel = model.relations.get(x) or _subclass_relation(state, model, x)
         if rel is not None and not called:
             via = model.relations.get(rel.via) if rel.via else None
             if via is not None and via.eager_by_default and not via.dynamic and rel.via not in query.lazy:
@@ -309,6 +309,15 @@ def _judge(state: FileState, query: Query, model: ModelInfo | None, item: str, s
         return ("BR202", f"deferred:{x}",
                 f"`{item}.{x}` is not in {how} and is loaded by a query once per {item} in this loop; "
                 f"add \"{x}\" to {how}")
+    return None
+
+
+def _subclass_relation(state: FileState, model: ModelInfo, x: str) -> Any:
+    """A relation only a subclass declares (polymorphic rows: ``price.meter`` of metered prices)."""
+    for infos in state.graph.by_name.values():
+        for info in infos[:1]:
+            if model.name in info.bases and x in info.relations:
+                return info.relations[x]
     return None
 
 
