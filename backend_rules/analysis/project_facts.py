@@ -17,7 +17,6 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from backend_rules.analysis.modern_syntax import parse_modern
 
 
 @dataclass(frozen=True)
@@ -43,19 +42,48 @@ def fact_collector(name: str, trigger: str) -> Callable[[Callable[[ast.Module, s
 
 
 class ProjectIndex:
-    """Facts per module of one project: ``index.facts("models")`` -> {module: facts}."""
+    """Facts per module of one project: ``index.facts("models")`` -> {module: facts}.
 
-    def __init__(self, root: str, modules: dict[str, dict[str, Any]]) -> None:
+    An index may hold only some collectors' facts (those the selected rules read); asking for
+    another one adds it through ``grow`` (the engine's builder), so a rule never sees a fact
+    missing merely because the engine did not foresee that it reads it.
+    """
+
+    def __init__(
+        self, root: str, modules: dict[str, dict[str, Any]], collected: frozenset[str] | None = None,
+        grow: Callable[["ProjectIndex", frozenset[str]], None] | None = None,
+    ) -> None:
         self.root = root
         self.modules = modules
+        self.collected = collected  # None: every registered collector
+        self._grow = grow
+        self._by_collector: dict[str, dict[str, Any]] = {}
+        self._fingerprint: str | None = None
 
     def facts(self, collector: str) -> dict[str, Any]:
-        return {module: data[collector] for module, data in self.modules.items() if data.get(collector)}
+        found = self._by_collector.get(collector)
+        if found is None:
+            if self.collected is not None and collector not in self.collected and self._grow is not None:
+                self.add(frozenset({collector}))
+            found = self._by_collector[collector] = {
+                module: data[collector] for module, data in self.modules.items() if data.get(collector)
+            }
+        return found
+
+    def add(self, collectors: frozenset[str]) -> None:
+        """Collect more kinds of facts into this index (no-op for those already held)."""
+        if self.collected is None or self._grow is None or collectors <= self.collected:
+            return
+        self._grow(self, collectors - self.collected)
+        self._by_collector.clear()
+        self._fingerprint = None
 
     @property
     def fingerprint(self) -> str:
-        payload = json.dumps(self.modules, sort_keys=True, default=str).encode()
-        return hashlib.sha256(payload).hexdigest()
+        if self._fingerprint is None:
+            payload = json.dumps(self.modules, sort_keys=True, default=str).encode()
+            self._fingerprint = hashlib.sha256(payload).hexdigest()
+        return self._fingerprint
 
 
 def module_name(root: str, path: str) -> str:
@@ -71,12 +99,18 @@ def module_name(root: str, path: str) -> str:
     return ".".join(parts)
 
 
-def collect_facts(text: str, module: str) -> dict[str, Any]:
-    """Run every collector whose trigger matches; the file is parsed at most once, never run."""
-    wanted = [c for c in COLLECTORS.values() if c.trigger.search(text)]
+def collect_facts(
+    text: str, module: str, names: "frozenset[str] | set[str] | None" = None, tree: ast.Module | None = None
+) -> dict[str, Any]:
+    """Run every collector (or those in ``names``) whose trigger matches; the file is parsed at
+    most once (not at all when ``tree``, its stdlib AST, is given) and never run."""
+    wanted = [
+        c for c in COLLECTORS.values() if (names is None or c.name in names) and c.trigger.search(text)
+    ]
     if not wanted:
         return {}
-    tree = parse_modern(text)  # never raises; None when no grammar libcst knows reads the file
+    if tree is None:
+        tree = _parse(text)
     if tree is None:
         return {}
     facts: dict[str, Any] = {}
@@ -90,3 +124,13 @@ def collect_facts(text: str, module: str) -> dict[str, Any]:
     return facts
 
 
+def _parse(text: str) -> ast.Module | None:
+    """The stdlib AST; newer syntax goes through ``modern_syntax`` (and libcst, imported only then)."""
+    try:
+        return ast.parse(text)
+    except SyntaxError:
+        from backend_rules.analysis.modern_syntax import parse_modern
+
+        return parse_modern(text)  # never raises; None when no grammar libcst knows reads the file
+    except (ValueError, RecursionError, MemoryError):
+        return None

@@ -1,9 +1,10 @@
 """Check one file: decode, pick the rules that can fire, parse once, run them in one traversal.
 
 Speed comes from not doing work: a rule declares a TRIGGER regex, and a file none of whose
-selected rules is triggered is only syntax-checked with the (much faster) stdlib parser. Files that
-are parsed get one libcst traversal for all their rules; positions are computed only for files
-that report something.
+selected rules is triggered is only syntax-checked with the (much faster) stdlib parser. Triggers
+are read from the rule manifest, so a rule's module (and libcst) is imported only once a file
+triggers it; its gate then reads the stdlib tree. Files that are parsed get one libcst traversal
+for all their rules; positions are computed only for files that report something.
 """
 
 from __future__ import annotations
@@ -20,17 +21,15 @@ from collections import defaultdict
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-import libcst as cst
-
-from backend_rules.context import FileContext
 from backend_rules.engine.findings import Finding
-from backend_rules.engine.registry import TOOL_RULES, all_rules
+from backend_rules.engine.manifest import RuleEntry, rule_entries
+from backend_rules.engine.registry import TOOL_RULES
 from backend_rules.analysis.deep_stack import MAX_BRACKET_DEPTH, bracket_depth, run_on_big_stack
-from backend_rules.analysis.modern_syntax import downgrade_module
-from backend_rules.analysis.positions import physical_lines
-from backend_rules.analysis.walk import walk
 
 if TYPE_CHECKING:  # pragma: no cover
+    import libcst as cst
+
+    from backend_rules.context import FileContext
     from backend_rules.engine.config import Config
     from backend_rules.analysis.project_facts import ProjectIndex
     from backend_rules.rule import Rule
@@ -154,7 +153,7 @@ def _check(
     from backend_rules.engine.config import Config
 
     config = config or Config()
-    selected = config.rules_for(path)
+    selected = config.entries_for(path)
     try:
         with stage("decode"):
             text = decode_source(source)
@@ -163,16 +162,17 @@ def _check(
 
     options = config.options_for(path)
     with stage("triggers"):
-        triggered = [
-            rule for rule in selected
-            if rule.CODE not in TOOL_RULES and rule.applies_to(options)
-            and (rule.trigger() is None or rule.trigger().search(text))
-        ]
+        triggered_entries = [entry for entry in selected if _triggered(entry, text)]
+    if triggered_entries:
+        with stage("imports"):
+            triggered = [rule for rule in _load(triggered_entries) if rule.applies_to(options)]
+    else:
+        triggered = []
     with stage("stdlib parse"):
         tree, syntax_error = _stdlib_parse(text, path, deep)
     if tree is None and not triggered:
         # Nothing to run: only say whether the file is Python at all (in any version libcst reads).
-        module, syntax_findings = _libcst_parse(text, path, syntax_error, deep)
+        module, syntax_findings = _libcst_parse(text, path, syntax_error, deep, stdlib_failed=True)
         return syntax_findings, False
     loaded: dict[str, "ProjectIndex | None"] = {}
 
@@ -189,7 +189,7 @@ def _check(
     module = None
     if tree is None:  # newer syntax than this Python's: libcst reads it, the gates read it rewritten
         with stage("libcst parse"):
-            module, syntax_findings = _libcst_parse(text, path, syntax_error, deep)
+            module, syntax_findings = _libcst_parse(text, path, syntax_error, deep, stdlib_failed=True)
         if module is None:
             return syntax_findings, False
     gate_tree = tree if tree is not None else _older_syntax_tree(module)
@@ -205,17 +205,35 @@ def _check(
         if module is None:
             return syntax_findings, False
 
+    from backend_rules.context import FileContext
+
     context = FileContext(path, text, module, options, project, tree)
     with stage("rules"):
         findings = _run_rules(triggered, context, deep)
-    if apply_noqa:
+    if apply_noqa and findings:
+        from backend_rules.analysis.positions import physical_lines
+
         findings = _without_suppressed(findings, physical_lines(text))
     findings = [f for f in findings if f.code in TOOL_RULES or config.is_confident(f.confidence)]
     return _unique(findings), "index" in loaded
 
 
-def _older_syntax_tree(module: cst.Module) -> ast.Module | None:
+def _triggered(entry: RuleEntry, text: str) -> bool:
+    if entry.code in TOOL_RULES:
+        return False
+    trigger = entry.trigger_re()
+    return trigger is None or trigger.search(text) is not None
+
+
+def _load(entries: list[RuleEntry]) -> list[type["Rule"]]:
+    """The rule classes (imported now, once per process)."""
+    return [entry.load() for entry in entries]
+
+
+def _older_syntax_tree(module: "cst.Module") -> ast.Module | None:
     """The stdlib tree of the file rewritten for this Python (gates only); None if that fails."""
+    from backend_rules.analysis.modern_syntax import downgrade_module
+
     with stage("stdlib parse"):
         older = downgrade_module(module)
         try:
@@ -256,15 +274,18 @@ def _stdlib_parse(text: str, path: str, deep: bool) -> tuple[ast.Module | None, 
 
 
 def _libcst_parse(
-    text: str, path: str, stdlib_error: SyntaxError | None, deep: bool
-) -> tuple[cst.Module | None, list[Finding]]:
+    text: str, path: str, stdlib_error: SyntaxError | None, deep: bool, stdlib_failed: bool = False
+) -> tuple["cst.Module | None", list[Finding]]:
     """libcst reads the newest grammar it supports, whatever Python runs the tool.
 
-    Its native parser recurses on the C stack: text the stdlib refused is only handed to it when
-    its bracket nesting is within what any Python accepts, and then on a large stack.
+    Its native parser recurses on the C stack: text the stdlib refused (a syntax error, or a
+    MemoryError/RecursionError on very long code) is only handed to it when its bracket nesting is
+    within what any Python accepts, and then on a large stack.
     """
+    with stage("imports"):
+        import libcst as cst
     try:
-        if stdlib_error is None:
+        if stdlib_error is None and not stdlib_failed:
             return cst.parse_module(text), []
         if bracket_depth(text) > MAX_BRACKET_DEPTH:
             raise ValueError("too many nested parentheses")
@@ -286,11 +307,11 @@ def _libcst_parse(
 
 def _tool_finding(code: str, path: str, line: int, column: int, message: str) -> list[Finding]:
     """The tool's own diagnostics (BR0xx) are never filtered by select, ignore or noqa."""
-    rule = all_rules()[code]
+    rule = rule_entries()[code]
     return [
         Finding(
             path=path, line=max(line, 1), column=max(column, 1), code=code, message=message,
-            name=rule.NAME, severity=rule.SEVERITY, confidence=rule.CONFIDENCE,
+            name=rule.name, severity=rule.severity, confidence=rule.confidence,
             end_line=max(line, 1), end_column=max(column, 1),
         )
     ]
@@ -304,7 +325,10 @@ class _Dispatcher:
     finds elsewhere in the file.
     """
 
-    def __init__(self, rules: Iterable["Rule"], context: FileContext, deep: bool) -> None:
+    def __init__(self, rules: Iterable["Rule"], context: "FileContext", deep: bool) -> None:
+        import libcst as cst
+
+        self.import_nodes = (cst.Import, cst.ImportFrom)
         self.context = context
         self.deep = deep
         self.failures: dict[str, tuple["Rule", BaseException]] = {}
@@ -318,7 +342,7 @@ class _Dispatcher:
                 elif attr.startswith("leave_"):
                     self.leaves[attr[6:]].append((rule, getattr(rule, attr)))
 
-    def _call(self, table: dict, node: cst.CSTNode) -> None:
+    def _call(self, table: dict, node: "cst.CSTNode") -> None:
         handlers = table.get(type(node).__name__)
         if not handlers:
             return
@@ -338,21 +362,23 @@ class _Dispatcher:
         self.failures.setdefault(rule.CODE, (rule, exc))
         self.suspended.add(id(rule))
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, (cst.Import, cst.ImportFrom)):
+    def on_visit(self, node: "cst.CSTNode") -> bool:
+        if isinstance(node, self.import_nodes):
             self.context.imports.add(node)
         self._call(self.visits, node)
         self.context.stack.append(node)
         return True
 
-    def on_leave(self, node: cst.CSTNode) -> None:
+    def on_leave(self, node: "cst.CSTNode") -> None:
         self.context.stack.pop()
         self._call(self.leaves, node)
         if len(self.context.stack) == 1:  # back at module level: failed rules resume
             self.suspended.clear()
 
 
-def _run_rules(rule_classes: list[type["Rule"]], context: FileContext, deep: bool = False) -> list[Finding]:
+def _run_rules(rule_classes: list[type["Rule"]], context: "FileContext", deep: bool = False) -> list[Finding]:
+    from backend_rules.analysis.walk import walk
+
     rules = [cls(context) for cls in rule_classes]
     dispatcher = _Dispatcher(rules, context, deep)
     findings: list[Finding] = []
@@ -368,7 +394,7 @@ def _run_rules(rule_classes: list[type["Rule"]], context: FileContext, deep: boo
         return findings + _located(context, deep)
 
 
-def _located(context: FileContext, deep: bool) -> list[Finding]:
+def _located(context: "FileContext", deep: bool) -> list[Finding]:
     """The rules' reports as findings with positions (computed only for files that report)."""
     findings: list[Finding] = []
     for rule, node, message, confidence, fix in context.reports:
@@ -390,7 +416,7 @@ def _located(context: FileContext, deep: bool) -> list[Finding]:
     return findings
 
 
-def _fix_edits(context: FileContext, fix: Any) -> tuple | None:
+def _fix_edits(context: "FileContext", fix: Any) -> tuple | None:
     """A rule's :class:`~backend_rules.rule.Fix` as text edits (1-based, end exclusive)."""
     try:
         where = context.position(fix.node)
@@ -404,7 +430,7 @@ def _fix_edits(context: FileContext, fix: Any) -> tuple | None:
     return ("safe" if fix.safe else "unsafe", fix.description, tuple(edits))
 
 
-def _code_in_place(context: FileContext, old: cst.CSTNode, new: cst.CSTNode) -> str:
+def _code_in_place(context: "FileContext", old: "cst.CSTNode", new: "cst.CSTNode") -> str:
     """``new`` as source text at the place of ``old``: continuation lines get the indentation of
     the block there (``code_for_node`` alone renders as if at module level)."""
     from libcst._nodes.internal import CodegenState  # the renderer code_for_node itself uses
@@ -419,8 +445,10 @@ def _code_in_place(context: FileContext, old: cst.CSTNode, new: cst.CSTNode) -> 
     return "".join(state.tokens)
 
 
-def _after_imports(module: cst.Module, context: FileContext) -> int:
+def _after_imports(module: "cst.Module", context: "FileContext") -> int:
     """The line after the module docstring and the last top-level import."""
+    import libcst as cst
+
     line = 1
     for index, statement in enumerate(module.body):
         is_import = isinstance(statement, cst.SimpleStatementLine) and any(

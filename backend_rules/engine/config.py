@@ -11,7 +11,7 @@ from typing import Any
 
 import pathspec
 
-from backend_rules.engine.registry import all_rules
+from backend_rules.engine.manifest import rule_entries
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -42,7 +42,7 @@ def _string_list(value: Any, key: str, origin: str) -> tuple[str, ...]:
 
 def check_codes(codes: tuple[str, ...], origin: str) -> tuple[str, ...]:
     """Codes and prefixes must name at least one rule (``BR``, ``BR1``, ``BR101``)."""
-    known = all_rules()
+    known = rule_entries()
     for code in codes:
         if not any(known_code.startswith(code.upper()) for known_code in known) or not code:
             raise ConfigError(f"{origin}: unknown rule code or prefix {code!r}")
@@ -123,13 +123,30 @@ class Config:
         rel = self.relative(path)
         return tuple(code for spec, codes in self._per_file if spec.match_file(rel) for code in codes)
 
-    def rules_for(self, path: str) -> list:
+    def entries_for(self, path: str) -> list:
+        """The selected rules for ``path`` as manifest entries (nothing imported yet)."""
         ignored = self.ignore + self._ignored_here(path)
         return [
-            rule for code, rule in all_rules().items()
+            entry for code, entry in rule_entries().items()
             if any(code.startswith(prefix) for prefix in self.select)
             and not any(code.startswith(prefix) for prefix in ignored)
         ]
+
+    def rules_for(self, path: str) -> list:
+        """The selected rule classes for ``path`` (imports them)."""
+        return [entry.load() for entry in self.entries_for(path)]
+
+    @cached_property
+    def facts_needed(self) -> frozenset[str]:
+        """The project facts the selected rules can read anywhere (empty: no project index)."""
+        from backend_rules.engine.manifest import facts_needed
+
+        ignored = self.ignore  # per-file ignores only narrow it; the index is per project
+        return facts_needed([
+            entry for code, entry in rule_entries().items()
+            if any(code.startswith(prefix) for prefix in self.select)
+            and not any(code.startswith(prefix) for prefix in ignored)
+        ])
 
     @cached_property
     def _options(self) -> dict[str, Any]:
@@ -155,8 +172,8 @@ def check_confidence(value: Any, origin: str) -> str:
 def option_defaults() -> dict[str, Any]:
     """Every rule option with its default value (the keys rules add to [tool.backend-rules])."""
     merged: dict[str, Any] = {}
-    for rule in all_rules().values():
-        merged.update(rule.OPTIONS)
+    for entry in rule_entries().values():
+        merged.update(entry.options)
     return merged
 
 

@@ -21,7 +21,7 @@ from backend_rules.engine.cache_store import cache_folder
 
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 INDEX_KIND = "index"
-INDEX_FORMAT = 4  # bump when the cached entry layout changes
+INDEX_FORMAT = 5  # bump when the cached entry layout changes
 
 
 @lru_cache(maxsize=4096)
@@ -46,18 +46,43 @@ def find_project_root(path: str) -> str:
 
 def _cache_file(root: str) -> Path | None:
     folder = cache_folder(root)
-    collectors = ",".join(sorted(COLLECTORS))
-    tag = hashlib.sha1(f"{INDEX_FORMAT}|{collectors}".encode()).hexdigest()[:10]
-    return folder / f"index-{tag}.json" if folder else None
+    return folder / f"index-v{INDEX_FORMAT}.json" if folder else None
 
 
-def build_index(root: str, use_cache: bool = True) -> ProjectIndex:
-    """Index every Python file of the project at ``root`` (default excludes apply)."""
+def _collectors(names: frozenset[str] | None) -> frozenset[str]:
+    """Register the collectors ``names`` (default: every one) by importing their modules."""
+    import importlib
+
+    from backend_rules.engine.manifest import collector_modules
+
+    modules = collector_modules()
+    wanted = frozenset(modules) if names is None else frozenset(names)
+    for name in sorted(wanted):
+        if name in modules and name not in COLLECTORS:
+            importlib.import_module(modules[name])
+    return frozenset(name for name in wanted if name in COLLECTORS)
+
+
+def build_index(root: str, use_cache: bool = True, facts: frozenset[str] | None = None) -> ProjectIndex:
+    """Index every Python file of the project at ``root`` (default excludes apply) for the
+    collectors in ``facts`` (default: all); more can be added later (:meth:`ProjectIndex.add`)."""
+    index = ProjectIndex(root, {}, frozenset(), grow=lambda index, names: _grow(index, names, use_cache))
+    index.add(_collectors(facts))
+    return index
+
+
+def _grow(index: ProjectIndex, names: frozenset[str], use_cache: bool) -> None:
+    """Add the facts of ``names`` for every file, reusing what the on-disk cache holds.
+
+    A cache entry is ``[sha1 of content, facts, collectors run]``: a file is parsed again only
+    when it changed or a collector it was not yet read for is wanted (and its trigger matches).
+    """
     from backend_rules.engine.config import Config
     from backend_rules.engine.discovery import UnreadableFile, read_python_file, walk_python_files
-    from backend_rules.engine.registry import all_rules
 
-    all_rules()  # importing the rules registers their collectors
+    root = index.root
+    names = _collectors(names)
+    held = (index.collected or frozenset()) | names
     cache_path = _cache_file(root) if use_cache else None
     cached = cache_store.read(cache_path, INDEX_KIND) if cache_path is not None else None
     if not isinstance(cached, dict):
@@ -72,24 +97,41 @@ def build_index(root: str, use_cache: bool = True) -> ProjectIndex:
             continue
         digest = hashlib.sha1(content).hexdigest()
         entry = cached.get(rel)
-        if isinstance(entry, list) and len(entry) == 2 and entry[0] == digest and isinstance(entry[1], dict):
-            facts = entry[1]  # unchanged since the last run
-        else:
-            facts = collect_facts(content.decode("utf-8", errors="replace"), module_name(root, path))
-        fresh[rel] = [digest, facts]
-        if facts:
-            modules[module_name(root, path)] = facts
+        known: dict[str, Any] = {}
+        done: set[str] = set()
+        if _valid_entry(entry) and entry[0] == digest:
+            known, done = dict(entry[1]), set(entry[2])
+        missing = names - done
+        name = module_name(root, path)
+        if missing:
+            known.update(collect_facts(content.decode("utf-8", errors="replace"), name, missing))
+            done |= missing
+        fresh[rel] = [digest, known, sorted(done)]
+        kept = {key: value for key, value in known.items() if key in held}
+        if kept:
+            modules[name] = kept
     if cache_path is not None and fresh != cached:
         cache_store.write(cache_path, INDEX_KIND, fresh)
-    return ProjectIndex(root, modules)
+    index.modules = modules
+    index.collected = held
+
+
+def _valid_entry(entry: Any) -> bool:
+    return (
+        isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], str)
+        and isinstance(entry[1], dict) and isinstance(entry[2], list)
+    )
 
 
 _INDEXES: dict[str, ProjectIndex] = {}
 
 
-def index_for(path: str, use_cache: bool = True) -> ProjectIndex:
-    """The (per-process memoised) index of the project that ``path`` belongs to."""
+def index_for(path: str, use_cache: bool = True, facts: frozenset[str] | None = None) -> ProjectIndex:
+    """The (per-process memoised) index of the project that ``path`` belongs to, holding at least
+    the collectors in ``facts`` (default: all)."""
     root = find_project_root(path)
     if root not in _INDEXES:
-        _INDEXES[root] = build_index(root, use_cache)
+        _INDEXES[root] = build_index(root, use_cache, facts)
+    else:
+        _INDEXES[root].add(_collectors(facts))
     return _INDEXES[root]

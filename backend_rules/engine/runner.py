@@ -107,7 +107,7 @@ def _check_one(job: tuple[str, bytes]) -> tuple[str, list[Finding], str | None, 
     holder: dict[str, ProjectIndex] = {}
 
     def loader() -> ProjectIndex:
-        holder["index"] = index_for(path, use_cache)
+        holder["index"] = index_for(path, use_cache, config.facts_needed)
         return holder["index"]
 
     try:
@@ -176,15 +176,22 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
 
 def _prepare_indexes(jobs: list[tuple[str, bytes]], config: Config, use_cache: bool) -> None:
-    """Build each needed project index once, before forking, so workers inherit it."""
-    needy = [rule for rule in config.rules_for("") if rule.USES_PROJECT_INDEX and rule.trigger()]
-    if not needy:
+    """Build each needed project index once, before forking, so workers inherit it; only for
+    the facts the selected rules read, and only when a file triggers one of those rules."""
+    facts = config.facts_needed
+    if not facts:
         return
+    needy = [entry.trigger_re() for entry in config.entries_for("") if entry.facts]
     with stage("index"):
+        done: set[str] = set()
         for path, content in jobs:
+            root = find_project_root(path)
+            if root in done:
+                continue
             text = content.decode("utf-8", errors="replace")
-            if any(rule.trigger().search(text) for rule in needy):
-                index_for(path, use_cache)
+            if any(trigger is None or trigger.search(text) for trigger in needy):
+                index_for(path, use_cache, facts)
+                done.add(root)
 
 
 def check_paths(
@@ -207,7 +214,7 @@ def check_paths(
         def compute() -> str:
             root = find_project_root(path)
             if root not in fingerprints:
-                fingerprints[root] = index_for(path, use_cache).fingerprint
+                fingerprints[root] = index_for(path, use_cache, config.facts_needed).fingerprint
             return fingerprints[root]
         return compute
 

@@ -11,12 +11,17 @@ from pathlib import Path
 from typing import Callable
 
 from backend_rules.version import __version__
-from backend_rules.analysis.positions import physical_lines
 from backend_rules.engine.registry import all_rules
 from backend_rules.engine.runner import Report
 
 LEVELS = {"HIGH": "error", "MEDIUM": "warning", "LOW": "note"}
 INFO_URI = "https://pypi.org/project/backend-rules/"
+
+
+def _physical_lines(text: str) -> list[str]:
+    from backend_rules.analysis.positions import physical_lines  # imports libcst: only when needed
+
+    return physical_lines(text)
 
 
 def _plural(count: int, word: str) -> str:
@@ -62,7 +67,7 @@ def _source_excerpt(finding, sources: dict[str, list[str]]) -> list[str]:
     if finding.path not in sources:
         try:
             with open(finding.path, encoding="utf-8", errors="replace", newline="") as handle:
-                sources[finding.path] = physical_lines(handle.read())
+                sources[finding.path] = _physical_lines(handle.read())
         except OSError:
             sources[finding.path] = []
     lines = sources[finding.path]
@@ -193,7 +198,7 @@ def _fingerprints(findings: list) -> list[str]:
         if f.path not in lines_of:
             try:
                 with open(f.path, encoding="utf-8", errors="replace", newline="") as handle:
-                    lines_of[f.path] = physical_lines(handle.read())
+                    lines_of[f.path] = _physical_lines(handle.read())
             except OSError:
                 lines_of[f.path] = []
         lines = lines_of[f.path]
