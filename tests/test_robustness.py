@@ -202,3 +202,42 @@ def test_code_kinds_match_at_any_depth(path, kind):
 def test_newer_syntax_that_also_needs_the_deep_pass_does_not_hang():
     source = "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n" + _deep_if(400)
     assert "BR101" in codes(source)
+
+
+def test_an_elif_chain_the_stdlib_parser_runs_out_of_memory_on_is_parsed_on_a_big_stack(tmp_path):
+    """CPython 3.11 raises MemoryError (not SyntaxError) on ~10,000 ``elif`` branches; libcst then ran
+    on the main thread's C stack and the process died with SIGSEGV."""
+    branches = "".join(f"    elif x == {i}:\n        return {i}\n" for i in range(1, 10_000))
+    path = tmp_path / "dispatch.py"
+    path.write_text("def f(x):\n    if x == 0:\n        return 0\n" + branches)
+    completed = subprocess.run([sys.executable, "-m", "backend_rules", "check", str(path), "--no-cache"],
+                               capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert "1 file checked" in completed.stdout
+    assert "Traceback" not in completed.stderr
+
+
+def test_a_statement_of_many_operands_costs_linear_work(monkeypatch):
+    """Every level of ``'a' + 'a' + ... + x`` asks whether its operands are safe, and every node asked
+    for its statement's order by walking its ancestors: quadratic (minutes on 10,000 operands)."""
+    from backend_rules.analysis.dataflow import ScopeFacts
+    from backend_rules.analysis.string_building import StringAnalyzer
+
+    calls = {"safe": 0, "order_steps": 0}
+    is_safe, order_of = StringAnalyzer._is_safe, ScopeFacts.order_of
+
+    def counting_is_safe(self, *args):
+        calls["safe"] += 1
+        return is_safe(self, *args)
+
+    def counting_order_of(self, stack):
+        calls["order_steps"] += len(stack)
+        return order_of(self, stack)
+
+    monkeypatch.setattr(StringAnalyzer, "_is_safe", counting_is_safe)
+    monkeypatch.setattr(ScopeFacts, "order_of", counting_order_of)
+    operands = 300
+    source = "def q(cur, x):\n    cur.execute('SELECT ' + " + " + ".join("'a'" for _ in range(operands)) + " + x)\n"
+    assert codes(source, "q.py") == ["BR101"]
+    assert calls["safe"] < 20 * operands
+    assert calls["order_steps"] < 20 * operands

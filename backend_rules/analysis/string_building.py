@@ -170,8 +170,18 @@ class StringAnalyzer(CollectionSafety, BuildFinder):
 
     # ----- safety -------------------------------------------------------------------------
     def is_safe(self, node: cst.BaseExpression, env: Env | None = None, depth: int = 0) -> bool:
-        """True when ``node`` cannot carry attacker-controlled text into a string."""
+        """True when ``node`` cannot carry attacker-controlled text into a string.
+
+        Answers are remembered per (node, env, depth): a chain of thousands of ``+`` operands is
+        asked about at every level, and would otherwise cost quadratic time."""
         env = env or self.env
+        key = (id(node), id(env), depth)
+        memo = self.__dict__.setdefault("_safe_memo", {})
+        if key not in memo:
+            memo[key] = (env, self._is_safe(node, env, depth))  # env kept alive: its id stays unique
+        return memo[key][1]
+
+    def _is_safe(self, node: cst.BaseExpression, env: Env, depth: int) -> bool:
         if depth > MAX_DEPTH:
             return False
         if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis)):
@@ -370,8 +380,16 @@ class StringAnalyzer(CollectionSafety, BuildFinder):
 
     # ----- text ---------------------------------------------------------------------------
     def literal_fragments(self, node: cst.BaseExpression, env: Env | None = None, depth: int = 0) -> str:
-        """The literal text that goes into the string (holes as ``{}``), following names."""
+        """The literal text that goes into the string (holes as ``{}``), following names (remembered
+        like ``is_safe``'s answers)."""
         env = env or self.env
+        key = (id(node), id(env), depth)
+        memo = self.__dict__.setdefault("_text_memo", {})
+        if key not in memo:
+            memo[key] = (env, self._literal_fragments(node, env, depth))
+        return memo[key][1]
+
+    def _literal_fragments(self, node: cst.BaseExpression, env: Env, depth: int) -> str:
         if depth > MAX_DEPTH:
             return ""
         text = literal_text(node)

@@ -114,13 +114,13 @@ class LimitFinder:
 
     def _sinks(self) -> Iterator[tuple[str, cst.BaseExpression, int]]:
         found: list[tuple[str, cst.BaseExpression, int]] = []
-        stack: list[cst.CSTNode] = []
+        orders: list[int] = [1 << 30]  # statement order of the innermost statement entered (linear, not per node)
 
         def enter(node: cst.CSTNode) -> bool:
             if node is not self.function and isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 return False
-            stack.append(node)
-            order = self.facts.order_of(stack)
+            orders.append(self.facts.statement_order.get(id(node), orders[-1]))
+            order = orders[-1]
             if isinstance(node, cst.Call):
                 found.extend((text, expr, order) for text, expr in self._call_sinks(node))
             elif isinstance(node, cst.Subscript):
@@ -130,7 +130,7 @@ class LimitFinder:
             return True
 
         def leave(node: cst.CSTNode) -> None:
-            stack.pop()
+            orders.pop()
 
         walk(self.function, enter, leave)
         return iter(found)
