@@ -190,5 +190,16 @@ def test_update_with_each_rows_own_values_is_one_level_lower():
         for row in rows:
             Order.objects.filter(pk=row["id"]).update(status="closed")
     """
-    assert br201(code, "app/importers.py") == [("BR201", 4, "LOW"), ("BR201", 8, "MEDIUM")]
+    assert br201(code, "app/services.py") == [("BR201", 4, "LOW"), ("BR201", 8, "MEDIUM")]
     assert br201(code, "app/views.py") == [("BR201", 4, "MEDIUM"), ("BR201", 8, "HIGH")]
+
+
+def test_importer_code_is_one_level_lower():
+    code = """
+    def import_comments(comments):
+        for comment in comments:
+            Order.objects.get(pk=comment["order"])
+    """
+    assert br201(code, "app/importers/github.py") == [("BR201", 4, "LOW")]
+    assert br201(code, "app/importers/api.py") == [("BR201", 4, "MEDIUM")]  # an API view: HIGH, one lower
+    assert br201(code, "app/services.py") == [("BR201", 4, "MEDIUM")]

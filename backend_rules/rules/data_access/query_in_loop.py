@@ -126,8 +126,9 @@ class QueryInLoop(LoopRule):
       and a project helper that writes (an event, a history row) per such item;
     - one level lower: a loop over the sub-list of a request payload (`incident_in.tags`,
       `validated_data["triggers"]`), an update with each input row's own values (imports:
-      `bulk_update()` at best), and a loop that also mails, calls HTTP or queues a task per item
-      (the query is not the cost).
+      `bulk_update()` at best), a loop that also mails, calls HTTP or queues a task per item
+      (the query is not the cost), and importers of another system's data (`importers/`,
+      `export_import/`: per-row work by nature).
     Loops over the rows of a query or a relation keep their level. A model's `save()` called per
     item is left to BR204 (commit-in-loop), whatever the save reads.
 

@@ -45,6 +45,9 @@ PAYLOAD_OWNER = re.compile(r"^(self|request|req|serializer|form|self\.request|se
 OTHER_IO_CALL = re.compile(r"^_*(send|notify|mail|email|upload|download|revoke|urlopen|render_pdf|ocr)(_|$)|"
                            r"^(delay|apply_async|sleep|Popen|check_call|check_output)$", re.IGNORECASE)
 OTHER_IO_MODULE = re.compile(r"^(requests|httpx|urllib|subprocess|shutil|smtplib|boto3)\.")
+# Importers of another system's data (``importers/jira.py``, ``export_import/``): each row is looked
+# up, made and used at once by nature; the import runs rarely, in the background.
+IMPORTER_PATH = re.compile(r"(^|/)(importers?|export_import|importing|imports)(/|\.py$)|(^|/)import_\w*\.py$")
 QUERYSET_NAME = re.compile(r"^(qs|queryset|\w+_qs|\w+_queryset)$")
 
 
@@ -203,4 +206,6 @@ def worth(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode], level: str,
         steps += 1  # an update with each input row's own values (imports): bulk_update() at best
     if other_io(loop):
         steps += 1  # mail, HTTP or files per item cost more than the query
+    if IMPORTER_PATH.search(context.options.get("relative_path", "").replace("\\", "/")):
+        steps += 1  # an importer of another system's data: per-row work by nature
     return lower(level, steps)
