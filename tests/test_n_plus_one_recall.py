@@ -726,3 +726,74 @@ def test_rows_of_entities_fixed_or_columns(loop):
             print(n, [p.id for p in owner.projects])
     """)
     assert found(code) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# DRF serializers given a queryset with many=True (APIView, function views) and list views whose
+# get_queryset() returns the query
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("view,expected", [
+    ("""
+    class PostList(APIView):
+        def get(self, request):
+            posts = Post.objects.filter(title__startswith="a")
+            return Response(PostSerializer(posts, many=True).data)
+    """, 1),
+    ("""
+    @api_view(["GET"])
+    def post_list(request):
+        return Response(PostSerializer(Post.objects.order_by("-id")[:20], many=True).data)
+    """, 1),
+    ("""
+    class PostViewSet(viewsets.ReadOnlyModelViewSet):
+        serializer_class = PostSerializer
+
+        def get_queryset(self):
+            return Post.objects.filter(author=self.request.user.author)
+    """, 1),
+    # fixed twins
+    ("""
+    class PostList(APIView):
+        def get(self, request):
+            posts = Post.objects.select_related("author").prefetch_related("comments", "tags")
+            return Response(PostSerializer(posts, many=True).data)
+    """, 0),
+    ("""
+    class PostViewSet(viewsets.ReadOnlyModelViewSet):
+        serializer_class = PostSerializer
+
+        def get_queryset(self):
+            return Post.objects.select_related("author").prefetch_related("comments", "tags")
+    """, 0),
+    # near misses: one object; rows of values(); a queryset we cannot read
+    ("""
+    class PostDetail(APIView):
+        def get(self, request, pk):
+            return Response(PostSerializer(Post.objects.get(pk=pk)).data)
+    """, 0),
+    ("""
+    def post_rows(request, posts):
+        return Response(PostSerializer(posts, many=True).data)
+    """, 0),
+    ("""
+    class PostViewSet(viewsets.ReadOnlyModelViewSet):
+        serializer_class = PostSerializer
+
+        def get_queryset(self):
+            if self.request.user.is_staff:
+                return Post.objects.all()
+            return Post.objects.select_related("author").prefetch_related("comments", "tags")
+    """, 0),
+])
+def test_serializer_given_a_queryset_reads_relations(view, expected):
+    code = BLOG + BLOG_SERIALIZERS + textwrap.dedent("""
+    from rest_framework import viewsets
+    from rest_framework.decorators import api_view
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+    """) + textwrap.dedent(view)
+    got = [m for m in messages(code, "app/api.py") if "once per post" in m]
+    assert len(got) == expected, got
+    if expected:
+        assert 'select_related("author")' in got[0] and 'prefetch_related("comments", "tags")' in got[0]

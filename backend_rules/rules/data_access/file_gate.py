@@ -211,6 +211,12 @@ def _project_callee(func: ast.AST, functions: dict[str, list[ast.AST]], imported
     return False
 
 
+def _many_serializer(call: ast.Call) -> bool:
+    name = (name_of(call.func) or "").split(".")[-1]
+    return name.endswith("Serializer") and any(
+        k.arg == "many" and isinstance(k.value, ast.Constant) and k.value.value is True for k in call.keywords)
+
+
 def _gate(tree: ast.Module) -> tuple[bool, list[str]]:
     """Cheap first: one walk for loops, direct query shapes; variables and helpers only if asked."""
     imported: dict[str, str] = {}
@@ -224,9 +230,10 @@ def _gate(tree: ast.Module) -> tuple[bool, list[str]]:
                 for sub in node.body
             ):
                 return True, []
-            if {(name_of(b) or "").split(".")[-1] for b in node.bases} & LIST_VIEWS and {"queryset", "serializer_class"} <= {
-                t.id for sub in node.body if isinstance(sub, ast.Assign) for t in sub.targets if isinstance(t, ast.Name)
-            }:
+            members = {t.id for sub in node.body if isinstance(sub, ast.Assign) for t in sub.targets if isinstance(t, ast.Name)}
+            members |= {sub.name for sub in node.body if isinstance(sub, ast.FunctionDef)}
+            if {(name_of(b) or "").split(".")[-1] for b in node.bases} & LIST_VIEWS and "serializer_class" in members \
+                    and members & {"queryset", "get_queryset"}:
                 return True, []  # a DRF list view: its serializer reads relations of every row
             for sub in node.body:
                 if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -238,7 +245,12 @@ def _gate(tree: ast.Module) -> tuple[bool, list[str]]:
             for alias in node.names:
                 if alias.name.split(".")[0] not in _STDLIB:
                     imported[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
-    loops = [n for n in ast.walk(tree) if isinstance(n, _LOOP_TYPES)]
+    loops = []
+    for node in ast.walk(tree):
+        if isinstance(node, _LOOP_TYPES):
+            loops.append(node)
+        elif isinstance(node, ast.Call) and _many_serializer(node):
+            return True, []  # ``PostSerializer(posts, many=True)``: it reads relations of every row
     if not loops:
         return False, []
     # Pass 1: shapes that need no look-up. Remember the names whose value would decide.

@@ -13,7 +13,7 @@ from backend_rules.rules.data_access.eager_load_fix import eager_load_fix
 from backend_rules.rules.data_access.loop_rule import LoopRule
 from backend_rules.rules.data_access.per_item_loops import COMP_NODES
 from backend_rules.rules.data_access.serializer_methods import analyse_serializer_method
-from backend_rules.rules.data_access.view_serializers import analyse_view
+from backend_rules.rules.data_access.view_serializers import analyse_serializer_call, analyse_view
 
 
 class LazyRelationInLoop(LoopRule):
@@ -95,6 +95,13 @@ class LazyRelationInLoop(LoopRule):
             return
         for where, message in analyse_view(self, node):
             self.report(where, message)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.skip or not node.args or len(node.args) < 2:
+            return
+        message = analyse_serializer_call(self, node)
+        if message:
+            self.report(node, message)
 
     def visit_For(self, node: cst.For) -> None:
         self.depth += 1
