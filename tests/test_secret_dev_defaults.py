@@ -48,6 +48,12 @@ LOW_DEFAULTS = {
             MINIO_USER: str = "acme"
             MINIO_PWD: str = "acmeacme"
     """, "BR404"),
+    "secret access key made of the user name and digits": ("""
+        from pydantic_settings import BaseSettings
+        class Settings(BaseSettings):
+            STORAGE_USER: str = "acme"
+            STORAGE_SECRET_ACCESS_KEY: str = "acme123456789"
+    """, "BR404"),
     "stripe test-mode key of a mock service": ("""
         class MockBilling:
             @classmethod
@@ -81,6 +87,11 @@ NEAR_MISSES = {
         from pydantic_settings import BaseSettings
         class Settings(BaseSettings):
             DOWNLOAD_SECRET: str = "f9Kx2mQp7Lw3Zr8T"
+    """, "BR404"),
+    "digits after a word no other literal holds": ("""
+        import os
+        PASSWORD = os.environ.get("DB_PWD", "marmalade2024")
+        USER = os.environ.get("DB_USER", "admin")
     """, "BR404"),
     "one-word password used once": ("""
         import os

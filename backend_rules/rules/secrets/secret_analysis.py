@@ -303,7 +303,8 @@ class SecretAnalysis:
 
     def _development_default(self, text: str) -> bool:
         """A value typed to get the app running: a test-mode key, or a plain word that repeats
-        another literal of the file (``"PASSWORD": "shop"`` beside ``"USER": "shop"``, ``"shopshop"``):
+        another literal of the file (``"PASSWORD": "shop"`` beside ``"USER": "shop"``, ``"shopshop"``,
+        ``"shop123456789"``):
         a local database's account, not a deployment's. (``"supersecret"`` is not one of them: an
         app that falls back to it runs with a key anyone can guess, and that is worth acting on.)"""
         if TEST_MODE_KEY.match(text):
@@ -318,7 +319,9 @@ class SecretAnalysis:
 
         half = len(value) // 2
         doubled = len(value) % 2 == 0 and value[:half] == value[half:] and quoted(value[:half]) >= 1
-        return doubled or quoted(value) >= 2
+        word = value.rstrip("0123456789")  # "shop123456789" beside "USER": "shop"
+        numbered = word != value and len(word) >= 3 and quoted(word) >= 1
+        return doubled or numbered or quoted(value) >= 2
 
     def _auth_header(self, name: str, node: cst.BaseExpression, text: str):
         """``{"Authorization": "Bearer 9f8e7d..."}``: the header carries the credential itself."""
