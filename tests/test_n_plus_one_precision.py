@@ -1263,3 +1263,21 @@ def test_relation_declared_by_a_polymorphic_subclass(lazy, expected):
     """
     got = messages(code)
     assert len(got) == expected and all("looks like" not in m for m in got)
+
+
+def test_backref_with_uselist_false_is_one_object():
+    code = """
+    from sqlalchemy.orm import backref, relationship
+
+    class Talk(db.Model):
+        __tablename__ = "talks"
+
+    class LegacyTalkMapping(db.Model):
+        __tablename__ = "legacy_talk_mappings"
+        talk = relationship("Talk", lazy=False, backref=backref("legacy_mapping", uselist=False, lazy=True))
+
+    def legacy_ids(session):
+        return [t.legacy_mapping.legacy_id for t in session.query(Talk).filter(Talk.id > 1)]
+    """
+    [message] = messages(code)
+    assert "joinedload(Talk.legacy_mapping)" in message

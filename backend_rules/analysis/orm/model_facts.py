@@ -109,6 +109,9 @@ def _relation_of(call: ast.Call, annotation: ast.AST | None) -> dict[str, Any] |
                 blazy = _keyword(backref, "lazy")
                 if blazy is not None and literal_str(blazy):
                     rel["brlazy"] = literal_str(blazy)
+                buselist = _keyword(backref, "uselist")
+                if isinstance(buselist, ast.Constant) and isinstance(buselist.value, bool):
+                    rel["brlist"] = int(buselist.value)  # backref("mapping", uselist=False): one object
         secondary = _keyword(call, "secondary")
         if secondary is not None:
             rel["k"] = "many"

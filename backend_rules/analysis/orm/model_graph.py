@@ -120,6 +120,8 @@ class ModelGraph:
                             back = raw_rel["br"]
                             # the other side of a collection is one object, of one object a collection
                             kind = "many" if "secondary" in raw_rel or not rel.collection else "one"
+                            if "brlist" in raw_rel:
+                                kind = "many" if raw_rel["brlist"] else "one"
                             target.relations.setdefault(back, Relation(back, info.name, kind, "sqlalchemy", raw_rel.get("brlazy")))
         for infos in self.by_name.values():
             for info in infos:
