@@ -286,12 +286,20 @@ IDENTIFIER_SLOTS = {
     "double quotes": 'cur.execute(f\'SELECT * FROM "{name}"\')',
     "column list": 'cur.execute(f"SELECT id, {name} FROM t")',
     "ORDER BY": 'cur.execute(f"SELECT * FROM t ORDER BY {name}")',
+    "column compared in WHERE": 'cur.execute(f"SELECT * FROM t WHERE {name} = 1")',
+    "column compared after AND": 'cur.execute(f"SELECT * FROM t WHERE a = 1 AND {name} LIKE %s", ("x%",))',
+    "column set in UPDATE": 'cur.execute(f"UPDATE t SET {name} = %s WHERE id = %s", (1, 2))',
+    "SET search_path": 'cur.execute(f"SET search_path TO {name}")',
+    "NOTIFY channel": 'cur.execute(f"NOTIFY {name}")',
+    "sequence": 'cur.execute(f"CREATE SEQUENCE {name} START 1")',
+    "text() FROM": 'conn.execute(text(f"SELECT * FROM {name}"))',
+    "text() quoted schema": 'conn.execute(text(f\'set search_path to "{name}"\'))',
 }
 
 
 @pytest.mark.parametrize("line", IDENTIFIER_SLOTS.values(), ids=IDENTIFIER_SLOTS.keys())
 def test_identifier_slots_get_identifier_advice(line):
-    (finding,) = findings(f"def f(cur, name):\n    {line}\n")
+    (finding,) = findings(f"from sqlalchemy import text\ndef f(cur, conn, name):\n    {line}\n")
     assert "identifier" in finding.message and "allow-list" in finding.message
     assert "query parameter" not in finding.message
 
@@ -303,6 +311,7 @@ VALUE_SLOTS = {
     "IN list": 'cur.execute(f"SELECT * FROM t WHERE a IN (1, {name})")',
     "VALUES": 'cur.execute(f"INSERT INTO t (a, b) VALUES (1, {name})")',
     "LIMIT": 'cur.execute("SELECT * FROM t LIMIT %s" % name)',
+    "a whole condition": 'cur.execute(f"SELECT * FROM t WHERE {name} AND b = 1")',
 }
 
 

@@ -126,7 +126,7 @@ class SqlStringToOrm(SqlSinkRule):
     MESSAGE = "SQL built {how} reaches {sink}; use bound parameters instead"
     ADVICE = "use bound parameters instead"
     ALSO_ADVICE = "bind `{value}` as a parameter too, like the other values"
-    IDENTIFIER_ADVICE = "`{value}` names a column or table there: map it through an allow-list to a column"
+    IDENTIFIER_ADVICE = "`{value}` is an identifier there: map it through an allow-list (to a column) or quote it"
     CONFIDENCE = "MEDIUM"  # per finding: see ## Confidence
     USES_PROJECT_INDEX = True  # helpers of other modules that run their argument through text()
     TRIGGER = (

@@ -25,6 +25,8 @@ IDENTIFIER_WORDS = {
 }
 STRUCTURE_WORDS = {"where", "and", "or", "not", "having", "on", "set", "with", "case", "union", "all"}
 OPERATORS = {"=", "<>", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "||"}
+# What follows a column compared or assigned: ``{} = 1``, ``{} LIKE %s``, ``{} IS NULL``.
+COMPARED = re.compile(r"(?i)\s*(?:=|<>|!=|<=|>=|<|>|(?:not\s+)?(?:like|ilike|in|between)\b|is\b)")
 HOLE = re.compile(r"\{[^{}]*\}|%\(\w+\)[sdr]|%[sdr]|\$\{?\w+\}?")
 PLACEHOLDER = re.compile(r"%s|%\(\w+\)s|(?<![\w:]):[A-Za-z_]\w*|\?|\$\d+")
 
@@ -53,7 +55,7 @@ def slot_of(before: str, after: str = "") -> str:
     if last in IDENTIFIER_WORDS:
         return IDENTIFIER
     if last in STRUCTURE_WORDS:
-        return STRUCTURE
+        return IDENTIFIER if COMPARED.match(after) else STRUCTURE  # WHERE {col} = ..., SET {col} = ...
     if last in {",", "("}:
         return _list_slot(tokens)
     return STRUCTURE  # right after a complete operand: a clause, a join, a direction
