@@ -856,3 +856,8 @@ def test_example_apps_fixed_with_unsafe_fixes_only(tmp_path, monkeypatch):
         ast.parse(after[path], path)
     remaining = [(path, f.line) for path in paths for f in findings(after[path], path, "LOW")]
     assert remaining == unfixable
+
+
+def test_br703_message_says_what_to_do():
+    (finding,) = findings('app.run(host="0.0.0.0", debug=True)\n', "app/main.py")
+    assert finding.message.endswith("turns debug mode on; read it from the environment, off by default")

@@ -33,7 +33,7 @@ DEBUG_CONSTRUCTORS = {
 }
 RUNNERS = {"run", "run_server"}
 GUNICORN_CONFIG = re.compile(r"(^|/)gunicorn[\w.]*\.py$|(^|/)gunicorn/[^/]+\.py$")
-FIX = "read it from the environment, off by default"
+REMEDY = "read it from the environment, off by default"
 LEVELS = ("LOW", "MEDIUM", "HIGH")
 
 
@@ -124,7 +124,7 @@ class DebugModeEnabled(Rule):
         return self.context.options.get("relative_path", "") or self.context.path
 
     def _on(
-        self, node: cst.CSTNode, expr: cst.BaseExpression, what: str, remedy: str = FIX, at_most: str = "HIGH",
+        self, node: cst.CSTNode, expr: cst.BaseExpression, what: str, remedy: str = REMEDY, at_most: str = "HIGH",
         fixable: bool = True,
     ) -> None:
         """Report when ``expr`` is on; confidence is the lowest of ``at_most``, where the value
