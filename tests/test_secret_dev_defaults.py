@@ -159,3 +159,36 @@ def test_development_and_test_settings_modules_are_low(path):
 def test_other_settings_modules_keep_their_confidence(path):
     results = found('SECRET_KEY = "k2Pq9wLx7Rz4Tm8Vn3Bc6Yd1"\n', path)
     assert results == [("BR405", 1, "HIGH")]
+
+
+def test_a_guard_refusing_the_default_is_not_another_secret():
+    code = """
+        import os
+        DEBUG = os.getenv("DEBUG") == "1"
+        SECRET_KEY = os.getenv("SECRET_KEY", "k2Pq9wLx7Rz4Tm8Vn3Bc")
+        if not DEBUG and SECRET_KEY == "k2Pq9wLx7Rz4Tm8Vn3Bc":
+            raise RuntimeError("set SECRET_KEY in production")
+        assert SECRET_KEY != "k2Pq9wLx7Rz4Tm8Vn3Bc" or DEBUG
+    """
+    assert [(c, line) for c, line, _ in found(code)] == [("BR404", 3)]
+
+
+def test_a_check_that_demands_a_literal_is_the_hardcoded_credential():
+    code = """
+        def authorize(api_key):
+            if api_key != "k2Pq9wLx7Rz4Tm8Vn3Bc":
+                raise PermissionError("bad key")
+    """
+    assert [(c, line) for c, line, _ in found(code, "app/auth.py")] == [("BR401", 2)]
+
+
+def test_a_generated_key_used_twice_keeps_its_confidence():
+    code = """
+        import jwt
+        def issue(claims):
+            return jwt.encode(claims, "a8f9d7e6c5b4a3f2", algorithm="HS256")
+        def read(token):
+            return jwt.decode(token, "a8f9d7e6c5b4a3f2", algorithms=["HS256"])
+    """
+    results = found(code, "app/tokens.py")
+    assert results and all(conf != "LOW" for _, _, conf in results), results

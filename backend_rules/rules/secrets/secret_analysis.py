@@ -49,7 +49,7 @@ AUTH_HEADER_VALUE = re.compile(r"(?i)^(bearer|token|basic|jwt|bot|apikey|api-key
 DEVELOPMENT_FILE_WORDS = {"test", "tests", "testing", "dev", "devel", "development", "docker", "compose", "ci",
                           "smoketest", "example", "examples", "sample", "demo"}
 SETTINGS_FILE_WORDS = {"settings", "config", "configuration", "conf", "configs"}
-SIMPLE_WORD = re.compile(r"^[a-z][a-z0-9_-]{1,19}$")
+SIMPLE_WORD = re.compile(r"^[a-z][a-z_-]{1,19}$")  # a name ("shop", "docs_db"), not a generated key
 TEST_CLASS = re.compile(r"^Test|Test(?:ing)?(?:Config|Settings)$")
 ENUM_BASE = re.compile(r"Enum$|Choices$|^(?:Int)?Flag$")
 SETTINGS_BASES = {"pydantic.BaseSettings", "pydantic_settings.BaseSettings", "pydantic.env_settings.BaseSettings",
@@ -310,7 +310,8 @@ class SecretAnalysis:
         if TEST_MODE_KEY.match(text):
             return True
         value = text.strip()
-        if not SIMPLE_WORD.match(value):
+        word = value.rstrip("0123456789")  # "shop123456789" beside "USER": "shop"
+        if not SIMPLE_WORD.match(word):
             return False
         source = self.context.source
 
@@ -319,7 +320,6 @@ class SecretAnalysis:
 
         half = len(value) // 2
         doubled = len(value) % 2 == 0 and value[:half] == value[half:] and quoted(value[:half]) >= 1
-        word = value.rstrip("0123456789")  # "shop123456789" beside "USER": "shop"
         numbered = word != value and len(word) >= 3 and quoted(word) >= 1
         return doubled or numbered or quoted(value) >= 2
 
@@ -501,21 +501,28 @@ class SecretAnalysis:
         if not names:
             return
         guard = self._in_guard()
+        equal = all(isinstance(t.operator, cst.Equal) for t in node.comparisons)
+        unequal = all(isinstance(t.operator, cst.NotEqual) for t in node.comparisons)
+        # ``if SECRET_KEY == "dev-key": raise`` / ``assert SECRET_KEY != "dev-key"`` refuse the value;
+        # ``if api_key != "k3y": raise`` demands it: that is the hardcoded credential
+        refused = guard == "if" and equal or guard == "assert" and unequal
         for operand in operands:
             text = literal_of(operand)
-            if text is not None and not (guard and is_placeholder(text)):
+            if text is not None and not refused and not (guard and is_placeholder(text)):
                 yield from self._judge(names[0], operand, "compare")
 
-    def _in_guard(self) -> bool:
-        """``if SECRET_KEY == "change-me": raise ...``: the code refuses the placeholder."""
+    def _in_guard(self) -> str:
+        """``if SECRET_KEY == "change-me": raise ...``: "if" (or "assert") when the comparison is the
+        test of a check that stops the program, "" otherwise."""
         for node in reversed(self.context.stack):
             if isinstance(node, cst.Assert):
-                return True
+                return "assert"
             if isinstance(node, cst.If):
-                return find(node.body, lambda n: isinstance(n, cst.Raise), skip=(cst.FunctionDef,)) is not None
+                raises = find(node.body, lambda n: isinstance(n, cst.Raise), skip=(cst.FunctionDef,)) is not None
+                return "if" if raises else ""
             if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
-                return False
-        return False
+                return ""
+        return ""
 
 
 def _only_confidence(fields: dict) -> dict:
