@@ -100,6 +100,20 @@ def test_format_and_concatenation_with_several_values():
         """)
 
 
+def test_values_row_with_several_holes_is_fixed():
+    fixed, safety, _ = _fixed(
+        """
+        import psycopg2
+        def insert(cursor, name, age):
+            cursor.execute(f"INSERT INTO people (name, age) VALUES ('{name}', {age})")
+        """)
+    _same(fixed, """
+        import psycopg2
+        def insert(cursor, name, age):
+            cursor.execute("INSERT INTO people (name, age) VALUES (%s, %s)", (name, age))
+        """)
+
+
 def test_asyncpg_numbers_placeholders_and_passes_values_as_arguments():
     fixed, safety, _ = _fixed(
         """
@@ -204,6 +218,23 @@ def test_sqlalchemy_text_gets_named_parameters_through_br102():
     import psycopg2
     def find(cursor, ids):
         cursor.execute("SELECT * FROM users WHERE id IN (%s)" % ",".join(ids))
+    """,
+    # rows joined by hand after VALUES, a row in one hole, a joined list in a local
+    """
+    import psycopg2
+    def insert(cursor, rows):
+        cursor.execute("INSERT INTO t (a, b) VALUES {}".format(rows))
+    """,
+    """
+    import psycopg2
+    def insert(cursor, row):
+        cursor.execute(f"INSERT INTO t (a, b) VALUES ({row})")
+    """,
+    """
+    import psycopg2
+    def find(cursor, ids):
+        wanted = ", ".join(ids)
+        cursor.execute(f"SELECT * FROM t WHERE a = ANY(ARRAY[{wanted}])")
     """,
     # a clause list
     """

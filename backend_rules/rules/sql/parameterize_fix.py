@@ -46,6 +46,8 @@ OTHER_SQL_LAYERS = {"sqlalchemy", "flask_sqlalchemy", "sqlmodel", "databases", "
 METHODS = {NAMED: {"execute", "scalar", "scalars"}, FORMAT: {"execute"}, QMARK: {"execute", "execute_fetchall"}, NUMERIC: {"execute", "fetch", "fetchrow", "fetchval"}}
 CURSOR_LIKE = re.compile(r"(?i)(^|_)cur(sor)?s?$")
 IN_LIST = re.compile(r"(?is)\b(in|any)\s*\(([^()]*)$")
+# VALUES {rows} or VALUES ({row}): a hole that stands for whole rows or a whole row, joined by hand.
+ROWS = re.compile(r"(?is)\bvalues\s*(\(\s*)?$")
 EXISTING = {
     FORMAT: re.compile(r"%(\(\w+\))?s"), QMARK: re.compile(r"\?"), NUMERIC: re.compile(r"\$\d"),
     NAMED: re.compile(r"(?<![\w:\\]):[A-Za-z_]"),
@@ -265,6 +267,9 @@ def _slots(pieces: list[Piece], style: str) -> tuple[list[Hole], bool]:
         before, after = "".join(texts[:index]), "".join(texts[index + 1:])
         if slot_of(before, after) != VALUE or IN_LIST.search(before):
             raise _NoFix
+        rows = ROWS.search(before)
+        if rows and (not rows.group(1) or after.lstrip().startswith(")")):
+            raise _NoFix
         hole = Hole()
         holes.append(hole)
         opened = _open_quote(before)
@@ -466,6 +471,8 @@ def _rewrite(context, pieces: list[Piece], style: str) -> tuple[list[str], str, 
         raise _NoFix
     by_part: dict[int, Hole] = {}
     for hole, expression in zip(holes, expressions):
+        if _joined(context, expression):
+            raise _NoFix  # a list joined into text is many values, not one parameter
         code = source_of(context, expression).strip()
         if hole.prefix or hole.suffix:
             param = _fstring_param(hole.prefix, code, hole.suffix)
@@ -481,6 +488,15 @@ def _rewrite(context, pieces: list[Piece], style: str) -> tuple[list[str], str, 
     if literals is None:
         raise _NoFix
     return literals, _parameters(style, holes), quoted
+
+
+def _joined(context, expression: cst.BaseExpression) -> bool:
+    """``", ".join(values)``, directly or through the only assignment of a local name."""
+    if isinstance(expression, cst.Name):
+        bindings = context.scope_facts(enclosing_scope(context.stack)).bindings.get(expression.value, [])
+        expression = bindings[0].value if len(bindings) == 1 and bindings[0].value is not None else expression
+    return isinstance(expression, cst.Call) and isinstance(expression.func, cst.Attribute) and \
+        expression.func.attr.value == "join"
 
 
 def _describe(style: str, count: int) -> str:
