@@ -776,6 +776,22 @@ def test_rows_of_entities_fixed_or_columns(loop):
     def post_rows(request, posts):
         return Response(PostSerializer(posts, many=True).data)
     """, 0),
+    # a serializer whose mixin drops fields at run time
+    ("""
+    class DropFieldsMixin:
+        DROP = []
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            for name in self.DROP:
+                self.fields.pop(name, None)
+
+    class PostSummarySerializer(DropFieldsMixin, PostSerializer):
+        DROP = ["comments", "author_name", "tags"]
+
+    def summaries(request):
+        return Response(PostSummarySerializer(Post.objects.all(), many=True).data)
+    """, 0),
     ("""
     class PostViewSet(viewsets.ReadOnlyModelViewSet):
         serializer_class = PostSerializer

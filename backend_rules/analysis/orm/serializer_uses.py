@@ -89,8 +89,11 @@ def collect_serializer_uses(tree: ast.Module, module: str) -> dict[str, Any]:
     bases: dict[str, list[str]] = {}
     fields: dict[str, Any] = {}
     counted: set[int] = set()
+    dynamic: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
+            if _changes_fields(node):
+                dynamic.append(node.name)
             names = [_last(b) for b in node.bases]
             counted.update(id(n) for b in node.bases for n in ast.walk(b))
             if _is_serializer_name(node.name) or any(_is_serializer_name(b) for b in names):
@@ -139,14 +142,31 @@ def collect_serializer_uses(tree: ast.Module, module: str) -> dict[str, Any]:
         out["bases"] = bases
     if fields:
         out["fields"] = fields
+    if dynamic:
+        out["dyn"] = dynamic
     return out
+
+
+def _changes_fields(node: ast.ClassDef) -> bool:
+    """The class picks its fields at run time: ``get_fields()``, or ``__init__`` editing ``self.fields``
+    (a mixin dropping fields): which relations its serializer reads is not in its declarations."""
+    for stmt in node.body:
+        if isinstance(stmt, ast.FunctionDef) and stmt.name == "get_fields":
+            return True
+        if isinstance(stmt, ast.FunctionDef) and stmt.name == "__init__" and any(
+                isinstance(n, ast.Attribute) and n.attr == "fields" and isinstance(n.value, ast.Name) and n.value.id == "self"
+                for n in ast.walk(stmt)):
+            return True
+    return False
 
 
 def serializer_reads(per_module: dict[str, dict[str, Any]], serializer: str) -> dict[str, Any]:
     """The relation reads of ``serializer`` and its project bases, merged (its own ``Meta`` first)."""
     by_name: dict[str, list[dict[str, Any]]] = {}
     parents: dict[str, list[str]] = {}
+    dynamic: set[str] = set()
     for facts in per_module.values():
+        dynamic.update(facts.get("dyn") or ())
         for name, reads in (facts.get("fields") or {}).items():
             by_name.setdefault(name, []).append(reads)
         for name, bases in (facts.get("bases") or {}).items():
@@ -158,6 +178,8 @@ def serializer_reads(per_module: dict[str, dict[str, Any]], serializer: str) -> 
         if name in seen:
             continue
         seen.add(name)
+        if name in dynamic:
+            merged["dyn"] = 1
         for reads in by_name.get(name, [])[:1]:
             merged["n"] += [n for n in reads.get("n", []) if n[0] not in {m[0] for m in merged["n"]}]
             merged["s"] += reads.get("s", [])

@@ -121,6 +121,8 @@ def _missing_loads(rule: Rule, expr: cst.BaseExpression, stack: list[cst.CSTNode
     if model is None:
         return None
     reads = serializer_reads(_serializer_facts(rule), name)
+    if reads.get("dyn"):
+        return None  # it picks its fields at run time (get_fields(), __init__ dropping fields)
     row = model.name[0].lower() + model.name[1:]
     missing: dict[str, tuple[str, bool]] = {}  # relation -> (serializer field that reads it, collection)
 
