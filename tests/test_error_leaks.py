@@ -638,3 +638,33 @@ def test_a_view_named_like_admin_on_a_plain_base_keeps_its_confidence():
                     return jsonify({"error": str(e)}), 500
     """
     assert fired(code, "app/administration.py") == [(8, "HIGH")]
+
+
+def test_message_does_not_advise_logging_what_is_logged_already():
+    code = """
+        from fastapi import HTTPException
+        @router.post("/cases/{case_id}/events")
+        def create_event(case_id: int):
+            try:
+                add_event(case_id)
+            except Exception as e:
+                log.exception(e)
+                raise HTTPException(status_code=500, detail=[{"msg": str(e)}]) from e
+    """
+    (finding,) = findings(code)
+    assert finding.message.endswith("it is logged already: send a generic message")
+    assert "log it" not in finding.message
+
+
+def test_message_advises_logging_when_nothing_logs():
+    code = """
+        from fastapi import HTTPException
+        @router.post("/cases/{case_id}/events")
+        def create_event(case_id: int):
+            try:
+                add_event(case_id)
+            except Exception as e:
+                raise HTTPException(status_code=500, detail=str(e)) from e
+    """
+    (finding,) = findings(code)
+    assert finding.message.endswith("log it and send a generic message")

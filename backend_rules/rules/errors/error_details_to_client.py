@@ -17,11 +17,13 @@ from backend_rules.analysis.http_responses import (
     is_request_handler, is_validation_error, response_attribute, response_call, status_tuple,
 )
 from backend_rules.analysis.imports import dotted_name
-from backend_rules.analysis.walk import walk
+from backend_rules.analysis.walk import find, walk
 from backend_rules.rule import Invalid, Rule, Valid
 from backend_rules.rules.errors.exception_details import (
     LEAKY_ATTRIBUTES, RANK, TRACEBACK_CALLS, CaughtType, caught_type, classify_exception,
 )
+
+LOG_METHODS = {"exception", "error", "warning", "warn", "critical", "info", "debug", "log", "capture_exception"}
 
 # Calls that keep the text they are given (formatting, escaping, containers, responses).
 KEEPS_TEXT = {"str", "repr", "format", "dict", "list", "tuple", "set", "force_str", "force_text", "smart_str",
@@ -207,7 +209,24 @@ class ErrorDetailsToClient(Rule):
                 confidence = min(leak.confidence, cap, key=RANK.__getitem__)
                 if lower or self._for_administrators():
                     confidence = "LOW"  # administrators may read what went wrong
-                self.report(leak.node, confidence=confidence, detail=leak.detail, sink=sink)
+                message = None
+                if self._handler_logs():  # don't advise what is done already
+                    message = f"{leak.detail} reaches the client in {sink}; it is logged already: send a generic message"
+                self.report(leak.node, message, confidence=confidence, detail=leak.detail, sink=sink)
+
+    def _handler_logs(self) -> bool:
+        """The enclosing ``except`` block logs (``logger.exception(...)``, ``log.error(e)``)."""
+        handler = next((n for n in reversed(self.context.stack) if isinstance(n, cst.ExceptHandler)), None)
+        if handler is None:
+            return False
+
+        def logs(node: cst.CSTNode) -> bool:
+            if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
+                return False
+            receiver = (dotted_name(node.func.value) or "").split(".")[-1].lower()
+            return node.func.attr.value in LOG_METHODS and ("log" in receiver or receiver in {"logging", "sentry_sdk"})
+
+        return find(handler.body, logs) is not None
 
     def _for_administrators(self) -> bool:
         """An admin-only view (``@admin_required``, a class on an admin base, ``backoffice/``)."""
