@@ -668,3 +668,18 @@ def test_message_advises_logging_when_nothing_logs():
     """
     (finding,) = findings(code)
     assert finding.message.endswith("log it and send a generic message")
+
+
+def test_sentry_capture_counts_as_logging():
+    code = """
+        from sentry_sdk import capture_exception
+        @app.route("/stats")
+        def stats():
+            try:
+                return {"items": service.stats()}
+            except Exception as e:
+                capture_exception()
+                return {"message": f"Failed to retrieve stats: {e}"}, 400
+    """
+    (finding,) = findings(code)
+    assert "it is logged already" in finding.message

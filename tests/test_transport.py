@@ -861,3 +861,32 @@ def test_example_apps_fixed_with_unsafe_fixes_only(tmp_path, monkeypatch):
 def test_br703_message_says_what_to_do():
     (finding,) = findings('app.run(host="0.0.0.0", debug=True)\n', "app/main.py")
     assert finding.message.endswith("turns debug mode on; read it from the environment, off by default")
+
+
+def test_br702_a_certificate_scanner_is_low():
+    code = """
+        import socket
+        import ssl
+        def fetch_certificate(host, port, timeout=5):
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            conn = socket.create_connection((host, port), timeout)
+            with context.wrap_socket(conn, server_hostname=host) as sock:
+                return ssl.DER_cert_to_PEM_cert(sock.getpeercert(True))
+        """
+    assert confidences(code, "app/scan.py") == [("BR702", "LOW"), ("BR702", "LOW")]
+
+
+def test_br702_a_client_that_sends_data_keeps_its_confidence():
+    code = """
+        import socket
+        import ssl
+        def send(host, port, payload):
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            with context.wrap_socket(socket.create_connection((host, port)), server_hostname=host) as sock:
+                sock.sendall(payload)
+        """
+    assert [c for _, c in confidences(code, "app/send.py")] == ["HIGH", "HIGH"]

@@ -221,6 +221,8 @@ class ErrorDetailsToClient(Rule):
             return False
 
         def logs(node: cst.CSTNode) -> bool:
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
+                return node.func.value in {"capture_exception", "log_exception"}  # sentry_sdk's, imported
             if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
                 return False
             receiver = (dotted_name(node.func.value) or "").split(".")[-1].lower()

@@ -12,6 +12,7 @@ from backend_rules.analysis.bound_values import flag_value, follow, literal
 from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS, is_test_code
 from backend_rules.analysis.dataflow import UNKNOWN
 from backend_rules.analysis.imports import dotted_name
+from backend_rules.analysis.walk import find
 from backend_rules.rule import Fix, Invalid, Rule, Valid
 from backend_rules.rules.input_transport.debug_places import in_documentation
 from backend_rules.rules.input_transport.transport_flags import (
@@ -37,6 +38,7 @@ UNVERIFIED_CONTEXTS = {"ssl._create_unverified_context", "ssl._create_stdlib_con
 DEFAULT_CONTEXT_KEYWORDS = {"purpose", "cafile", "capath", "cadata"}
 SESSION_LIKE = re.compile(r"(?i)(session|sess|client|http|^s$|api|conn|connection|adapter|transport|agent)$")
 WARNING_SILENCERS = {"disable_warnings", "filterwarnings", "simplefilter"}
+PEER_CERTIFICATE_READERS = {"getpeercert", "get_peer_certificate", "get_peer_cert_chain", "get_verified_chain"}
 FIX_VERIFY = 'keep it on; for a private CA pass verify="/path/to/ca.pem"'
 
 
@@ -129,9 +131,20 @@ class TlsVerificationDisabled(Rule):
         low = (
             where in {"default", "environment"} or opted_in(self.context.stack)
             or in_documentation(self.context.options.get("relative_path", "") or self.context.path)
+            or self._inspects_peer_certificate()
         )
         self.reported_off = True
         self.report(node, what=what, remedy=remedy, confidence="LOW" if low else None, fix=None if low else fix)
+
+    def _inspects_peer_certificate(self) -> bool:
+        """The function connects to read the server's certificate (``sock.getpeercert(True)``,
+        pyOpenSSL ``get_peer_certificate()``): a certificate scanner has to accept any, even
+        self-signed or expired ones, and trusts nothing it receives."""
+        function = next((n for n in reversed(self.context.stack) if isinstance(n, cst.FunctionDef)), None)
+        if function is None:
+            return False
+        return find(function.body, lambda n: isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute)
+                    and n.func.attr.value in PEER_CERTIFICATE_READERS) is not None
 
     def _switched_on(self, expr: cst.BaseExpression, wrong: bool = False) -> Fix | None:
         return flipped_flag(expr, self.context.stack, self.context, wrong, "turn certificate checks back on")
