@@ -189,6 +189,13 @@ LOW = {
         def handle(cursor, table):
             cursor.execute(f"DELETE FROM {table}")
     """),
+    "database setup from a config parameter": ("app/db_helpers.py", """
+        from sqlalchemy import text
+        async def setup_db(engine, target_config):
+            db_name = target_config["DB_NAME"]
+            async with engine.connect() as conn:
+                await conn.execute(text("CREATE DATABASE %s" % db_name))
+    """),
     "Alembic env.py migrating each tenant schema": ("db/revisions/tenant/env.py", """
         from alembic import context
         from sqlalchemy import text
@@ -243,6 +250,17 @@ PRIMARY_KEYS = {
 def test_primary_keys_of_objects_are_not_reported(code):
     """``.id``/``.pk`` (any case: MySQL's processlist says ``Id``) are integer keys."""
     assert findings(code) == []
+
+
+def test_a_route_parameter_named_config_is_still_request_data():
+    code = """
+        from flask import Flask
+        app = Flask(__name__)
+        @app.route("/configs/<config>")
+        def show(config):
+            return app.db.execute(f"SELECT * FROM configs WHERE name = '{config}'").fetchall()
+    """
+    assert confidence(code) == "HIGH"
 
 
 def test_alembic_context_without_env_module_shape_is_not_a_migration():

@@ -44,6 +44,7 @@ MODEL_PARAMETER = re.compile(r"^(model|model_class|model_cls|klass|(\w+_)?model)
 # Functions whose result is made of their arguments.
 PASSING_FUNCTIONS = {"str", "repr", "format", "getattr", "json.dumps", "dumps", "list", "tuple", "sorted", "reversed",
                      "min", "max", "dict", "set", "frozenset", "textwrap.dedent", "dedent"}
+CONFIG_PARAMETER = re.compile(r"^(?:\w+_)?(?:config|configuration|settings|conf)$")
 CONFIG_WORDS = {"settings", "config", "configuration", "conf", "environ", "options", "opts"}
 CONFIG_CALLS = {"os.getenv", "getenv", "os.environ.get", "get_setting", "get_config"}
 METADATA_WORDS = {"_meta", "__table__", "__tablename__", "db_table", "table_name", "tablename", "model_name", "model",
@@ -205,6 +206,8 @@ class OriginTracer:
             and not _injected(param) and _may_be_text(param)
         ):
             return REQUEST
+        if CONFIG_PARAMETER.search(name):
+            return INTERNAL  # ``target_config["DB_NAME"]``: the deployment's configuration
         return self._callers_origin(param, env, depth)
 
     def _callers_origin(self, param: cst.Param, env: Env, depth: int) -> int:
