@@ -27,6 +27,7 @@ from backend_rules.analysis.orm.query_calls import (
     read_methods,
     statement_query,
 )
+from backend_rules.analysis.orm.passthrough import passthrough
 from backend_rules.analysis.project_facts import fact_collector
 
 QUERYSET_BASE = ("QuerySet", "Manager", "Queryset", "BaseManager")
@@ -94,6 +95,9 @@ def _merge(queries: list[Query]) -> dict[str, Any] | None:
         summary["a"] = 1
     if any(q.rows for q in queries):
         summary["r"] = 1
+    own = {q.through[1] for q in queries if q.through and q.through[2] == "self"}
+    if len(own) == 1:
+        summary["s"] = own.pop()  # rows of a relation of ``self`` (a model's method): its model says which
     if summary["m"] is None and not eager and not summary.get("a"):
         return None if summary["o"] == "dbapi" else summary
     return summary
@@ -114,6 +118,13 @@ def _query_of(node: ast.AST, assigns: dict[str, list[ast.AST]], queryset_class: 
     if not segs:
         return []
     root = segs[0]
+    if root.name == "self" and not root.call and len(segs) > 1 and not segs[1].call and f"self.{segs[1].name}" in assigns:
+        # ``return self._lines`` memoised by ``self._lines = self.lines.select_related(...)``
+        remembered: list[Query] = []
+        for value in assigns[f"self.{segs[1].name}"]:
+            for query in _query_of(value, assigns, queryset_class, depth + 1):
+                remembered.append(read_methods(query, segs, 2) if len(segs) > 2 else query)
+        return remembered
     if not root.call and root.name in assigns and root.name not in {"self", "cls"}:
         found: list[Query] = []
         for value in assigns[root.name]:
@@ -138,6 +149,9 @@ def _query_of(node: ast.AST, assigns: dict[str, list[ast.AST]], queryset_class: 
     statement = statement_query(node)
     if statement is not None:
         return [statement]
+    own = _own_relation_rows(segs, queryset_class)
+    if own is not None:
+        return [own]
     # ``self.filter(...)`` in a QuerySet, ``super().get_queryset().select_related(...)`` in a Manager
     if queryset_class and root.name in {"self", "super"}:
         start = 1
@@ -152,6 +166,22 @@ def _query_of(node: ast.AST, assigns: dict[str, list[ast.AST]], queryset_class: 
     return []
 
 
+# Related-manager methods that make a query of a relation's rows: ``self.lines.select_related(...)``.
+OWN_RELATION_METHODS = {"all", "filter", "exclude", "select_related", "prefetch_related", "order_by", "annotate",
+                        "only", "defer", "distinct"}
+
+
+def _own_relation_rows(segs: list[Any], queryset_class: bool) -> Query | None:
+    """``self.lines.select_related("product")`` in a method: the rows of a relation of ``self``, if
+    ``self`` is a model (the resolver checks that against the model graph, through ``s``)."""
+    if queryset_class or len(segs) < 3 or segs[0].name != "self" or segs[0].call or segs[1].call \
+            or segs[1].name.startswith("_") or not segs[2].call or segs[2].name not in OWN_RELATION_METHODS:
+        return None
+    query = read_methods(Query("django", text=f"self.{segs[1].name}"), segs, 2)
+    query.through = ("", segs[1].name, "self")
+    return query
+
+
 def _returned(nodes: list[ast.AST], queryset_class: bool) -> dict[str, Any] | None:
     if not any(isinstance(n, ast.Return) and n.value is not None for n in nodes):
         return None
@@ -163,6 +193,8 @@ def _returned(nodes: list[ast.AST], queryset_class: bool) -> dict[str, Any] | No
         for target in targets:
             if isinstance(target, ast.Name):
                 assigns.setdefault(target.id, []).append(node.value)
+            elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                assigns.setdefault(f"self.{target.attr}", []).append(node.value)
     queries: list[Query] = []
     for node in nodes:
         if isinstance(node, ast.Return) and node.value is not None:
@@ -241,6 +273,7 @@ def _summary(func: ast.FunctionDef | ast.AsyncFunctionDef, method: bool, queryse
         summary["ret"] = returned
     params = _params(func, method)
     if params:
+        summary.update(passthrough(nodes, params) or {})
         touches, calls = _param_use(nodes, parents, params)
         if touches or calls:
             used = set(touches) | {call.split()[1] for call in calls}

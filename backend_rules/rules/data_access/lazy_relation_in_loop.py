@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from backend_rules.analysis.orm.prefetch_guards import prefetch_guarded
 from backend_rules.rule import Invalid
 from backend_rules.rules.data_access.eager_load_fix import eager_load_fix
 from backend_rules.rules.data_access.loop_rule import LoopRule
@@ -120,6 +121,8 @@ class LazyRelationInLoop(LoopRule):
     def report(self, node, message=None, **fields) -> None:
         loop = self.__dict__.get("_loop")
         fix = eager_load_fix(self.context, loop, message) if loop is not None and message else None
+        if prefetch_guarded(self.context.stack):
+            fields["confidence"] = "LOW"  # runs only when the caller prefetched the relation
         super().report(node, message, fix=fields.pop("fix", None) or fix, **fields)
 
     VALID = [

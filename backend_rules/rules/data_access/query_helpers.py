@@ -23,6 +23,7 @@ from backend_rules.analysis.orm.vocabulary import (
 )
 from backend_rules.rules.data_access.file_state import FileState
 from backend_rules.rules.data_access.object_models import class_of
+from backend_rules.rules.data_access.query_helpers_eager import own_relation_model
 from backend_rules.rules.data_access.querying_functions import resolve_relative
 
 KNOWN_METHODS = DJANGO_LAZY | DJANGO_EVALUATING | DJANGO_BULK | {"get_queryset"}
@@ -143,6 +144,10 @@ def helper_query(context: Any, state: FileState, segs: list[Seg], stack: list[cs
     if not returned:
         return None
     query = Query(returned.get("o", "django"), model=returned.get("m"), text=f"{shown}()")
+    if returned.get("s"):  # ``self.lines.select_related(...)``: rows of a relation, if ``self`` is a model
+        is_model, query.model = own_relation_model(state, found.qualname, returned["s"])
+        if not is_model:
+            return None
     merge_returned(query, returned)
     query.from_helper = shown
     if len(segs) > at + 1:

@@ -29,12 +29,15 @@ from backend_rules.analysis.orm.vocabulary import (
     SESSION_RE,
 )
 from backend_rules.analysis.walk import walk
+from backend_rules.rules.data_access.built_objects import BULK_CREATE, mark_built_relations
 from backend_rules.rules.data_access.file_state import FileState, KnownModels
 from backend_rules.rules.data_access.object_models import model_of
 from backend_rules.rules.data_access.query_helpers import (
     apply_custom_methods,
+    function_summary,
     helper_query,
 )
+from backend_rules.rules.data_access.query_helpers_eager import passthrough_query
 
 # Builtins that evaluate a queryset passed to them: ``len(qs)``, ``list(qs)``.
 EVALUATING_BUILTINS = {"list", "len", "tuple", "set", "sorted", "bool", "sum", "any", "all", "max", "min", "dict", "frozenset"}
@@ -111,22 +114,26 @@ def strip_wrappers(node: cst.BaseExpression) -> tuple[cst.BaseExpression, int | 
     return node, index
 
 
-def resolve_query(context: Any, state: FileState, expr: cst.BaseExpression, stack: list[cst.CSTNode]) -> Query | None:
+def resolve_query(context: Any, state: FileState, expr: cst.BaseExpression, stack: list[cst.CSTNode],
+                  order: int | None = None) -> Query | None:
+    """The query ``expr`` denotes at ``stack`` (at statement ``order`` of its scope, when given)."""
     scope = enclosing_scope(stack)
     facts = context.scope_facts(scope)
-    order = facts.order_of(stack)
+    order = facts.order_of(stack) if order is None else order
     klass = enclosing_class(stack)
     segs = resolve_segs(context, chain_of(expr), scope, order, 0, klass)
     query = classify(segs, KnownModels(state))
     if query is None or query.trailing and query.evaluated:
         # not a query itself, or an attribute of a query's result (``order.lines.all()`` with
         # ``order = Order.objects.get(...)``): a helper's rows, or the rows of an object's relation
-        query = helper_query(context, state, segs, stack) or related_rows(context, state, chain_of(expr), stack) \
-            or (query if query is not None else None)
+        query = _passthrough(context, state, expr, stack, order) or helper_query(context, state, segs, stack) \
+            or related_rows(context, state, chain_of(expr), stack) or (query if query is not None else None)
         if query is None:
             return None
     if query.orm == "dbapi":
         return query
+    if query.terminal in BULK_CREATE:
+        mark_built_relations(context, scope, order, query, segs)  # the objects given, built in memory
     if query.orm == "django":
         apply_custom_methods(state, query, segs)
     elif query.sql_arg is not None and query.model is None:
@@ -146,6 +153,19 @@ def resolve_query(context: Any, state: FileState, expr: cst.BaseExpression, stac
                     query.eager_collections |= other.eager_collections
                     query.rows |= other.rows
     return query
+
+
+def _passthrough(context: Any, state: FileState, expr: cst.BaseExpression, stack: list[cst.CSTNode],
+                 order: int) -> Query | None:
+    """A project helper that hands back the query it was given: that query (query_helpers_eager)."""
+    if state.resolving > 4:
+        return None
+    state.resolving += 1
+    try:
+        return passthrough_query(context, state, expr, stack, order,
+                                 lambda e, where, at: resolve_query(context, state, e, where, at), function_summary)
+    finally:
+        state.resolving -= 1
 
 
 def related_rows(context: Any, state: FileState, segs: list[Seg], stack: list[cst.CSTNode]) -> Query | None:
