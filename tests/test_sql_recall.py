@@ -164,6 +164,18 @@ POSITIVES = {
             query, params = build(name)
             cursor.execute(query, params)
     """),
+    "peewee execute_sql": ("BR101", """
+        from peewee import PostgresqlDatabase
+        db = PostgresqlDatabase("shop")
+        def find(name):
+            return db.execute_sql(f"SELECT * FROM users WHERE name = '{name}'").fetchall()
+    """),
+    "Tortoise execute_query_dict": ("BR101", """
+        from tortoise import Tortoise
+        async def find(name):
+            conn = Tortoise.get_connection("default")
+            return await conn.execute_query_dict("SELECT * FROM users WHERE name = '" + name + "'")
+    """),
     "raw SQL in a Django manager": ("BR102", """
         from django.db import models
         class PostManager(models.Manager):
@@ -266,6 +278,22 @@ NEAR_MISSES = {
         from django.db import models
         def listing(field, descending):
             return Post.objects.filter(published=True).order_by(("-" if descending else "") + field)
+    """,
+    "peewee execute_sql with parameters": """
+        from peewee import PostgresqlDatabase
+        db = PostgresqlDatabase("shop")
+        def find(name):
+            return db.execute_sql("SELECT * FROM users WHERE name = %s", (name,)).fetchall()
+    """,
+    "Tortoise execute_query with values": """
+        from tortoise import Tortoise
+        async def find(name):
+            conn = Tortoise.get_connection("default")
+            return await conn.execute_query("SELECT * FROM users WHERE name = $1", [name])
+    """,
+    "a task queue's execute_query that is not SQL": """
+        def refresh(client, name):
+            return client.execute_query(f"refresh {name}")
     """,
     "helper called with a constant": """
         from sqlalchemy import text
@@ -430,3 +458,12 @@ def test_helpers_of_other_modules_that_execute_their_argument(tmp_path):
         (18, "BR102", "text() via run_sql()"),
         (19, "BR101", "get_db().execute() via database.query_db()"),
     ]
+
+
+def test_read_sql_connection_argument_is_not_a_parameter():
+    (finding,) = findings("""
+        import pandas as pd
+        def frame(engine, name):
+            return pd.read_sql(f"SELECT * FROM t WHERE n = '{name}'", engine)
+    """)
+    assert finding.message.endswith("use bound parameters instead")

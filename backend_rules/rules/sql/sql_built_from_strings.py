@@ -99,7 +99,8 @@ class SqlStringToCursor(SqlSinkRule):
     USES_PROJECT_INDEX = True  # helpers of other modules that execute their argument
     TRIGGER = (
         r"\.(execute|executemany|executescript|execute_fetchall|fetch|fetchrow|fetchval|fetchmany|fetch_all|"
-        r"fetch_one|fetch_val|iterate|query|run|copy|copy_expert|copy_from_query|cursor|prepare)\s*\("
+        r"fetch_one|fetch_val|iterate|query|run|copy|copy_expert|copy_from_query|cursor|prepare|execute_sql|"
+        r"execute_query|execute_query_dict|execute_script)\s*\("
         "|" + SQL_TEXT_TRIGGER  # a call of a project function that executes its argument
     )
 

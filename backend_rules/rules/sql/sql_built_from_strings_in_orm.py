@@ -152,8 +152,9 @@ class SqlStringToOrm(SqlSinkRule):
                         identifier_context=last == "literal_column" or self._in_clause_method())
         if last == "RawSQL":
             return Sink(first_argument(node, ("sql",)), "RawSQL()")
-        if last in {"read_sql", "read_sql_query"}:
-            return Sink(first_argument(node, ("sql",)), f"{last}()")
+        if last in {"read_sql", "read_sql_query"}:  # read_sql(sql, con, params=...): the second is the connection
+            return Sink(first_argument(node, ("sql",)), f"{last}()",
+                        parameters=any(a.keyword is not None and a.keyword.value == "params" for a in node.args))
         if isinstance(func, cst.Attribute) and last == "exec_driver_sql":
             return Sink(first_argument(node, ("statement",)), "exec_driver_sql()")
         if isinstance(func, cst.Attribute) and last == "raw":

@@ -44,8 +44,10 @@ SQL_WORD = re.compile(r"(?i)\b(select|insert|update|delete|with|create|drop|alte
 # ALWAYS_NEEDS_SQL_TEXT have other meanings too and count only with SQL-looking text.
 EXECUTE_METHODS = {"execute", "executemany", "executescript", "execute_fetchall", "fetch", "fetchrow",
                    "fetchval", "fetchmany", "fetch_all", "fetch_one", "fetch_val", "iterate", "query",
-                   "run", "copy", "copy_expert", "copy_from_query", "cursor", "prepare"}
-ALWAYS_NEEDS_SQL_TEXT = {"query", "fetch", "iterate", "run", "copy", "cursor", "prepare", "fetchmany"}
+                   "run", "copy", "copy_expert", "copy_from_query", "cursor", "prepare",
+                   "execute_sql", "execute_query", "execute_query_dict", "execute_script"}  # peewee, Tortoise
+ALWAYS_NEEDS_SQL_TEXT = {"query", "fetch", "iterate", "run", "copy", "cursor", "prepare", "fetchmany",
+                         "execute_query", "execute_query_dict", "execute_script"}
 QUERY_KEYWORDS = ("query", "sql", "operation", "statement", "stmt")
 QUERY_NAME = re.compile(r"(?i)^q$|query|sql|stmt|statement")  # variables BR103 watches
 PARAMETER_KEYWORDS = {"params", "parameters", "args", "vars", "values", "multiparams", "bind", "binds",
