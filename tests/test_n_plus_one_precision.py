@@ -1281,3 +1281,19 @@ def test_backref_with_uselist_false_is_one_object():
     """
     [message] = messages(code)
     assert "joinedload(Talk.legacy_mapping)" in message
+
+
+def test_objects_given_to_bulk_create_keep_the_relations_they_were_built_with():
+    code = shop("""
+    def announce(flip):
+        print(flip.owner.name, flip.owner.project.name)
+
+    def record(check, times):
+        flips = Flip.objects.bulk_create(Flip(owner=check, created=t) for t in times)
+        for flip in flips:
+            announce(flip)
+        for flip in Flip.objects.filter(created__in=times):
+            announce(flip)
+    """)
+    got = found(code)
+    assert got and all(line == line_of(code, "announce(flip)", 3) for _, line in got)
