@@ -126,8 +126,12 @@ def test_eager_load_in_a_model_method_used_through_a_parameter_elsewhere(tmp_pat
 INVITE_MODELS = """
 from django.db import models
 
+class Organiser(models.Model):
+    name = models.CharField(max_length=10)
+
 class Team(models.Model):
     name = models.CharField(max_length=10)
+    organiser = models.ForeignKey(Organiser, on_delete=models.CASCADE)
 
 class Invite(models.Model):
     team = models.ForeignKey(Team, related_name="invites", on_delete=models.CASCADE)
@@ -143,7 +147,7 @@ def test_relation_set_in_memory_before_bulk_create(tmp_path):
             from team.models import Invite
 
             def send(invite):
-                print(invite.email, invite.team.name)
+                print(invite.email, invite.team.name, invite.team.organiser.name)
 
             def invite_all(team, emails):
                 invites = Invite.objects.bulk_create(Invite(team=team, email=e) for e in emails)

@@ -1,8 +1,9 @@
 """Objects built in memory and saved with ``bulk_create()``: the relations they were given need no query.
 
 ``bulk_create(Invite(team=team, email=e) for e in emails)`` returns the very objects it was given;
-``invite.team`` is the ``team`` object the constructor received, held by the instance. A relation
-the constructor was not given (or given only by id: ``team_id=...``) is still loaded lazily.
+``invite.team`` is the ``team`` object the constructor received, held by the instance, and a
+relation it was not given is None. One given only by id (``team_id=...``) is loaded lazily, and so
+are collections (``invite.tags.all()``).
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ def mark_built_relations(context: Any, scope: cst.CSTNode, order: int, query: Qu
     if not built:
         query.eager_all = True
         return
-    for constructor in built:
-        for arg in constructor.args:
-            if arg.keyword is not None:
-                query.eager.add(arg.keyword.value)
-            elif arg.star == "**":
-                query.eager_all = True
+    keywords = {arg.keyword.value for constructor in built for arg in constructor.args if arg.keyword is not None}
+    if any(arg.star == "**" for constructor in built for arg in constructor.args) \
+            or not any(k.endswith("_id") for k in keywords):
+        # a relation not given is None (no query), one given is in memory, and what lies behind
+        # it (``invite.team.organiser``) is mostly one shared object's, loaded once
+        query.eager_all = True
+        return
+    query.eager.update(k for k in keywords if not k.endswith("_id"))
 
 
 def _constructors(context: Any, scope: cst.CSTNode, order: int, node: cst.BaseExpression) -> list[cst.Call] | None:
