@@ -67,7 +67,12 @@ class LazyRelationInLoop(LoopRule):
     with that relation loaded, SQLAlchemy many-to-ones to the parent the rows are narrowed to (or
     to what belongs to it: the identity map serves them), statements whose loader options cannot
     be read, serializers used only for single objects, and `.filter()` on relations of items whose
-    loop is not over a query (BR201 covers explicit queries).
+    loop is not over a query (BR201 covers explicit queries). Eager loads survive a model method
+    that returns its relation's rows (`basket.all_lines()` returning
+    `self.lines.select_related("product")`) and a project helper that hands back the query it was
+    given with `annotate()`/`filter()` added; the objects `bulk_create()` returns hold the
+    relations their constructors were given. Code that runs only when the relation was prefetched
+    (`if "teams" in getattr(self, "_prefetched_objects_cache", {})`) is LOW.
 
     ## Fix safety
     An unsafe fix (`--fix --unsafe-fixes`) adds the load to the loop's query when it is written in
@@ -165,6 +170,12 @@ class LazyRelationInLoop(LoopRule):
         def flapping():
             for check in Check.objects.only("name").annotate(num_flips=C("flip")):
                 print(check.num_flips, check.get_status())
+        """,
+        # objects built in memory: bulk_create() hands them back with the team they were given
+        """
+        def invite(team, emails):
+            for inv in Invite.objects.bulk_create(Invite(team=team, email=e) for e in emails):
+                print(inv.team.name)
         """,
     ]
     INVALID = [
