@@ -64,9 +64,17 @@ def _role_of_function(func: cst.FunctionDef, klass: cst.ClassDef | None) -> str 
             return "task"
         if any(REQUEST_BASE.search(b) for b in bases):
             return "request"
-    if REQUEST_FUNCTION.match(func.name.value):
+    if REQUEST_FUNCTION.match(func.name.value) or _takes_request(func):
         return "request"
     return None
+
+
+def _takes_request(func: cst.FunctionDef) -> bool:
+    """``def moderation(request, ...)`` / ``def get(self, request, ...)``: a view by its signature."""
+    names = [param.name.value for param in func.params.params[:2]]
+    if names and names[0] in {"self", "cls"}:
+        names = names[1:]
+    return bool(names) and names[0] == "request"
 
 
 def where_code_runs(context: Any, stack: list[cst.CSTNode]) -> str:

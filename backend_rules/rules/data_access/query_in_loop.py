@@ -44,7 +44,9 @@ from backend_rules.rules.data_access.per_item_loops import (
     per_item_loop,
     runs_once,
 )
-from backend_rules.rules.data_access.query_in_loop_worth import creates_row, helper_writes, per_row_update, worth
+from backend_rules.rules.data_access.query_in_loop_worth import (
+    assigned_in, creates_row, helper_writes, per_row_update, prefetched, worth,
+)
 from backend_rules.rules.data_access.query_resolution import (
     EVALUATING_BUILTINS,
     related_rows,
@@ -117,7 +119,12 @@ class QueryInLoop(LoopRule):
     Where the code runs sets the level: HIGH in request-serving code (views, viewsets, serializers,
     GraphQL resolvers and mutations, API handlers, template tags, admin callables), MEDIUM in
     background tasks and code that cannot be placed, LOW in management commands, seed and
-    maintenance scripts (hidden by default). What the loop costs then lowers it:
+    maintenance scripts (hidden by default). How the loop's items scale then decides:
+    - the rows of a query over a table (not one object's relation), a batch handed in (request
+      data, a list of ids, records of a payload or an API listing, `range()` of a value) keep it;
+    - LOW: the children of one object (`question.options.all()`, `source.links.all()`): a
+      handful per object, and cloning/copy helpers walk them on purpose;
+    - a list whose size we cannot tell: MEDIUM in request-serving code, LOW elsewhere;
     - LOW: a loop over a collection small by construction (`kwargs.items()`, `settings.X`, an
       enum's members, `_meta.get_fields()`, a JSON/array field of the model's own row:
       `for status in self.default_statuses`);
@@ -129,8 +136,9 @@ class QueryInLoop(LoopRule):
       `bulk_update()` at best), a loop that also mails, calls HTTP or queues a task per item
       (the query is not the cost), and importers of another system's data (`importers/`,
       `export_import/`: per-row work by nature).
-    Loops over the rows of a query or a relation keep their level. A model's `save()` called per
-    item is left to BR204 (commit-in-loop), whatever the save reads.
+    A model's `save()` called per item is left to BR204 (commit-in-loop), whatever the save reads,
+    also when the object was fetched per item (the fetch is reported). A query that does not
+    read the loop's item is told to move before the loop.
 
     ## Not reported
     Loops over constants (`for status in ("new", "paid")`), retry and poll loops (`for attempt in
@@ -138,8 +146,9 @@ class QueryInLoop(LoopRule):
     bulk queries (`filter(id__in=chunk)`, unless another lookup takes the item's value), a query
     followed by `break`/`return` or guarded to run on the first pass only (`if not counter:`,
     `if cache is None: cache = ...`), a Django queryset variable evaluated again (its result
-    cache answers) or bound before the loop, per-model and per-table loops (`model.objects...`,
-    `f"DELETE FROM {table}"`), DDL, tests, migrations and Alembic revisions (set
+    cache answers) or bound before the loop, a relation the loop's queryset prefetches
+    (`for t in teams.prefetch_related("tracks"): t.tracks.exists()`), per-model and per-table
+    loops (`model.objects...`, `f"DELETE FROM {table}"`, `conn.execute(insert(table), rows)`), DDL, tests, migrations and Alembic revisions (set
     `queries-in-tests = true` in `[tool.backend-rules]` to include tests).
     """
 
@@ -220,6 +229,8 @@ class QueryInLoop(LoopRule):
         iterable = iter_of(loop)
         if iterable is None:
             return True
+        if query.through and query.through[1] in prefetched(iterable):
+            return False  # ``for team in teams.prefetch_related("tracks")``: served from the prefetch cache
         outer = resolve_query(self.context, state_of(self.context), strip_wrappers(iterable)[0], stack[: stack.index(loop) + 1] if loop in stack else stack)
         return outer is None or outer.rows or outer.orm == "dbapi"
 
@@ -247,6 +258,8 @@ class QueryInLoop(LoopRule):
         grand = stack[depth - 1] if depth >= 1 else None
         if isinstance(parent, cst.Attribute) and parent.value is child and isinstance(grand, cst.Call) and grand.func is parent:
             return
+        if _is_save(node):
+            return  # ``obj.save()`` per item is BR204's; a query that fetched ``obj`` is reported where it runs
         top: cst.CSTNode = parent if isinstance(parent, cst.Subscript) and parent.value is node else node
         full = stack + [node]
         loop = per_item_loop(full)
@@ -300,8 +313,11 @@ class QueryInLoop(LoopRule):
             return  # qs.count()/qs.exists() of a queryset already evaluated: answered from its cache
         varying = targets | derived_names(loop, targets)
         write = query.orm != "dbapi" and creates_row(node, query.terminal, stack, loop)
+        hint = bulk_hint(query, None, segs, varying)
+        if not query.from_helper and not names_in(node) & (varying | assigned_in(loop)):
+            hint = "it does not depend on the loop's item: run it once before the loop"
         self._report(node, loop, stack, write=write, per_row=per_row_update(segs, varying),
-                     query=f"`{describe(query)}`", hint=bulk_hint(query, None, segs, varying))
+                     query=f"`{describe(query)}`", hint=hint)
 
     @staticmethod
     def _repeat_loop(loop: cst.CSTNode, node: cst.CSTNode, targets: set[str]) -> bool:
@@ -333,8 +349,8 @@ class QueryInLoop(LoopRule):
                 return False
             sql = last.value
         subject = statement_subject(sql)
-        if subject is not None and subject in targets:
-            return False  # one statement per table
+        if subject is not None and subject in targets | derived_names(loop, targets):
+            return False  # one statement per table (``table = meta.tables[name]``)
         if table_varies(sql, targets | derived_names(loop, targets)):
             return False  # f"DELETE FROM {table}": one statement per table
         text = sql_text_of(sql)

@@ -21,7 +21,7 @@ from backend_rules.analysis.dataflow import enclosing_class
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.walk import walk
 from backend_rules.rules.data_access.file_state import state_of
-from backend_rules.rules.data_access.per_item_loops import BOUNDARIES, iter_of
+from backend_rules.rules.data_access.per_item_loops import BOUNDARIES, iter_of, loop_targets
 from backend_rules.rules.data_access.query_resolution import related_rows, resolve_query, strip_wrappers
 from backend_rules.analysis.orm.chains import Seg, chain_of
 from backend_rules.rules.data_access.loop_values import names_in
@@ -187,25 +187,170 @@ def other_io(loop: cst.CSTNode) -> bool:
     return found
 
 
+# Names of collections that grow with the data handed in: a batch of ids, the rows of a request.
+ID_LIST = re.compile(r"^_*(ids|pks|uuids|\w+_ids|\w+_pks|\w+_uuids|rows|records|entries)$")
+ID_TARGET = re.compile(r"^(id|pk|uuid|\w+_id|\w+_pk)$")  # ``for product_id, cents in new_prices.items()``
+REQUEST_ROOT = re.compile(r"^(self\.)?request\.(data|json|POST|GET|form|args|files|FILES|query_params|get_json)\b")
+
+
+def _records(loop: cst.CSTNode) -> bool:
+    """The loop reads its item as a record (``user["email"]``, ``elem.get("id")``): rows of a payload
+    or of another system's listing, one per entity, as many as the data holds."""
+    targets = set(loop_targets(loop))
+    if len(targets) != 1:
+        return False
+    (item,) = targets
+    body = loop.body if isinstance(loop, (cst.For, cst.While)) else loop
+    found = False
+
+    def enter(node: cst.CSTNode) -> bool:
+        nonlocal found
+        if found or isinstance(node, BOUNDARIES):
+            return False
+        if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) and node.value.value == item:
+            index = node.slice[0].slice if node.slice else None
+            if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
+                found = True
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" \
+                and isinstance(node.func.value, cst.Name) and node.func.value.value == item:
+            found = True
+        return True
+
+    walk(body, enter)
+    return found
+
+
+def _literal(node: cst.BaseExpression) -> bool:
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        return all(isinstance(e, cst.Element) and _literal(e.value) for e in node.elements)
+    return isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString, cst.Name,
+                             cst.Attribute, cst.Dict))
+
+
+MANAGER_NAMES = {"objects", "_default_manager", "_base_manager", "query", "all_objects", "session", "db"}
+RELATED_QUERY = {"all", "filter", "exclude", "order_by", "values_list", "values", "select_related",
+                 "prefetch_related", "only", "defer", "distinct", "annotate", "iterator"}
+
+
+def _related_manager(segs: list[Seg], loop: cst.CSTNode, stack: list[cst.CSTNode]) -> bool:
+    """``source.extra_links.all()`` / ``question.options.filter(...)``: a Django related manager of one
+    object (a lower-case name that is not an item of an enclosing loop), not a model's manager."""
+    if len(segs) < 3 or segs[0].call or segs[1].call or not segs[2].call:
+        return False
+    owner, relation = segs[0].name, segs[1].name
+    if relation in MANAGER_NAMES or relation.startswith("_") or not owner[:1].islower() or owner in {"self", "cls"}:
+        return False
+    if not all(seg.call and seg.name in RELATED_QUERY for seg in segs[2:]):
+        return False
+    outer = [n for n in stack if isinstance(n, (cst.For, cst.CompFor)) and n is not loop]
+    return not any(owner in loop_targets(n) for n in outer)
+
+
+def loop_scale(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> str:
+    """How the number of items of ``loop`` grows: ``rows`` (the rows of a query over a table),
+    ``input`` (a batch handed in: request data, a list of ids, records of a payload or an API
+    listing, ``range()`` of a value), ``children`` (the rows of one object's relation: a question's
+    options, an order's lines), ``small`` (constants, settings, kwargs, enum members, one row's
+    field) or ``unknown``."""
+    iterable = iter_of(loop)
+    if iterable is None:
+        return "unknown"
+    expr, _ = strip_wrappers(iterable)
+    if bounded_collection(loop) or own_field(context, loop, stack) or (
+            isinstance(expr, (cst.List, cst.Tuple, cst.Set)) and _literal(expr)):
+        return "small"
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "range":
+        bounds = [arg.value for arg in expr.args if not arg.keyword]
+        return "small" if all(isinstance(b, (cst.Integer, cst.UnaryOperation)) for b in bounds) else "input"
+    state = state_of(context)
+    where = stack[: stack.index(loop) + 1] if loop in stack else stack
+    segs = chain_of(expr)
+    if segs and related_rows(context, state, segs, where) is not None:
+        return "children"
+    if _related_manager(segs, loop, stack):
+        return "children"
+    query = resolve_query(context, state, expr, where)
+    if query is not None:
+        return "children" if query.through is not None else "rows"
+    name = dotted_name(expr.func if isinstance(expr, cst.Call) else expr) or ""
+    if name and REQUEST_ROOT.match(name):
+        return "input"
+    last = name.split(".")[-1] if name else ""
+    if last and QUERYSET_NAME.match(last):
+        return "rows"
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in {"iterator", "all"}:
+        inner = dotted_name(expr.func.value) or ""
+        if inner and QUERYSET_NAME.match(inner.split(".")[-1]):
+            return "rows"
+    if last and ID_LIST.match(last) or _records(loop) or payload_part(loop) or \
+            any(ID_TARGET.match(t) for t in loop_targets(loop)):
+        return "input"
+    return "unknown"
+
+
+def level_for_scale(scale: str, level: str) -> str:
+    """Rows of a table and batches handed in keep the level of where the code runs; one object's
+    children and small collections are LOW; a list we cannot size stays visible only in code that
+    serves requests (one level lower there)."""
+    if scale in {"rows", "input"}:
+        return level
+    if scale == "unknown" and level == "HIGH":
+        return "MEDIUM"
+    return "LOW"
+
+
 def worth(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode], level: str, *, write: bool,
           helper: bool, per_row: bool = False) -> str:
     """The confidence of a query per item found at ``level`` (from where the code runs)."""
     if level == "LOW" or isinstance(loop, cst.While):
         return level
-    if bounded_collection(loop) or own_field(context, loop, stack):
-        return "LOW"  # a handful of settings, keyword arguments, enum members, entries of one row's field
-    rows = rows_from_database(context, loop, stack)
-    if write and not rows:
+    scale = loop_scale(context, loop, stack)
+    level = level_for_scale(scale, level)
+    if level == "LOW":
+        return level  # one object's children, a handful of settings/kwargs/enum members, an unsized list
+    rows = scale == "rows"
+    generated = isinstance(iter_of(loop), cst.Call) and dotted_name(iter_of(loop).func) == "range"  # type: ignore[union-attr]
+    if write and not rows and not generated:
         # an upsert or a row made and used per item of the input (often the only way), or a helper
         # that writes an event or history row per item
         return "LOW"
     steps = 0
     if payload_part(loop):
         steps += 1  # the few tags/filters/ids a client sent with one object
-    if per_row and not rows:
+    if per_row and scale == "input":
         steps += 1  # an update with each input row's own values (imports): bulk_update() at best
     if other_io(loop):
         steps += 1  # mail, HTTP or files per item cost more than the query
     if IMPORTER_PATH.search(context.options.get("relative_path", "").replace("\\", "/")):
         steps += 1  # an importer of another system's data: per-row work by nature
     return lower(level, steps)
+
+
+def prefetched(iterable: cst.BaseExpression) -> set[str]:
+    """First relation names of ``prefetch_related("a", "b__c")`` / ``select_related`` written on the loop's iterable."""
+    names: set[str] = set()
+    for seg in chain_of(strip_wrappers(iterable)[0]) or []:
+        if seg.call and seg.name in {"prefetch_related", "select_related"}:
+            for _, value in seg.args:
+                if isinstance(value, cst.SimpleString):
+                    names.add(value.evaluated_value.split("__")[0])  # type: ignore[union-attr]
+    return names
+
+
+def assigned_in(loop: cst.CSTNode) -> set[str]:
+    """Every name the loop body binds (a query reading one of them may change per item)."""
+    names: set[str] = set()
+
+    def enter(node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return False
+        if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign)):
+            names.update(names_in(node.target))
+        if isinstance(node, (cst.For, cst.CompFor)):
+            names.update(names_in(node.target))
+        if isinstance(node, cst.NamedExpr):
+            names.update(names_in(node.target))
+        return True
+
+    walk(loop, enter)
+    return names
