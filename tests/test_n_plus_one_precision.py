@@ -1297,3 +1297,27 @@ def test_objects_given_to_bulk_create_keep_the_relations_they_were_built_with():
     """)
     got = found(code)
     assert got and all(line == line_of(code, "announce(flip)", 3) for _, line in got)
+
+
+def test_one_to_one_backref_of_each_child_is_not_a_shared_parent():
+    code = """
+    from sqlalchemy.orm import backref, relationship
+
+    class Event(db.Model):
+        __tablename__ = "events"
+        talks = relationship("Talk", lazy=True, cascade="all, delete-orphan")
+
+    class Talk(db.Model):
+        __tablename__ = "talks"
+        event = relationship("Event", lazy=True)
+
+    class LegacyTalkMapping(db.Model):
+        __tablename__ = "legacy_talk_mappings"
+        event = relationship("Event", lazy=True)
+        talk = relationship("Talk", lazy=False, backref=backref("legacy_mapping", uselist=False, lazy=True))
+
+    def legacy_ids(event: Event):
+        return [t.legacy_mapping.legacy_id for t in event.talks]
+    """
+    [message] = messages(code)
+    assert "joinedload(Talk.legacy_mapping)" in message

@@ -100,6 +100,8 @@ def _relation_of(call: ast.Call, annotation: ast.AST | None) -> dict[str, Any] |
         uselist = _keyword(call, "uselist")
         if isinstance(uselist, ast.Constant):
             rel["k"] = "many" if uselist.value else "one"
+            if uselist.value is False:
+                rel["rs"] = 1  # a one-to-many made scalar: the foreign key is on the other side
         backref = _keyword(call, "backref")
         if backref is not None:
             if literal_str(backref) is not None:

@@ -25,6 +25,7 @@ class Relation:
     orm: str
     lazy: str | None = None
     via: str | None = None  # an association proxy: the relationship it reads through
+    reverse_scalar: bool = False  # one object whose foreign key is on the other side (backref uselist=False)
 
     @property
     def collection(self) -> bool:
@@ -71,7 +72,8 @@ class ModelGraph:
                 self.functions[module] = facts["queries"]
         for module, name, entry in raw:
             rels = {
-                rname: Relation(rname, r.get("t"), r.get("k", "fk"), r.get("o", "django"), r.get("lazy"), r.get("via"))
+                rname: Relation(rname, r.get("t"), r.get("k", "fk"), r.get("o", "django"), r.get("lazy"), r.get("via"),
+                                bool(r.get("rs")))
                 for rname, r in entry.get("r", {}).items()
             }
             info = ModelInfo(name, module, entry.get("o"), set(entry.get("f", [])), rels,
@@ -120,9 +122,12 @@ class ModelGraph:
                             back = raw_rel["br"]
                             # the other side of a collection is one object, of one object a collection
                             kind = "many" if "secondary" in raw_rel or not rel.collection else "one"
+                            reverse_scalar = False
                             if "brlist" in raw_rel:
                                 kind = "many" if raw_rel["brlist"] else "one"
-                            target.relations.setdefault(back, Relation(back, info.name, kind, "sqlalchemy", raw_rel.get("brlazy")))
+                                reverse_scalar = not raw_rel["brlist"] and not rel.collection
+                            target.relations.setdefault(back, Relation(back, info.name, kind, "sqlalchemy", raw_rel.get("brlazy"),
+                                                                       reverse_scalar=reverse_scalar))
         for infos in self.by_name.values():
             for info in infos:
                 self.relation_names |= set(info.relations)

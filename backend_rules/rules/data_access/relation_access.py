@@ -471,8 +471,8 @@ def _shared_parent(state: FileState, query: Query, rel: Any) -> bool:
     are narrowed to one parent (``with_parent(event)``, ``filter_by(event=...)``), the parent itself and
     objects that belong to it (the event's forms) are a handful of loads, not one per row."""
     model = state.model(query.model)
-    if model is None:
-        return False
+    if model is None or getattr(rel, "reverse_scalar", False):
+        return False  # one object per row found by the other side's foreign key: never from the identity map
     owner = state.model(query.through[0]) if query.through and query.through[0] else None
     if owner is not None:
         # the children of one object (``submission.answers``): what they point to under that object's
