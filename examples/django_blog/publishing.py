@@ -55,13 +55,14 @@ def titles(request):
 
 # --- publishing drafts: one transaction per post -------------------------------------------
 
-def publish_all_slow(drafts):
-    for post in drafts:
+def publish_all_slow(request):
+    for post in Post.objects.filter(published=False):
         post.published = True
         post.save(update_fields=["published"])  # expect: BR204
 
 
-def publish_all(drafts):
+def publish_all(request):
+    drafts = list(Post.objects.filter(published=False))
     with transaction.atomic():
         for post in drafts:
             post.published = True

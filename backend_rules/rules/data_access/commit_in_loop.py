@@ -12,12 +12,14 @@ from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.walk import walk
 from backend_rules.rule import Invalid, Rule, Valid
 from backend_rules.rules.data_access.django_settings import project_settings
+from backend_rules.rules.data_access.file_state import state_of
 from backend_rules.rules.data_access.finding_confidence import where_code_runs
 from backend_rules.rules.data_access.loop_values import derived_names, names_in
 from backend_rules.rules.data_access.per_item_loops import (
     BOUNDARIES, iter_of, loop_is_per_item, loop_targets, per_item_loop, runs_once,
 )
-from backend_rules.rules.data_access.query_in_loop_worth import other_io
+from backend_rules.rules.data_access.query_in_loop_worth import loop_scale, other_io
+from backend_rules.rules.data_access.transaction_callers import only_called_in_transactions
 from backend_rules.rules.data_access.transaction_calls import (
     TransactionCall, callers_hold_transaction, enclosing_transaction, helper_commit, transaction_call, transaction_block,
 )
@@ -187,6 +189,44 @@ def _side_effect_after(stack: list[cst.CSTNode], loop: cst.CSTNode) -> bool:
     return False
 
 
+# A comment saying why rows are saved one at a time.
+ON_PURPOSE = re.compile(r"#.*(one[- ]by[- ]one|one at a time|instead of (a |an |running )?(\w+ )?(update|bulk)|"
+                        r"bulk_update\(\) (skips|does not|doesn't)|on purpose|deliberately|intentionally)", re.IGNORECASE)
+SQLALCHEMY_SOURCE = re.compile(r"^\s*(from|import)\s+(sqlalchemy|flask_sqlalchemy|sqlmodel)\b|\bdb\.session\b|\b[A-Z]\w*\.query\.", re.MULTILINE)
+
+
+def _scales(kind: str, scale: str, place: str) -> bool:
+    """Worth a reviewer's time: Django saves (autocommit: one transaction per row) over the rows of a
+    query or a batch handed in, in a request or a task; explicit commits over such rows anywhere, or
+    over a list we cannot size in a request."""
+    if scale in {"children", "small"}:
+        return False
+    if kind == "save":
+        return scale in {"rows", "input"} and place in {"request", "task"}
+    return scale in {"rows", "input"} or place == "request"
+
+
+def _copies_row(node: cst.Call, loop: cst.CSTNode) -> bool:
+    """``obj.pk = None`` before ``obj.save()``: the loop copies rows (a clone), it inserts them."""
+    func = node.func
+    saved = dotted_name(func.value) if isinstance(func, cst.Attribute) else None
+    found = False
+
+    def enter(current: cst.CSTNode) -> bool:
+        nonlocal found
+        if isinstance(current, BOUNDARIES):
+            return False
+        if isinstance(current, cst.Assign) and isinstance(current.value, cst.Name) and current.value.value == "None":
+            for target in current.targets:
+                if isinstance(target.target, cst.Attribute) and target.target.attr.value in {"pk", "id"} \
+                        and dotted_name(target.target.value) == saved:
+                    found = True
+        return not found
+
+    walk(loop.body if isinstance(loop, cst.For) else loop, enter)
+    return found
+
+
 def _in_try(stack: list[cst.CSTNode], loop: cst.CSTNode) -> bool:
     start = stack.index(loop) if loop in stack else 0
     return any(isinstance(n, cst.Try) for n in stack[start + 1:])
@@ -221,7 +261,8 @@ class CommitInLoop(Rule):
     db.session.commit()
     ```
     Django: `bulk_create()` / `bulk_update()`, or one `with transaction.atomic():` around the
-    loop.
+    loop. The advice names the module's ORM: an SQLAlchemy model whose `save()` commits is told
+    to commit once after the loop; a loop copying rows (`obj.pk = None`) to `bulk_create()`.
 
     ## Not reported
     Loops over fixed batches or chunks (`for chunk in batched(ids, 500)`), retries
@@ -230,7 +271,15 @@ class CommitInLoop(Rule):
     `break`/`return`, saves inside an enclosing `transaction.atomic()`, tests and migrations.
 
     ## Confidence
-    MEDIUM, and LOW (hidden by default) where the commit per item is the usual way or on purpose:
+    MEDIUM when the rows scale with the data and nothing holds them in one transaction: a Django
+    `save()` (autocommit: one transaction per row) over the rows of a query or a batch handed in
+    (request data, a list of ids), in a request handler or a task; an explicit commit over such
+    rows anywhere, or over a list we cannot size in request code. Not reported when every caller
+    of the function, in any module of the project (two levels up), runs it inside
+    `transaction.atomic()` / `session.begin()`. LOW (hidden by default) otherwise:
+    - the children of one object (`for option in question.options.all()`), small collections,
+      and saves in helpers whose list we cannot size (a few rows, usually);
+    - a comment in the function saying why it saves one by one;
     - a `save()` that gives each row its own values (`obj.position = i`) or runs per-row logic
       (`obj.snapshot()`): bulk_update() would skip save() and its signals. A loop that sets the
       same values on every item stays MEDIUM and is told to use one `filter(...).update(...)`;
@@ -291,8 +340,9 @@ class CommitInLoop(Rule):
             return  # a migration kept outside the usual folders
         if found.kind in {"save", "helper"} and (
             enclosing_transaction(full, self.context) or callers_hold_transaction(full, self.context)
+            or self._project_callers_hold(full)
         ):
-            return  # one transaction around the loop: the saves commit together
+            return  # one transaction around the loop (here or in every caller): the saves commit together
         if found.kind == "save" and transaction_block(full[full.index(loop):], self.context):
             return  # the per-item transaction is reported at its ``with``, once
         confidence = "MEDIUM"
@@ -311,13 +361,44 @@ class CommitInLoop(Rule):
                 hint = HINTS["same-values"]
         if found.kind in {"commit", "transaction", "helper"} and _side_effect_after(full, loop):
             confidence = "LOW"  # durable before the mail/HTTP call/task that follows it
-        if kind == "script" or where_code_runs(self.context, full) in {"command", "script", "migration"}:
+        place = where_code_runs(self.context, full)
+        if kind == "script" or place in {"command", "script", "migration"}:
             confidence = "LOW"  # management commands, click commands, seed data generators
+        if not _scales(found.kind, loop_scale(self.context, loop, full), place) or self._explained(full):
+            confidence = "LOW"  # a few rows (one object's children, a helper's list) or a saving said to be on purpose
         if found.kind == "helper":
             self.report(node, confidence=confidence, call=f"`{found.text}()`",
                         effect=f"commits ({found.detail})", hint=HINTS["helper"])
             return
-        self.report(node, confidence=confidence, call=f"`{found.text}`", effect=EFFECTS[found.kind], hint=hint)
+        orm = self._orm()
+        if found.kind == "save" and orm == "sqlalchemy":
+            effect, hint = "commits (the model's save() commits)", "add the objects to the session and commit once after the loop"
+        elif found.kind == "save" and _copies_row(node, loop):
+            effect, hint = EFFECTS["save"], "each item is a copy (pk = None): collect them and bulk_create() once after the loop"
+        else:
+            effect = EFFECTS[found.kind]
+        self.report(node, confidence=confidence, call=f"`{found.text}`", effect=effect, hint=hint)
+
+    def _project_callers_hold(self, full: list[cst.CSTNode]) -> bool:
+        """Every call of the function holding the save, in any module of the project, runs in a
+        transaction (``copy_event_data()`` called only from an ``@transaction.atomic`` view)."""
+        function = next((n for n in reversed(full) if isinstance(n, cst.FunctionDef)), None)
+        return function is not None and only_called_in_transactions(self.context.project, function.name.value)
+
+    def _explained(self, full: list[cst.CSTNode]) -> bool:
+        """A comment in the function says why it saves one by one (``# We save one-by-one instead of ...``)."""
+        function = next((n for n in reversed(full) if isinstance(n, cst.FunctionDef)), None)
+        if function is None:
+            return False
+        code = self.context.module.code_for_node(function)
+        return bool(ON_PURPOSE.search(code))
+
+    def _orm(self) -> str:
+        """``sqlalchemy`` when the module works with SQLAlchemy (its models' save() commit a session)."""
+        if SQLALCHEMY_SOURCE.search(self.context.source):
+            return "sqlalchemy"
+        orms = {info.orm for infos in state_of(self.context).graph.by_name.values() for info in infos}
+        return "sqlalchemy" if "sqlalchemy" in orms and "django" not in orms else "django"
 
     def _literal_table(self, iterable: cst.BaseExpression | None) -> bool:
         """``for name, version in _extensions:`` over a module-level list written in the code."""
