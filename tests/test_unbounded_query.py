@@ -32,6 +32,7 @@ class Settings:
     """A project index with one Django settings module."""
 
     root = "/nowhere"
+    modules: dict = {}
 
     def __init__(self, facts):
         self._facts = facts
@@ -52,7 +53,7 @@ POSITIVES = {
 
         @bp.route("/products")
         def products():
-            return jsonify([p.to_dict() for p in Product.query.all()])  # here
+            return jsonify([p.to_dict() for p in Order.query.all()])  # here
         """,
     "flask-append-loop": """
         from flask import jsonify
@@ -123,7 +124,7 @@ POSITIVES = {
 
         def search(request):
             q = request.GET.get("q", "")
-            hits = Book.objects.filter(title__icontains=q)  # here
+            hits = Post.objects.filter(title__icontains=q)  # here
             return JsonResponse({"results": [b.title for b in hits]})
         """,
     "drf-apiview-many": """
@@ -163,7 +164,7 @@ POSITIVES = {
 
         async def list_devices(request):
             async with request.app["db"].acquire() as conn:
-                rows = await conn.fetch("SELECT * FROM devices ORDER BY id")  # here
+                rows = await conn.fetch("SELECT * FROM messages ORDER BY id")  # here
             return web.json_response([dict(r) for r in rows])
         """,
     "dbapi-fetchall": """
@@ -191,7 +192,7 @@ POSITIVES = {
         class Query:
             @strawberry.field
             def books(self) -> list[Book]:
-                return list(BookModel.objects.all())  # here
+                return list(ReviewModel.objects.all())  # here
         """,
 }
 
@@ -638,17 +639,20 @@ def test_django_list_view_without_paginate_by():
     code = """
         from django.views.generic import ListView
 
-        class ProductListView(ListView):
-            model = Product
+        class OrderListView(ListView):
+            model = Order
 
-        class PagedProducts(ListView):
-            model = Product
+        class PagedOrders(ListView):
+            model = Order
             paginate_by = 30
 
         class CategoryList(ListView):
             model = Category
+
+        class ProductClassListView(ListView):
+            model = ProductClass
         """
-    assert found(code) == [(3, "MEDIUM"), (10, "LOW")]
+    assert found(code) == [(3, "MEDIUM"), (10, "LOW"), (13, "LOW")]
 
 
 MORE_POSITIVES = {
@@ -675,7 +679,7 @@ MORE_POSITIVES = {
         from flask import jsonify
 
         def all_products():
-            return Product.query.order_by(Product.name).all()  # here
+            return Order.query.order_by(Order.name).all()  # here
 
         @app.get("/products")
         def products():
@@ -751,14 +755,14 @@ OTHER_STORES = {
 
         @router.get("/heroes")
         def read_heroes(session: Session = Depends(get_session)):
-            return session.exec(select(Hero)).all()  # here
+            return session.exec(select(HeroComment)).all()  # here
         """,
     "pymongo-find": """
         from flask import jsonify
 
         @app.get("/api/products")
         def products():
-            docs = list(mongo.db.products.find({}, {"_id": 0}))  # here
+            docs = list(mongo.db.orders.find({}, {"_id": 0}))  # here
             return jsonify(docs)
         """,
     "motor-to-list-none": """
@@ -783,7 +787,7 @@ OTHER_STORES = {
 
         @router.get("/tournaments")
         async def tournaments():
-            return await Tournament.all()  # here
+            return await TournamentResult.all()  # here
         """,
 }
 
@@ -824,3 +828,51 @@ def test_a_base_whose_get_queryset_returns_a_relation_is_scoped():
                 return context
         """
     assert found(code) == [(11, "LOW")]
+
+
+# --- tables that grow with use (fresh projects: flaskbb, django-oscar) --------------------------
+
+GROWTH_MODELS = """
+from django.db import models
+from django.conf import settings
+
+class Forum(models.Model):
+    title = models.CharField(max_length=80)
+    position = models.IntegerField()
+
+class ShippingMethod(models.Model):
+    name = models.CharField(max_length=80)
+
+class Thing(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+class Sample(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+"""
+
+
+def test_curated_tables_are_low_and_tables_that_grow_stay_shown():
+    code = GROWTH_MODELS + textwrap.dedent("""
+        from django.http import JsonResponse
+
+        def forums(request):
+            return JsonResponse(list(Forum.objects.values()), safe=False)
+
+        def methods(request):
+            return JsonResponse(list(ShippingMethod.objects.values()), safe=False)
+
+        def plugins(request):
+            return JsonResponse(list(PluginRegistry.objects.values()), safe=False)
+
+        def things(request):
+            return JsonResponse(list(Thing.objects.values()), safe=False)
+
+        def samples(request):
+            return JsonResponse(list(Sample.objects.values()), safe=False)
+
+        def events(request):
+            return JsonResponse(list(AuditEvent.objects.values()), safe=False)
+    """)
+    offset = GROWTH_MODELS.count("\n")
+    got = [(line - offset, level) for line, level in found(code)]
+    assert got == [(4, "LOW"), (7, "LOW"), (10, "LOW"), (13, "HIGH"), (16, "HIGH"), (19, "HIGH")]

@@ -7,7 +7,7 @@ filtered by a status or a search term, or not at all, grows with the table.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -90,3 +90,46 @@ def _value_texts(value: cst.BaseExpression) -> list[str]:
     else:
         visit(value)
     return texts
+
+
+# Tables that grow with use: what users write (posts, comments, orders, uploads) and what the
+# system records about them (events, logs, notifications, runs). Forums, plugins, product
+# classes, shipping methods, pages, modules and challenges are curated by administrators.
+GROWING_WORD = re.compile(
+    r"(event|log|entry|entries|message|comment|order|post|topic|thread|reply|replies|notification|activity|"
+    r"activities|audit|history|histories|submission|upload|attachment|transaction|payment|invoice|ticket|review|"
+    r"answer|question|registration|visit|report|alert|job|run|build|document|article|issue|incident|vote|like|"
+    r"follow|subscription|receipt|booking|reservation|sale|click|hit|metric|measurement|ping|delivery|email|mail|"
+    r"download|revision|change|signal|case|recipe|photo|image|video|note|record|user|account|customer|member|"
+    r"profile|author|contact|lead|deal|task|todo|session|token|request|response|result|score|solve|feedback)s?",
+    re.IGNORECASE)
+OWNER_RELATION = re.compile(r"^(user|owner|author|creator|created_by|sender|poster|uploader|uploaded_by|submitter|"
+                            r"account|customer|member|reporter|assignee|actor|person|speaker)$")
+OWNER_MODEL = re.compile(r"^(User|AbstractUser|Account|Customer|Member|Person|Profile)$")
+TIME_FIELD = re.compile(r"^(created|created_at|created_on|creation_date|date_created|datetime_created|timestamp|"
+                        r"posted|posted_at|sent_at|submitted_at|inserted_at|occurred_at|logged_at|date_joined)$")
+
+
+def grows_with_use(model: str | None, graph: Any) -> bool:
+    """Evidence that ``model``'s table grows with use: a name like events/logs/comments/orders, a
+    foreign key to a user/owner/author, or a creation timestamp. Without it (an unknown model, a
+    table the project does not declare, a lookup table) a whole-table list is a small one."""
+    if not model:
+        return False
+    name = model.split(".")[-1]
+    if is_lookup_model(name):
+        return False
+    words = [w for w in re.split(r"_|(?<=[a-z0-9])(?=[A-Z])", name) if w]
+    if len(words) > 1 and words[-1] in {"Model", "Table", "Orm", "DB", "Db"}:
+        words = words[:-1]  # ``BookModel``, ``OrderTable``
+    last_word = words[-1] if words else name
+    if GROWING_WORD.fullmatch(last_word):
+        return True
+    for info in (graph.by_name.get(name, []) if graph is not None else []):
+        if any(TIME_FIELD.match(field) for field in info.fields):
+            return True
+        for relation in info.relations.values():
+            if relation.kind in {"fk", "o2o", "rel", "one"} and (
+                    OWNER_RELATION.match(relation.name) or OWNER_MODEL.match((relation.target or "").split(".")[-1])):
+                return True
+    return False

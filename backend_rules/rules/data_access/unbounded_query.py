@@ -16,7 +16,8 @@ from backend_rules.rules.data_access.client_limits import LimitFinder
 from backend_rules.rules.data_access.django_settings import project_settings
 from backend_rules.rules.data_access.list_endpoints import Endpoint, endpoint_of, returned_values, route_params
 from backend_rules.rules.data_access.list_queries import Flow, ListQuery
-from backend_rules.rules.data_access.list_scopes import is_lookup_model, scope_of
+from backend_rules.rules.data_access.file_state import state_of
+from backend_rules.rules.data_access.list_scopes import grows_with_use, is_lookup_model, scope_of
 
 LIST_VIEW_BASES = {"ListAPIView", "ListCreateAPIView", "ModelViewSet", "ReadOnlyModelViewSet", "ListModelMixin"}
 PAGE_NUMBER_BASES = {"PageNumberPagination", "CursorPagination"}
@@ -28,6 +29,7 @@ REQUEST_DATA = re.compile(r"^(self\.)?(request|req)\.")  # request.GET.get("q"):
 NOT_SINGLE = re.compile(r"list|all|many|queryset|filter|search|_set$|s$")
 NOT_PARENTS = {"request", "req", "info", "db", "session", "cls", "context", "root", "parent", "obj", "_"}
 LEVELS = ("LOW", "MEDIUM", "HIGH")
+SQL_TABLE = re.compile(r"\bFROM\s+[\"`\[]?(?:\w+\.)?(\w+)", re.IGNORECASE)
 
 
 def _class_attrs(klass: cst.ClassDef) -> tuple[dict[str, cst.BaseExpression], dict[str, cst.FunctionDef]]:
@@ -119,7 +121,11 @@ class UnboundedQuery(Rule):
     ## Confidence
     HIGH for an unfiltered query of a table and for request values straight into a limit;
     MEDIUM for filters that do not scope the list (a status, a search term), FastAPI parameters
-    and DRF views without pagination; LOW (hidden by default) for lookup tables (types,
+    and DRF views without pagination. A whole list is shown by default only with evidence that
+    its table grows with use: a model named like what users write or the system records (events,
+    logs, messages, comments, orders, posts, users), a foreign key to a user/owner/author, or a
+    creation timestamp; curated tables (forums, plugins, pages, product classes, shipping
+    methods) and models the project does not declare are LOW. LOW (hidden by default) for lookup tables (types,
     statuses, categories, countries), lists scoped to the current user or to a parent object
     from the path, `distinct()` value lists, exports, and DRF views when the project's settings
     cannot be read; a project function between the query and the response (it may page it) and
@@ -203,10 +209,17 @@ class UnboundedQuery(Rule):
             return "LOW"
         if query.via_helper or query.unknown_base:
             return "LOW"  # a project function, or a base class this file does not show, may page or scope it
+        table = SQL_TABLE.search(query.text) or SQL_TABLE.search(self.context.module.code_for_node(query.node)) \
+            if query.model is None else None
+        if not self._grows(query.model or (table.group(1) if table else None)):
+            return "LOW"  # no sign the table grows with use: an administrators' list (forums, plugins, pages)
         level = "HIGH" if scope == "none" else "MEDIUM"
         if endpoint is not None and endpoint.kind == "resolver" and not endpoint.field_known:
             level = LEVELS[LEVELS.index(level) - 1]  # the schema field's type was not read: may be paged
         return level
+
+    def _grows(self, model: str | None) -> bool:
+        return grows_with_use(model, state_of(self.context).graph)
 
     @staticmethod
     def _hint(query: ListQuery) -> str:
@@ -304,7 +317,7 @@ class UnboundedQuery(Rule):
             parents = {"self"}
         elif "model" in attrs:
             model = dotted_name(attrs["model"]) or ""
-            return "LOW" if is_lookup_model(model.split(".")[-1]) else "HIGH"
+            return "HIGH" if self._grows(model.split(".")[-1]) else "LOW"
         else:
             return "LOW"
         if not flow.found:
