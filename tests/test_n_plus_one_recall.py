@@ -813,3 +813,25 @@ def test_serializer_given_a_queryset_reads_relations(view, expected):
     assert len(got) == expected, got
     if expected:
         assert 'select_related("author")' in got[0] and 'prefetch_related("comments", "tags")' in got[0]
+
+
+@pytest.mark.parametrize("bound,expected", [
+    ("posts = category.post_set.all()", 1),
+    ('posts = category.post_set.select_related("author")', 0),
+    ("posts = category.post_set.filter(title__startswith='a')", 1),
+])
+def test_related_rows_bound_to_a_variable(bound, expected):
+    code = BLOG + textwrap.dedent(f"""
+    class Category(models.Model):
+        name = models.CharField(max_length=10)
+
+    class Entry(models.Model):
+        category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="post_set")
+        author = models.ForeignKey(Author, on_delete=models.CASCADE)
+
+    def category_page(request, pk):
+        category = Category.objects.get(pk=pk)
+        {bound}
+        return [(p.id, p.author.name) for p in posts]
+    """)
+    assert len(found(code)) == expected

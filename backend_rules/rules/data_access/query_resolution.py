@@ -127,7 +127,8 @@ def resolve_query(context: Any, state: FileState, expr: cst.BaseExpression, stac
         # not a query itself, or an attribute of a query's result (``order.lines.all()`` with
         # ``order = Order.objects.get(...)``): a helper's rows, or the rows of an object's relation
         query = _passthrough(context, state, expr, stack, order) or helper_query(context, state, segs, stack) \
-            or related_rows(context, state, chain_of(expr), stack) or (query if query is not None else None)
+            or related_rows(context, state, chain_of(expr), stack) or _bound_related_rows(context, state, expr, stack, order) \
+            or (query if query is not None else None)
         if query is None:
             return None
     if query.orm == "dbapi":
@@ -217,6 +218,17 @@ def related_rows(context: Any, state: FileState, segs: list[Seg], stack: list[cs
     if len(segs) > 2:
         read_methods(query, segs, 2)
     return query
+
+
+def _bound_related_rows(context: Any, state: FileState, expr: cst.BaseExpression, stack: list[cst.CSTNode],
+                        order: int) -> Query | None:
+    """``posts = category.post_set.all()`` and then ``for p in posts``: the rows of that relation."""
+    if not isinstance(expr, cst.Name):
+        return None
+    bindings = [b for b in context.scope_facts(enclosing_scope(stack)).bindings_before(expr.value, order) if b.kind != "param"]
+    if not bindings or bindings[-1].kind != "=" or bindings[-1].value is None:
+        return None
+    return related_rows(context, state, chain_of(bindings[-1].value), stack)
 
 
 # Methods of a related manager that no list, set or dict has: ``leader.groups.filter(...)`` is a query.

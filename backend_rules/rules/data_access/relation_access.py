@@ -15,7 +15,7 @@ import libcst as cst
 from backend_rules.analysis.orm.chains import Seg, chain_of
 from backend_rules.analysis.orm.model_graph import ModelInfo
 from backend_rules.analysis.orm.query_calls import Query
-from backend_rules.analysis.orm.vocabulary import ALWAYS_QUERY, CACHED_BY_PREFETCH, DJANGO_BULK
+from backend_rules.analysis.orm.vocabulary import ALWAYS_QUERY, CACHED_BY_PREFETCH
 from backend_rules.analysis.walk import walk
 from backend_rules.rule import Rule
 from backend_rules.rules.data_access.file_state import FileState, state_of
@@ -158,8 +158,6 @@ def analyse_loop(rule: Rule, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> lis
         query, item = entity_of_row(query, row_target)
     if query is None or item is None or query.rows or query.orm == "dbapi" or query.trailing:
         return findings
-    if query.terminal in DJANGO_BULK:
-        return findings  # bulk_create() hands back the objects the code built, with the relations it set
     if query.orm == "sqlalchemy" and not query.model and query.terminal in {"scalar", "scalar_one", "count"}:
         return findings
     visitor = ItemAccess({item})
