@@ -236,6 +236,12 @@ def test_sqlalchemy_text_gets_named_parameters_through_br102():
         wanted = ", ".join(ids)
         cursor.execute(f"SELECT * FROM t WHERE a = ANY(ARRAY[{wanted}])")
     """,
+    # a typed literal: INTERVAL %s is no valid SQL once the driver binds on the server
+    """
+    import psycopg
+    def recent(cursor, days):
+        cursor.execute(f"SELECT * FROM t WHERE created > now() - interval '{days} days'")
+    """,
     # a clause list
     """
     import psycopg2
@@ -323,3 +329,16 @@ def test_the_connection_made_in_the_function_tells_the_paramstyle_among_several_
                 cur.execute("DELETE FROM orders WHERE customer = %s", (customer,))
             conn.execute(f"DELETE FROM carts WHERE customer = {customer}")
         """)
+
+
+def test_django_connection_imported_by_name_tells_the_paramstyle_beside_sqlite3():
+    fixed, _, _ = _fixed(
+        """
+        import sqlite3
+        from django.db import connection
+
+        def purge(user_id):
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM sessions WHERE user_id = {user_id}")
+        """)
+    assert 'cursor.execute("DELETE FROM sessions WHERE user_id = %s", (user_id,))' in fixed

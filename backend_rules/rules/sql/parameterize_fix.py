@@ -46,6 +46,7 @@ OTHER_SQL_LAYERS = {"sqlalchemy", "flask_sqlalchemy", "sqlmodel", "databases", "
 METHODS = {NAMED: {"execute", "scalar", "scalars"}, FORMAT: {"execute"}, QMARK: {"execute", "execute_fetchall"}, NUMERIC: {"execute", "fetch", "fetchrow", "fetchval"}}
 CURSOR_LIKE = re.compile(r"(?i)(^|_)cur(sor)?s?$")
 IN_LIST = re.compile(r"(?is)\b(in|any)\s*\(([^()]*)$")
+TYPED_LITERAL = re.compile(r"(?i)\b(interval|date|time|timestamp|timestamptz|uuid|json|jsonb|inet)\s*$")
 # VALUES {rows} or VALUES ({row}): a hole that stands for whole rows or a whole row, joined by hand.
 ROWS = re.compile(r"(?is)\bvalues\s*(\(\s*)?$")
 EXISTING = {
@@ -282,6 +283,8 @@ def _slots(pieces: list[Piece], style: str) -> tuple[list[Hole], bool]:
         start, end = left.rfind("'"), right.find("'")
         if start < 0 or end < 0 or len(before) - len(left) + start != opened or "{}" in (left, right):
             raise _NoFix
+        if TYPED_LITERAL.search(left[:start]):
+            raise _NoFix  # INTERVAL '{n} days': a placeholder cannot stand for a typed literal
         hole.quoted, hole.prefix, hole.suffix = True, left[start + 1:], right[:end]
         texts[index - 1], texts[index + 1] = left[:start], right[end + 1:]
         for (k, m), text in ((flat[index - 1], texts[index - 1]), (flat[index + 1], texts[index + 1])):
@@ -392,6 +395,9 @@ def _maker_module(context, receiver: cst.BaseExpression, depth: int = 0) -> str 
         return top if known and top in _imported_tops(context) else None
     if not isinstance(receiver, cst.Name):
         return None
+    if receiver.value in context.imports.names:  # from django.db import connection
+        top = context.imports.names[receiver.value].split(".")[0]
+        return top if top in PARAMSTYLES or top in OTHER_DRIVERS else None
     scope = enclosing_scope(context.stack)
     bindings = context.scope_facts(scope).bindings.get(receiver.value, [])
     if len(bindings) != 1 or bindings[0].kind not in {"=", "with"} or bindings[0].value is None:
