@@ -9,7 +9,6 @@ from typing import Any
 
 import libcst as cst
 
-from backend_rules.analysis.admin_views import admin_only, admin_path
 from backend_rules.analysis.ast_nodes import nodes
 from backend_rules.analysis.code_kinds import is_migration, is_test_code
 from backend_rules.analysis.dataflow import ScopeFacts, enclosing_class
@@ -17,13 +16,12 @@ from backend_rules.analysis.http_responses import (
     is_request_handler, is_validation_error, response_attribute, response_call, status_tuple,
 )
 from backend_rules.analysis.imports import dotted_name
-from backend_rules.analysis.walk import find, walk
+from backend_rules.analysis.walk import walk
 from backend_rules.rule import Invalid, Rule, Valid
 from backend_rules.rules.errors.exception_details import (
     LEAKY_ATTRIBUTES, RANK, TRACEBACK_CALLS, CaughtType, caught_type, classify_exception,
 )
-
-LOG_METHODS = {"exception", "error", "warning", "warn", "critical", "info", "debug", "log", "capture_exception"}
+from backend_rules.rules.errors.handler_context import for_administrators, handler_logs
 
 # Calls that keep the text they are given (formatting, escaping, containers, responses).
 KEEPS_TEXT = {"str", "repr", "format", "dict", "list", "tuple", "set", "force_str", "force_text", "smart_str",
@@ -207,33 +205,12 @@ class ErrorDetailsToClient(Rule):
                     continue
                 self._reported.add(id(leak.node))
                 confidence = min(leak.confidence, cap, key=RANK.__getitem__)
-                if lower or self._for_administrators():
+                if lower or for_administrators(self.context):
                     confidence = "LOW"  # administrators may read what went wrong
                 message = None
-                if self._handler_logs():  # don't advise what is done already
+                if handler_logs(self.context.stack):  # don't advise what is done already
                     message = f"{leak.detail} reaches the client in {sink}; it is logged already: send a generic message"
                 self.report(leak.node, message, confidence=confidence, detail=leak.detail, sink=sink)
-
-    def _handler_logs(self) -> bool:
-        """The enclosing ``except`` block logs (``logger.exception(...)``, ``log.error(e)``)."""
-        handler = next((n for n in reversed(self.context.stack) if isinstance(n, cst.ExceptHandler)), None)
-        if handler is None:
-            return False
-
-        def logs(node: cst.CSTNode) -> bool:
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
-                return node.func.value in {"capture_exception", "log_exception"}  # sentry_sdk's, imported
-            if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
-                return False
-            receiver = (dotted_name(node.func.value) or "").split(".")[-1].lower()
-            return node.func.attr.value in LOG_METHODS and ("log" in receiver or receiver in {"logging", "sentry_sdk"})
-
-        return find(handler.body, logs) is not None
-
-    def _for_administrators(self) -> bool:
-        """An admin-only view (``@admin_required``, a class on an admin base, ``backoffice/``)."""
-        path = self.context.options.get("relative_path", "") or ""
-        return admin_path(path) or admin_only(self.context.stack)
 
     def _debug_only(self) -> bool:
         """Inside ``if settings.DEBUG:`` / ``if app.debug:``: details shown to developers only."""
