@@ -34,6 +34,7 @@ DEBUG_CONSTRUCTORS = {
 RUNNERS = {"run", "run_server"}
 GUNICORN_CONFIG = re.compile(r"(^|/)gunicorn[\w.]*\.py$|(^|/)gunicorn/[^/]+\.py$")
 REMEDY = "read it from the environment, off by default"
+RELOADER = "restarts the server on every file change (not a debug mode)"
 LEVELS = ("LOW", "MEDIUM", "HIGH")
 
 
@@ -50,8 +51,9 @@ class DebugModeEnabled(Rule):
     - Django/Flask settings: `DEBUG = True` in a settings or config module (or config class) not
       named for development (`dev`, `local`, `test`), `DEBUG = env.bool("DEBUG", default=True)`
       and other environment reads that default to on;
-    - `uvicorn.run(..., reload=True)` (or `uvicorn.Config`) in an entry point not named for
-      development, and `reload = True` in a gunicorn config file.
+    - with LOW confidence only, `uvicorn.run(..., reload=True)` (or `uvicorn.Config`) and
+      `reload = True` in a gunicorn config file: the reloader exposes nothing (it is not a debug
+      mode) and such launchers are mostly development runners; it is worth a look, not an alarm.
 
     ## Why is this bad?
     Debug pages show stack traces, settings, SQL and source to every visitor; the Werkzeug
@@ -69,18 +71,18 @@ class DebugModeEnabled(Rule):
     if __name__ == "__main__":
         app.run(host="0.0.0.0", port=8000, debug=os.environ.get("FLASK_DEBUG") == "1")
     ```
-    A server bound to 127.0.0.1 (written out; for uvicorn's reloader also by default) is reported
-    with LOW confidence, as are base/common settings, base
+    A server bound to 127.0.0.1 (written out) is reported with LOW confidence, as are
+    base/common settings, base
     config classes that subclasses override, code under a condition that names development
     (`if app.config["ENV"] == "development":`), and docs with LOW. Not reported: settings or entry points named
-    for development or tests (`settings/dev.py`, `local_settings.py`, `DevelopmentConfig`, a
-    `develop` command), and tests.
+    for development, demos or tests (`settings/dev.py`, `local_settings.py`, `sandbox/settings.py`,
+    `DevelopmentConfig`, a `develop` command), and tests.
 
     ## Fix safety
     An unsafe fix (applied only with `--fix --unsafe-fixes`) writes `False` where `True` is
     written: `debug=True` -> `debug=False` (also positional `app.run(host, port, True)`),
     `app.debug = True`, `app.config["DEBUG"] = True`, `DEBUG = True` in a settings module or
-    config class, `config.update(DEBUG=True)`, `reload=True`, `use_debugger=True`, `evalex=True`;
+    config class, `config.update(DEBUG=True)`, `use_debugger=True`, `evalex=True`;
     a flag held in a constant (`DEBUG_MODE = True` then `app.run(debug=DEBUG_MODE)`) is fixed
     where the constant is set. It is unsafe because it changes behaviour: whoever relied on the
     debug pages or the reloader in that place loses them, and a constant may be read elsewhere too.
@@ -92,7 +94,7 @@ class DebugModeEnabled(Rule):
     CODE = "BR703"
     FIX = "unsafe"
     NAME = "debug-mode-enabled"
-    MESSAGE = "{what} turns debug mode on; {remedy}"
+    MESSAGE = "{what} {effect}; {remedy}"
     CATEGORY = "security"
     SEVERITY = "MEDIUM"
     CONFIDENCE = "HIGH"
@@ -125,7 +127,7 @@ class DebugModeEnabled(Rule):
 
     def _on(
         self, node: cst.CSTNode, expr: cst.BaseExpression, what: str, remedy: str = REMEDY, at_most: str = "HIGH",
-        fixable: bool = True,
+        fixable: bool = True, effect: str = "turns debug mode on",
     ) -> None:
         """Report when ``expr`` is on; confidence is the lowest of ``at_most``, where the value
         came from (an environment default: MEDIUM, a parameter default: LOW) and docs (LOW).
@@ -146,7 +148,7 @@ class DebugModeEnabled(Rule):
         fix = None
         if fixable and where != "environment" and confidence != "LOW":
             fix = flipped_flag(expr, self.context.stack, self.context, True, "switch debug mode off")
-        self.report(node, what=what, remedy=remedy, confidence=confidence, fix=fix)
+        self.report(node, what=what, effect=effect, remedy=remedy, confidence=confidence, fix=fix)
 
     # ------------------------------------------------------------------------------------ calls
     def visit_Call(self, node: cst.Call) -> None:
@@ -188,10 +190,10 @@ class DebugModeEnabled(Rule):
         if "debug" in keywords:
             self._on(node, keywords["debug"], f"{qualified}(debug=True)", at_most="LOW" if loopback_host(node, keywords) else "HIGH")
         elif "reload" in keywords:
-            # uvicorn listens on 127.0.0.1 unless told otherwise; the reloader shows nothing to anyone
-            local = "host" not in keywords or loopback_host(node, keywords)
+            # The reloader shows nothing to anyone (no debugger, no tracebacks): a development habit
+            # worth a look, not an exposure; launchers like this are mostly dev runners.
             self._on(node, keywords["reload"], f"{qualified}(reload=True)", "keep the reloader to development",
-                     at_most="LOW" if local else "MEDIUM")
+                     at_most="LOW", effect=RELOADER)
 
     def _config_update(self, node: cst.Call, func: cst.Attribute, keywords: dict[str, cst.BaseExpression]) -> None:
         owner = dotted_name(func.value) or ""
@@ -236,7 +238,7 @@ class DebugModeEnabled(Rule):
             and GUNICORN_CONFIG.search(self._relative_path())
         ):
             self._on(node, value, "reload = True in the gunicorn config", "keep the reloader to development",
-                     at_most="MEDIUM")
+                     at_most="LOW", effect=RELOADER)
 
     def _debug_setting(self, node: cst.CSTNode, name: str, value: cst.BaseExpression) -> None:
         stack = self.context.stack
@@ -330,11 +332,6 @@ class DebugModeEnabled(Rule):
             if __name__ == "__main__":
                 uvicorn.run("app.main:app", host="0.0.0.0", port=8000, reload=True)
             """,
-            line=3, path="app/main.py",
-            expected="""
-            import uvicorn
-            if __name__ == "__main__":
-                uvicorn.run("app.main:app", host="0.0.0.0", port=8000, reload=False)
-            """,
+            line=3, path="app/main.py", message="not a debug mode",
         ),
     ]

@@ -27,7 +27,7 @@ APP_NAME = re.compile(r"(?i)(^|_)(app|application|api|server|socketio|sio|webapp
 APP_MAKER = re.compile(r"(?i)^(create|make|get|build|init|setup)_(app|application|server)$")
 # Files, folders, functions, commands and classes named for development or tests.
 DEV_WORD = re.compile(
-    r"(?i)(^|[_\-.])(dev|devel|develop|development|local|locals|test|tests|testing|ci|debug|debugging)([_\-.]|$)"
+    r"(?i)(^|[_\-.])(dev|devel|develop|development|local|locals|test|tests|testing|ci|debug|debugging|sandbox|demo)([_\-.]|$)"
     r"|^dev(server|settings|config)|^runserver|development|^local(settings|config)"
 )
 SETTINGS_STEM = re.compile(r"(?i)settings|config|conf$|^conf|^prod|^production|^staging|^base$|^common$|^defaults?$")
