@@ -835,3 +835,128 @@ def test_related_rows_bound_to_a_variable(bound, expected):
         return [(p.id, p.author.name) for p in posts]
     """)
     assert len(found(code)) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# FastAPI / django-ninja: a response schema reads relations of every row the route returns
+# ---------------------------------------------------------------------------------------------
+
+FASTAPI_POSTS = """
+from typing import List, Optional
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+from sqlalchemy import ForeignKey, select
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship, selectinload
+
+router = APIRouter()
+
+class Author(Base):
+    __tablename__ = "authors"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str]
+
+class Post(Base):
+    __tablename__ = "posts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id"))
+    author: Mapped["Author"] = relationship()
+    comments: Mapped[list["Comment"]] = relationship(back_populates="post")
+    title: Mapped[str]
+
+class Comment(Base):
+    __tablename__ = "comments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    post: Mapped["Post"] = relationship(back_populates="comments")
+
+class AuthorOut(BaseModel):
+    name: str
+
+class CommentOut(BaseModel):
+    id: int
+
+class PostOut(BaseModel):
+    id: int
+    title: str
+    author: AuthorOut
+    comments: List["CommentOut"] = []
+
+class PostRow(BaseModel):
+    id: int
+    title: str
+    author_id: int
+"""
+
+
+@pytest.mark.parametrize("route,expected", [
+    ("""
+    @router.get("/posts", response_model=list[PostOut])
+    def posts(db: Session = Depends(get_db)):
+        return db.query(Post).all()
+    """, ["joinedload(Post.author)", "selectinload(Post.comments)"]),
+    ("""
+    @router.get("/posts")
+    def posts(db: Session = Depends(get_db)) -> List[PostOut]:
+        rows = db.scalars(select(Post).where(Post.id > 0)).all()
+        return rows
+    """, ["joinedload(Post.author)"]),
+    ("""
+    @router.get("/posts")
+    def posts(db: Session = Depends(get_db)):
+        return [PostOut.model_validate(p) for p in db.scalars(select(Post))]
+    """, ["joinedload(Post.author)"]),
+    # fixed twins and near misses
+    ("""
+    @router.get("/posts", response_model=list[PostOut])
+    def posts(db: Session = Depends(get_db)):
+        return db.scalars(select(Post).options(joinedload(Post.author), selectinload(Post.comments))).all()
+    """, []),
+    ("""
+    @router.get("/posts/{pk}", response_model=PostOut)
+    def post(pk: int, db: Session = Depends(get_db)):
+        return db.get(Post, pk)
+    """, []),
+    ("""
+    @router.get("/posts", response_model=list[PostRow])
+    def posts(db: Session = Depends(get_db)):
+        return db.query(Post).all()
+    """, []),
+    ("""
+    @router.get("/posts", response_model=list[PostOut])
+    async def posts(db: AsyncSession = Depends(get_db)):
+        return (await db.scalars(select(Post))).all()
+    """, []),
+])
+def test_response_schema_reads_relations_of_the_rows(route, expected):
+    code = FASTAPI_POSTS + textwrap.dedent(route)
+    got = messages(code, "app/routers/posts.py")
+    assert len(got) == (1 if expected else 0), got
+    for remedy in expected:
+        assert remedy in got[0]
+
+
+def test_ninja_response_schema_reads_relations():
+    code = BLOG + textwrap.dedent("""
+    from typing import List
+    from ninja import Router, Schema
+
+    router = Router()
+
+    class AuthorSchema(Schema):
+        name: str
+
+    class PostSchema(Schema):
+        title: str
+        author: AuthorSchema
+
+    @router.get("/posts", response=List[PostSchema])
+    def posts(request):
+        return Post.objects.filter(title__startswith="a")
+
+    @router.get("/fast", response=List[PostSchema])
+    def fast(request):
+        return Post.objects.select_related("author")
+    """)
+    got = messages(code, "app/api.py")
+    assert len(got) == 1 and 'select_related("author")' in got[0] and "PostSchema.author" in got[0]

@@ -190,9 +190,89 @@ def serializer_reads(per_module: dict[str, dict[str, Any]], serializer: str) -> 
     return merged
 
 
-@fact_collector("serializer_uses", trigger=r"Serializer\b")
+@fact_collector("serializer_uses", trigger=r"Serializer\b|BaseModel|Schema\b|SQLModel")
 def _collect(tree: ast.Module, module: str) -> dict[str, Any]:
-    return collect_serializer_uses(tree, module)
+    facts = collect_serializer_uses(tree, module)
+    schemas = collect_schemas(tree)
+    if schemas:
+        facts["schemas"] = schemas
+    return facts
+
+
+# Response schemas (pydantic, SQLModel, django-ninja): a field typed with another schema is read from
+# the object's attribute of that name when FastAPI/ninja serialise the rows (``author: AuthorOut``).
+SCHEMA_BASES = {"BaseModel", "SQLModel", "Schema", "ModelSchema", "BaseSchema"}
+COLLECTION_HEADS = {"list", "List", "Sequence", "set", "Set", "tuple", "Tuple", "Iterable", "Collection", "frozenset"}
+WRAPPER_HEADS = {"Optional", "Annotated", "Union"}
+
+
+def schema_annotation(node: ast.AST | None) -> tuple[str | None, bool]:
+    """``list["CommentOut"] | None`` -> ("CommentOut", True); ``AuthorOut`` -> ("AuthorOut", False)."""
+    many = False
+    for _ in range(5):
+        if isinstance(node, ast.BinOp):
+            node = node.left if not (isinstance(node.left, ast.Constant) and node.left.value is None) else node.right
+        elif isinstance(node, ast.Subscript):
+            head = _last(node.value)
+            if head in COLLECTION_HEADS:
+                many = True
+            elif head not in WRAPPER_HEADS:
+                return None, False
+            node = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) and node.slice.elts else node.slice
+        else:
+            break
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        name = node.value.split("[")[0].split(".")[-1]
+    else:
+        name = _last(node) if isinstance(node, (ast.Name, ast.Attribute)) else ""
+    return (name, many) if name[:1].isupper() else (None, False)
+
+
+def collect_schemas(tree: ast.Module) -> dict[str, Any]:
+    """Classes with annotated fields: their bases and the fields typed with a class (``[field, class, many]``)."""
+    out: dict[str, Any] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        nested = []
+        for stmt in node.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                target, many = schema_annotation(stmt.annotation)
+                if target:
+                    nested.append([stmt.target.id, target, 1 if many else 0])
+        bases = [_last(b) for b in node.bases if _last(b)]
+        if bases and (nested or any(b in SCHEMA_BASES for b in bases)):
+            out[node.name] = {"b": bases[:4], "n": nested[:30]}
+    return out
+
+
+def schema_reads(per_module: dict[str, dict[str, Any]], schema: str) -> list[list[Any]] | None:
+    """The fields of response schema ``schema`` (and its schema bases) typed with another schema, or
+    None when ``schema`` is not known to be a pydantic/ninja schema."""
+    by_name: dict[str, dict[str, Any]] = {}
+    for facts in per_module.values():
+        for name, entry in (facts.get("schemas") or {}).items():
+            by_name.setdefault(name, entry)
+
+    def is_schema(name: str, depth: int = 0) -> bool:
+        entry = by_name.get(name)
+        return entry is not None and depth < 6 and any(
+            b in SCHEMA_BASES or is_schema(b, depth + 1) for b in entry["b"])
+
+    if not is_schema(schema):
+        return None
+    fields: list[list[Any]] = []
+    pending, seen = [schema], set()
+    while pending:
+        name = pending.pop(0)
+        if name in seen or name not in by_name:
+            continue
+        seen.add(name)
+        for field, target, many in by_name[name]["n"]:
+            if is_schema(target) and field not in {f[0] for f in fields}:
+                fields.append([field, target, many])
+        pending.extend(by_name[name]["b"])
+    return fields
 
 
 def serializer_kinds(per_module: dict[str, dict[str, Any]], serializer: str) -> set[str]:

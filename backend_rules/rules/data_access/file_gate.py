@@ -217,6 +217,14 @@ def _many_serializer(call: ast.Call) -> bool:
         k.arg == "many" and isinstance(k.value, ast.Constant) and k.value.value is True for k in call.keywords)
 
 
+_ROUTE_METHODS = {"get", "post", "put", "patch", "delete", "api_route", "route", "api_operation"}
+
+
+def _list_response(call: ast.Call) -> bool:
+    """A route declaring a list response: ``@app.get(..., response_model=list[PostOut])``."""
+    return any(k.arg in {"response_model", "response"} and isinstance(k.value, ast.Subscript) for k in call.keywords)
+
+
 def _gate(tree: ast.Module) -> tuple[bool, list[str]]:
     """Cheap first: one walk for loops, direct query shapes; variables and helpers only if asked."""
     imported: dict[str, str] = {}
@@ -249,8 +257,12 @@ def _gate(tree: ast.Module) -> tuple[bool, list[str]]:
     for node in ast.walk(tree):
         if isinstance(node, _LOOP_TYPES):
             loops.append(node)
-        elif isinstance(node, ast.Call) and _many_serializer(node):
-            return True, []  # ``PostSerializer(posts, many=True)``: it reads relations of every row
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and isinstance(node.returns, ast.Subscript) \
+                and any(isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr in _ROUTE_METHODS
+                        for d in node.decorator_list):
+            return True, []  # ``@router.get(...) def posts() -> list[PostOut]``
+        elif isinstance(node, ast.Call) and (_many_serializer(node) or _list_response(node)):
+            return True, []  # ``PostSerializer(posts, many=True)``, ``response_model=list[PostOut]``: rows serialised
     if not loops:
         return False, []
     # Pass 1: shapes that need no look-up. Remember the names whose value would decide.
@@ -307,6 +319,8 @@ def _gate(tree: ast.Module) -> tuple[bool, list[str]]:
                     # the item handed to a function: the function may read its relations
                     if _project_callee(node.func, functions, imported, items, pending):
                         return True, []
+                    if isinstance(node.func, ast.Attribute) and node.func.attr in {"model_validate", "from_orm"}:
+                        return True, []  # ``PostOut.model_validate(post)``: the schema reads its relations
                 elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
                     if _queryish(node.iter, no_vars):
                         return True, []

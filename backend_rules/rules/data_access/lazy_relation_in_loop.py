@@ -13,6 +13,7 @@ from backend_rules.rule import Invalid
 from backend_rules.rules.data_access.eager_load_fix import eager_load_fix
 from backend_rules.rules.data_access.loop_rule import LoopRule
 from backend_rules.rules.data_access.per_item_loops import COMP_NODES
+from backend_rules.rules.data_access.response_schemas import analyse_route
 from backend_rules.rules.data_access.serializer_methods import analyse_serializer_method
 from backend_rules.rules.data_access.view_serializers import analyse_serializer_call, analyse_view
 
@@ -90,7 +91,12 @@ class LazyRelationInLoop(LoopRule):
     CONFIDENCE = "MEDIUM"
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if self.skip or not node.name.value.startswith("get_"):
+        if self.skip:
+            return
+        if node.decorators:
+            for where, message in analyse_route(self, node):
+                self.report(where, message)
+        if not node.name.value.startswith("get_"):
             return
         for code, where, message in analyse_serializer_method(self, node):
             if code == self.CODE:

@@ -14,6 +14,7 @@ import libcst as cst
 
 from backend_rules.analysis.orm.chains import Seg, chain_of
 from backend_rules.analysis.orm.model_graph import ModelInfo
+from backend_rules.analysis.orm.serializer_uses import schema_reads
 from backend_rules.analysis.orm.query_calls import Query
 from backend_rules.analysis.orm.vocabulary import ALWAYS_QUERY, CACHED_BY_PREFETCH
 from backend_rules.analysis.walk import walk
@@ -131,6 +132,20 @@ def _remedy(query: Query, item: str, path: list[str], collection: bool, method: 
     return f"add select_related(\"{lookup}\") to the queryset"
 
 
+def remedy_for(query: Query, relations: list[tuple[str, bool]]) -> str:
+    """One fix for several relations of the rows: ``select_related("a")`` and ``prefetch_related("b")``
+    (Django) or one ``.options(...)`` of loaders (SQLAlchemy)."""
+    if query.orm == "sqlalchemy":
+        owner = query.model or "Model"
+        loaders = ", ".join(f"{'selectinload' if many else 'joinedload'}({owner}.{name})" for name, many in relations)
+        return f"add .options({loaders}) to the query"
+    select = [f'"{name}"' for name, many in relations if not many]
+    prefetch = [f'"{name}"' for name, many in relations if many]
+    fixes = ([f"select_related({', '.join(select)})"] if select else []) + \
+        ([f"prefetch_related({', '.join(prefetch)})"] if prefetch else [])
+    return f"add {' and '.join(fixes)} to the queryset"
+
+
 def analyse_loop(rule: Rule, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> list[tuple[str, cst.CSTNode, str]]:
     """Findings (code, node, message) for a loop whose iterable is a query; cached per loop."""
     state = state_of(rule.context)
@@ -212,6 +227,14 @@ def _through_helper(rule: Rule, state: FileState, query: Query, model: ModelInfo
     targets: list[tuple[str, str, str, dict[str, Any], int]] = []  # (shown, module, qualname, summary, position)
     if callee is not None and callee.at == len(segs) - 1:
         targets.append((callee.shown, callee.module, callee.qualname, callee.summary, position))
+    elif len(segs) == 2 and segs[1].name in SCHEMA_FROM_OBJECT and position == 0 and segs[0].name[:1].isupper():
+        # ``PostOut.model_validate(post)``: the schema reads the relations its nested fields name
+        from backend_rules.rules.data_access.response_schemas import schema_facts
+
+        fields = schema_reads(schema_facts(rule), segs[0].name) or []
+        summary = {"p": {"obj": 0}, "t": {"obj": [f"{field}.all()" if many else f"{field}.x" for field, _, many in fields]}}
+        if fields:
+            targets.append((f"{segs[0].name}.{segs[1].name}", "", "", summary, 0))
     elif len(segs) == 1 and SERIALIZER_CLASS.search(segs[0].name) and position == 0:
         # ``PostSerializer(post).data``: its get_<field>(obj) / to_representation(instance) read the item
         for module, qualname, summary in state.functions.class_methods(segs[0].name):
@@ -230,6 +253,8 @@ def _through_helper(rule: Rule, state: FileState, query: Query, model: ModelInfo
 
 
 SERIALIZER_CLASS = re.compile(r"^[A-Z]\w*(Serializer|Schema)$")
+# Pydantic constructors from an ORM object: ``model_validate(obj)`` (v2), ``from_orm(obj)`` (v1).
+SCHEMA_FROM_OBJECT = {"model_validate", "from_orm"}
 
 
 def _reads_of(state: FileState, module: str, qualname: str, summary: dict[str, Any], position: int,
