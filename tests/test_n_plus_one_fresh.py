@@ -269,3 +269,51 @@ def test_eager_load_survives_a_helper_returning_its_annotated_argument(tmp_path)
         """,
     })
     assert lines(root, "talks/export.py") == [12]
+
+
+# ---------------------------------------------------------------------------------------------
+# a method memoising what a custom manager method returns: that method's eager loads count
+# ---------------------------------------------------------------------------------------------
+
+def test_memoised_custom_manager_query_keeps_its_eager_loads(tmp_path):
+    root = project(tmp_path, {
+        "extras/__init__.py": "",
+        "extras/models.py": """
+            from django.db import models
+
+            class FieldManager(models.Manager):
+                def for_model(self, model):
+                    fields = self.get_queryset().filter(model_name=model).select_related("kind")
+                    return fields
+
+                def plain_for_model(self, model):
+                    return self.get_queryset().filter(model_name=model)
+
+            class Kind(models.Model):
+                name = models.CharField(max_length=10)
+
+            class Field(models.Model):
+                model_name = models.CharField(max_length=10)
+                kind = models.ForeignKey(Kind, on_delete=models.CASCADE)
+                objects = FieldManager()
+        """,
+        "extras/api.py": """
+            from extras.models import Field
+
+            class FieldsSerializer:
+                def _fields(self):
+                    if not hasattr(self, "_cached"):
+                        self._cached = Field.objects.for_model(self.model)
+                    return self._cached
+
+                def _plain(self):
+                    if not hasattr(self, "_cached_plain"):
+                        self._cached_plain = Field.objects.plain_for_model(self.model)
+                    return self._cached_plain
+
+                def to_representation(self, obj):
+                    kinds = [f.kind.name for f in self._fields()]
+                    return kinds + [f.kind.name for f in self._plain()]
+        """,
+    })
+    assert lines(root, "extras/api.py") == [16]

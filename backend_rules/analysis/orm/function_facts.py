@@ -28,6 +28,7 @@ from backend_rules.analysis.orm.query_calls import (
     statement_query,
 )
 from backend_rules.analysis.orm.passthrough import passthrough
+from backend_rules.analysis.orm.vocabulary import DJANGO_BULK, DJANGO_EVALUATING, DJANGO_LAZY
 from backend_rules.analysis.project_facts import fact_collector
 
 QUERYSET_BASE = ("QuerySet", "Manager", "Queryset", "BaseManager")
@@ -95,12 +96,28 @@ def _merge(queries: list[Query]) -> dict[str, Any] | None:
         summary["a"] = 1
     if any(q.rows for q in queries):
         summary["r"] = 1
+    custom = sorted({name for q in queries for name in getattr(q, "custom_methods", ())})
+    if custom and summary["o"] == "django":
+        summary["cm"] = custom[:4]  # ``Field.objects.get_for_model(m)``: the resolver reads what they load
     own = {q.through[1] for q in queries if q.through and q.through[2] == "self"}
     if len(own) == 1:
         summary["s"] = own.pop()  # rows of a relation of ``self`` (a model's method): its model says which
     if summary["m"] is None and not eager and not summary.get("a"):
         return None if summary["o"] == "dbapi" else summary
     return summary
+
+
+DJANGO_KNOWN = DJANGO_LAZY | DJANGO_EVALUATING | DJANGO_BULK | {"get_queryset", "as_manager"}
+
+
+def _note_custom_methods(query: Query, segs: list[Any]) -> Query:
+    """Remember the project's own queryset/manager methods a Django chain calls (what they load is
+    known only with the whole project: ``query_helpers`` applies them)."""
+    if query.orm == "django":
+        names = [s.name for s in segs[1:] if s.call and s.name not in DJANGO_KNOWN]
+        if names:
+            query.custom_methods = names  # type: ignore[attr-defined]
+    return query
 
 
 def _query_of(node: ast.AST, assigns: dict[str, list[ast.AST]], queryset_class: bool, depth: int = 0) -> list[Query]:
@@ -136,10 +153,11 @@ def _query_of(node: ast.AST, assigns: dict[str, list[ast.AST]], queryset_class: 
             if not inner:
                 query = classify(ast_chain(value) + segs[1:])
                 if query is not None:
-                    found.append(query)
+                    found.append(_note_custom_methods(query, ast_chain(value) + segs[1:]))
         return found
     query = classify(segs)
     if query is not None:
+        _note_custom_methods(query, segs)
         if query.orm == "sqlalchemy" and query.sql_arg is not None and isinstance(query.sql_arg, ast.Name):
             for statement in _query_of(query.sql_arg, assigns, queryset_class, depth + 1):
                 query.model = query.model or statement.model

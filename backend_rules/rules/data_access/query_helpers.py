@@ -149,6 +149,9 @@ def helper_query(context: Any, state: FileState, segs: list[Seg], stack: list[cs
         if not is_model:
             return None
     merge_returned(query, returned)
+    if returned.get("cm"):  # ``return Field.objects.get_for_model(m)``: what those methods load
+        apply_custom_methods(state, query, [Seg(query.model or ""), Seg("objects")]
+                             + [Seg(name, call=True) for name in returned["cm"]])
     query.from_helper = shown
     if len(segs) > at + 1:
         read_methods(query, segs, at + 1)
