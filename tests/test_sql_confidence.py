@@ -196,6 +196,18 @@ LOW = {
             async with engine.connect() as conn:
                 await conn.execute(text("CREATE DATABASE %s" % db_name))
     """),
+    "a Django database backend's operations": ("shop/dbbackend/operations.py", """
+        from django.db.backends.postgresql.operations import DatabaseOperations as PgOperations
+        class DatabaseOperations(PgOperations):
+            def set_timezone(self, cursor, tzname):
+                cursor.execute("SET TIME ZONE '%s'" % tzname)
+    """),
+    "a SQLAlchemy dialect module": ("lib/acme_sa/dialects/acme/base.py", """
+        class AcmeDialect:
+            def set_isolation_level(self, dbapi_connection, level):
+                cursor = dbapi_connection.cursor()
+                cursor.execute(f"SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL {level}")
+    """),
     "Alembic env.py migrating each tenant schema": ("db/revisions/tenant/env.py", """
         from alembic import context
         from sqlalchemy import text
@@ -261,6 +273,15 @@ def test_a_route_parameter_named_config_is_still_request_data():
             return app.db.execute(f"SELECT * FROM configs WHERE name = '{config}'").fetchall()
     """
     assert confidence(code) == "HIGH"
+
+
+def test_an_application_service_class_is_not_the_database_layer():
+    code = """
+        class ReportService(BaseService):
+            def totals(self, cursor, region):
+                cursor.execute(f"SELECT sum(total) FROM orders WHERE region = '{region}'")
+    """
+    assert confidence(code, "shop/services/reports.py") == "MEDIUM"
 
 
 def test_alembic_context_without_env_module_shape_is_not_a_migration():

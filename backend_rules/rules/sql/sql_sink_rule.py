@@ -53,6 +53,11 @@ QUERY_NAME = re.compile(r"(?i)^q$|query|sql|stmt|statement")  # variables BR103 
 PARAMETER_KEYWORDS = {"params", "parameters", "args", "vars", "values", "multiparams", "bind", "binds",
                       "select_params", "parameters_list", "param_list"}
 CONFIDENCE_OF = {REQUEST: "HIGH"}
+DATABASE_LAYER_DIRECTORIES = ("/dialects/", "/db/backends/")
+DATABASE_LAYER_BASE = re.compile(
+    r"Dialect$|^(?:Base)?Database(?:Operations|SchemaEditor|Creation|Introspection|Wrapper|Client)$"
+    r"|SchemaEditor$|(?:Execution|Compiler)Context$|Compiler$"
+)
 
 
 def first_argument(call: cst.Call, keywords: tuple[str, ...] = QUERY_KEYWORDS) -> cst.BaseExpression | None:
@@ -420,4 +425,20 @@ class SqlSinkRule(Rule):
             )
         if kind in {"test", "migration"} or (kind == "script" and origin < REQUEST):
             return "LOW"
+        if origin < REQUEST and self._database_layer():
+            return "LOW"
         return confidence
+
+    def _database_layer(self) -> bool:
+        """The code *is* the database layer: a SQLAlchemy dialect, a Django database backend
+        (operations, schema editor, creation), a driver. Writing SQL text from identifiers,
+        isolation levels and transaction ids is its job; the values come from its callers."""
+        path = (self.context.options.get("relative_path", "") or "").replace("\\", "/")
+        if any(part in f"/{path}" for part in DATABASE_LAYER_DIRECTORIES):
+            return True
+        klass = enclosing_class(self.context.stack)
+        return klass is not None and any(
+            DATABASE_LAYER_BASE.search(
+                (self.context.imports.qualify(base.value) or dotted_name(base.value) or "").split(".")[-1]
+            ) for base in klass.bases
+        )
