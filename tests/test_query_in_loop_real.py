@@ -334,3 +334,28 @@ def test_query_not_depending_on_the_item_says_move_it_before_the_loop():
                             project_loader=lambda: None)
     [message] = [f.message for f in findings if f.line > MODELS.count("\n")]
     assert "before the loop" in message and "__in" not in message and "annotate" not in message
+
+
+def test_plain_create_per_item_of_the_objects_own_list_is_low():
+    code = """
+    class ScoreForm:
+        def save(self, request):
+            for label_id in self.new_label_ids:
+                Tag.objects.create(name=str(label_id))
+            for pk in request.POST.getlist("tags"):
+                Tag.objects.create(name=pk)
+    """
+    assert br201(code) == [("BR201", 5, "LOW"), ("BR201", 7, "HIGH")]
+
+
+def test_items_drawn_from_a_buffer_outside_request_code_are_low():
+    code = """
+    def after_flush(buffer):
+        while True:
+            order_id = buffer.pop()
+            if not order_id:
+                break
+            Order.objects.filter(pk=order_id).first()
+    """
+    assert br201(code, "app/hooks.py") == [("BR201", 7, "LOW")]
+    assert br201(code, "app/views.py") == [("BR201", 7, "MEDIUM")]

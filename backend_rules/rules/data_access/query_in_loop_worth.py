@@ -282,6 +282,8 @@ def loop_scale(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> str
         inner = dotted_name(expr.func.value) or ""
         if inner and QUERYSET_NAME.match(inner.split(".")[-1]):
             return "rows"
+    if name.startswith("self.") and name.count(".") == 1:
+        return "children"  # ``for label_id in self.new_label_ids``: the object's own list, a handful
     if last and ID_LIST.match(last) or _records(loop) or payload_part(loop) or \
             any(ID_TARGET.match(t) for t in loop_targets(loop)):
         return "input"
@@ -302,8 +304,10 @@ def level_for_scale(scale: str, level: str) -> str:
 def worth(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode], level: str, *, write: bool,
           helper: bool, per_row: bool = False) -> str:
     """The confidence of a query per item found at ``level`` (from where the code runs)."""
-    if level == "LOW" or isinstance(loop, cst.While):
+    if level == "LOW":
         return level
+    if isinstance(loop, cst.While):
+        return level_for_scale("unknown", level)  # items drawn from a queue or a cursor: as many as we cannot tell
     scale = loop_scale(context, loop, stack)
     level = level_for_scale(scale, level)
     if level == "LOW":
