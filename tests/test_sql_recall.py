@@ -46,6 +46,17 @@ POSITIVES = {
         def rows(cur, table):
             cur.execute(sql.SQL("SELECT * FROM {}").format(sql.SQL(table)))
     """),
+    "psycopg raw pieces joined inside a composition": ("BR101", """
+        from psycopg import sql
+        def select(cur, cols, table):
+            q = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(sql.SQL(c) for c in cols), sql.Identifier(table))
+            cur.execute(q)
+    """),
+    "psycopg raw piece in a joined list": ("BR101", """
+        from psycopg import sql
+        def select(cur, a, b):
+            cur.execute(sql.SQL("SELECT {} FROM t").format(sql.SQL(", ").join([sql.SQL(a), sql.Identifier(b)])))
+    """),
     # ----- string.Template
     "string.Template substitute": ("BR101", """
         from string import Template
@@ -213,6 +224,18 @@ NEAR_MISSES = {
         from psycopg import sql
         def rows(cur, value):
             cur.execute(sql.SQL("SELECT * FROM items WHERE a = {}").format(value))
+    """,
+    "psycopg identifiers joined inside a composition": """
+        from psycopg import sql
+        def select(cur, cols, table):
+            q = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(sql.Identifier(c) for c in cols), sql.Identifier(table))
+            cur.execute(q)
+    """,
+    "psycopg raw pieces from a constant tuple": """
+        from psycopg import sql
+        COLUMNS = ("id", "name")
+        def select(cur):
+            cur.execute(sql.SQL("SELECT {} FROM t").format(sql.SQL(", ").join(sql.SQL(c) for c in COLUMNS)))
     """,
     "string.Template of constants": """
         from string import Template
@@ -467,3 +490,12 @@ def test_read_sql_connection_argument_is_not_a_parameter():
             return pd.read_sql(f"SELECT * FROM t WHERE n = '{name}'", engine)
     """)
     assert finding.message.endswith("use bound parameters instead")
+
+
+def test_raw_psycopg_piece_gets_composition_advice():
+    (finding,) = findings("""
+        from psycopg import sql
+        def rows(cur, order):
+            cur.execute(sql.SQL("SELECT * FROM t ORDER BY {}").format(sql.SQL(order)))
+    """)
+    assert "sql.Identifier()" in finding.message and "not raw sql.SQL()" in finding.message

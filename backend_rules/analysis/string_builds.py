@@ -192,8 +192,14 @@ class BuildFinder:
                 if inner:
                     return inner
                 for arg in node.args:
-                    if is_sql_composable(arg.value) and arg.value.args:
-                        raw = arg.value.args[0].value
+                    for raw, iterable in _raw_sql_pieces(arg.value):
+                        if iterable is not None:  # sql.SQL(c) for c in cols: as safe as cols
+                            if self._iterable_is_safe(iterable, env, depth):
+                                continue
+                            hit = self._hit(StringBuild("sql.SQL() composition", node, iterable, env=env))
+                            if hit:
+                                return hit
+                            continue
                         inner, found = self._inner(raw, env, depth)
                         if inner:
                             return inner
@@ -348,3 +354,29 @@ class BuildFinder:
             b.kind == "=" and b.value is not None and b.order <= binding.order and self._stringish(b.value, env)
             for b in bindings
         )
+
+
+def _raw_sql_pieces(value: cst.BaseExpression, depth: int = 0):
+    """The text of every raw ``sql.SQL(x)`` among a composition's arguments, as ``(x, None)``;
+    nested ``sql.SQL(", ").join(...)``/``.format(...)`` are searched too, and a comprehension of
+    pieces built from its own loop variable (``sql.SQL(c) for c in cols``) gives ``(x, cols)``."""
+    if depth > 4:
+        return
+    if is_sql_composable(value):
+        if value.args:
+            yield value.args[0].value, None
+        return
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and \
+            value.func.attr.value in {"format", "join"} and is_sql_composable(value.func.value):
+        for arg in value.args:
+            yield from _raw_sql_pieces(arg.value, depth + 1)
+        return
+    if isinstance(value, (cst.List, cst.Tuple)):
+        for element in value.elements:
+            yield from _raw_sql_pieces(element.value, depth + 1)
+        return
+    if isinstance(value, (cst.GeneratorExp, cst.ListComp)) and is_sql_composable(value.elt) and value.elt.args:
+        raw = value.elt.args[0].value
+        target = value.for_in.target
+        own = isinstance(raw, cst.Name) and isinstance(target, cst.Name) and raw.value == target.value
+        yield raw, (value.for_in.iter if own else None)

@@ -394,6 +394,8 @@ class SqlSinkRule(Rule):
         advice = {
             "identifier": self.IDENTIFIER_ADVICE, "also": self.ALSO_ADVICE, "value": self.ADVICE,
         }[judged.advice].format(value=value)
+        if first.how == "sql.SQL() composition":
+            advice = f"compose `{value}` as sql.Identifier() (a name) or sql.Literal() (a value), not raw sql.SQL()"
         head = self.MESSAGE.split("; ")[0].format(how=describe(first, self.context, node), sink=sink, **fields)
         self.report(node, f"{head}; {advice}", confidence=judged.confidence)
 
