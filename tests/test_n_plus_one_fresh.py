@@ -317,3 +317,26 @@ def test_memoised_custom_manager_query_keeps_its_eager_loads(tmp_path):
         """,
     })
     assert lines(root, "extras/api.py") == [16]
+
+
+def test_model_method_found_through_the_receivers_name_when_not_unique(tmp_path):
+    root = project(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/models.py": CART_MODELS,
+        "shop/reports.py": """
+            class Report:
+                def cart_rows(self):
+                    return []
+
+                def plain_rows(self):
+                    return []
+        """,
+        "shop/shipping.py": """
+            def charge(cart):
+                return sum(row.quantity for row in cart.cart_rows() if row.product.needs_shipping)
+
+            def titles(cart):
+                return [row.product.title for row in cart.plain_rows()]
+        """,
+    })
+    assert lines(root, "shop/shipping.py") == [5]

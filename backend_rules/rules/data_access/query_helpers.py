@@ -23,7 +23,7 @@ from backend_rules.analysis.orm.vocabulary import (
 )
 from backend_rules.rules.data_access.file_state import FileState
 from backend_rules.rules.data_access.object_models import class_of
-from backend_rules.rules.data_access.query_helpers_eager import own_relation_model
+from backend_rules.rules.data_access.query_helpers_eager import model_named_like, own_relation_model
 from backend_rules.rules.data_access.querying_functions import resolve_relative
 
 KNOWN_METHODS = DJANGO_LAZY | DJANGO_EVALUATING | DJANGO_BULK | {"get_queryset"}
@@ -113,7 +113,7 @@ def function_summary(context: Any, state: FileState, segs: list[Seg], stack: lis
     elif owner[:1].isupper():
         hit = index.method(owner, method, module)
     else:
-        cls = class_of(context, owner, stack)
+        cls = class_of(context, owner, stack) or model_named_like(state, owner)  # ``basket`` -> Basket
         if cls:
             hit = index.method(cls, method, module)
     if hit is None:

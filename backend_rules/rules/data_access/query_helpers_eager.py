@@ -45,6 +45,17 @@ def own_relation_model(state: FileState, qualname: str, relation: str) -> tuple[
     return _inherits_a_model(state, owner), None
 
 
+def model_named_like(state: FileState, name: str) -> str | None:
+    """The one project model an object's name spells (``basket``, ``user_basket`` -> ``Basket``), so
+    that ``basket.all_lines()`` finds the model's own method even when another class has one too."""
+    wanted = name.replace("_", "").lower()
+    if len(wanted) < 3:
+        return None
+    named = {info.name for infos in state.graph.by_name.values() for info in infos[:1]
+             if wanted == info.name.lower() or wanted.endswith(info.name.lower()) and len(info.name) > 3}
+    return named.pop() if len(named) == 1 else None
+
+
 def _inherits_a_model(state: FileState, owner: str) -> bool:
     pending, seen = [owner], set()
     while pending and len(seen) < 12:
