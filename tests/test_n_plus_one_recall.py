@@ -960,3 +960,55 @@ def test_ninja_response_schema_reads_relations():
     """)
     got = messages(code, "app/api.py")
     assert len(got) == 1 and 'select_related("author")' in got[0] and "PostSchema.author" in got[0]
+
+
+MARSHMALLOW_POSTS = """
+from flask import jsonify
+from marshmallow import Schema, fields
+from sqlalchemy.orm import joinedload
+
+class Author(db.Model):
+    __tablename__ = "authors"
+    id = db.Column(db.Integer, primary_key=True)
+
+class Post(db.Model):
+    __tablename__ = "posts"
+    id = db.Column(db.Integer, primary_key=True)
+    author_id = db.Column(db.Integer, db.ForeignKey("authors.id"))
+    author = db.relationship("Author")
+    tags = db.relationship("Tag", secondary="post_tags")
+
+class AuthorSchema(Schema):
+    name = fields.Str()
+
+class TagSchema(Schema):
+    name = fields.Str()
+
+class PostSchema(Schema):
+    title = fields.Str()
+    author = fields.Nested(AuthorSchema)
+    tags = fields.List(fields.Nested(TagSchema))
+
+posts_schema = PostSchema(many=True)
+post_schema = PostSchema()
+"""
+
+
+@pytest.mark.parametrize("view,expected", [
+    ("return jsonify(posts_schema.dump(Post.query.all()))", ["joinedload(Post.author)", "selectinload(Post.tags)"]),
+    ("return jsonify(PostSchema(many=True).dump(Post.query.filter_by(draft=False).all()))", ["joinedload(Post.author)"]),
+    ("return jsonify(PostSchema().dump(Post.query.all(), many=True))", ["joinedload(Post.author)"]),
+    # fixed twin and near misses: loaded; one object
+    ("return jsonify(posts_schema.dump(Post.query.options(joinedload(Post.author), joinedload(Post.tags)).all()))", []),
+    ("return jsonify(post_schema.dump(Post.query.get(1)))", []),
+])
+def test_marshmallow_dump_reads_relations(view, expected):
+    code = MARSHMALLOW_POSTS + textwrap.dedent(f"""
+    @app.route("/posts")
+    def posts():
+        {view}
+    """)
+    got = messages(code, "app/views.py")
+    assert len(got) == (1 if expected else 0), got
+    for remedy in expected:
+        assert remedy in got[0]

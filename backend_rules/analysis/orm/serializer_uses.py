@@ -201,7 +201,8 @@ def _collect(tree: ast.Module, module: str) -> dict[str, Any]:
 
 # Response schemas (pydantic, SQLModel, django-ninja): a field typed with another schema is read from
 # the object's attribute of that name when FastAPI/ninja serialise the rows (``author: AuthorOut``).
-SCHEMA_BASES = {"BaseModel", "SQLModel", "Schema", "ModelSchema", "BaseSchema"}
+SCHEMA_BASES = {"BaseModel", "SQLModel", "Schema", "ModelSchema", "BaseSchema", "SQLAlchemySchema",
+                "SQLAlchemyAutoSchema"}
 COLLECTION_HEADS = {"list", "List", "Sequence", "set", "Set", "tuple", "Tuple", "Iterable", "Collection", "frozenset"}
 WRAPPER_HEADS = {"Optional", "Annotated", "Union"}
 
@@ -228,6 +229,22 @@ def schema_annotation(node: ast.AST | None) -> tuple[str | None, bool]:
     return (name, many) if name[:1].isupper() else (None, False)
 
 
+def marshmallow_nested(call: ast.Call) -> tuple[str, int] | None:
+    """``fields.Nested(AuthorSchema)``, ``ma.Nested("AuthorSchema", many=True)``, ``fields.List(fields.Nested(X))``,
+    ``fields.Pluck(X, "name")`` -> (schema class, many)."""
+    kind = _last(call.func)
+    if kind == "List" and call.args and isinstance(call.args[0], ast.Call):
+        inner = marshmallow_nested(call.args[0])
+        return (inner[0], 1) if inner else None
+    if kind not in {"Nested", "Pluck"} or not call.args:
+        return None
+    first = call.args[0]
+    name = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else _last(first)
+    name = (name or "").split(".")[-1]
+    many = any(k.arg == "many" and isinstance(k.value, ast.Constant) and k.value.value is True for k in call.keywords)
+    return (name, 1 if many else 0) if name[:1].isupper() else None
+
+
 def collect_schemas(tree: ast.Module) -> dict[str, Any]:
     """Classes with annotated fields: their bases and the fields typed with a class (``[field, class, many]``)."""
     out: dict[str, Any] = {}
@@ -240,6 +257,13 @@ def collect_schemas(tree: ast.Module) -> dict[str, Any]:
                 target, many = schema_annotation(stmt.annotation)
                 if target:
                     nested.append([stmt.target.id, target, 1 if many else 0])
+            elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                    and isinstance(stmt.value, ast.Call):
+                found = marshmallow_nested(stmt.value)
+                if found:
+                    attribute = next((k.value.value for k in stmt.value.keywords if k.arg == "attribute"
+                                      and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)), None)
+                    nested.append([(attribute or stmt.targets[0].id).split(".")[0], found[0], found[1]])
         bases = [_last(b) for b in node.bases if _last(b)]
         if bases and (nested or any(b in SCHEMA_BASES for b in bases)):
             out[node.name] = {"b": bases[:4], "n": nested[:30]}

@@ -212,8 +212,9 @@ def _project_callee(func: ast.AST, functions: dict[str, list[ast.AST]], imported
 
 
 def _many_serializer(call: ast.Call) -> bool:
+    """``PostSerializer(posts, many=True)``, ``PostSchema(many=True)`` (marshmallow), ``schema.dump(rows, many=True)``."""
     name = (name_of(call.func) or "").split(".")[-1]
-    return name.endswith("Serializer") and any(
+    return (name.endswith(("Serializer", "Schema")) or name == "dump") and any(
         k.arg == "many" and isinstance(k.value, ast.Constant) and k.value.value is True for k in call.keywords)
 
 

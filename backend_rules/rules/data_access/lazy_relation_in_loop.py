@@ -13,7 +13,7 @@ from backend_rules.rule import Invalid
 from backend_rules.rules.data_access.eager_load_fix import eager_load_fix
 from backend_rules.rules.data_access.loop_rule import LoopRule
 from backend_rules.rules.data_access.per_item_loops import COMP_NODES
-from backend_rules.rules.data_access.response_schemas import analyse_route
+from backend_rules.rules.data_access.response_schemas import analyse_dump, analyse_route
 from backend_rules.rules.data_access.serializer_methods import analyse_serializer_method
 from backend_rules.rules.data_access.view_serializers import analyse_serializer_call, analyse_view
 
@@ -109,9 +109,10 @@ class LazyRelationInLoop(LoopRule):
             self.report(where, message)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.skip or not node.args or len(node.args) < 2:
+        if self.skip or not node.args:
             return
-        message = analyse_serializer_call(self, node)
+        message = analyse_serializer_call(self, node) if len(node.args) >= 2 else None
+        message = message or analyse_dump(self, node)
         if message:
             self.report(node, message)
 

@@ -23,7 +23,7 @@ from backend_rules.rules.data_access.relation_access import analyse_loop
 # A loop (or a DRF serializer, a route returning a list through a response schema): the N+1 may hide
 # behind a helper, a related manager or a relationship collection with no ORM word in sight, so the
 # stdlib-AST gate (``may_fire``) does the real filtering.
-TRIGGER_RE = r"\b(?:for|while)\b|Serializer|\bresponse(?:_model)?\s*=|->\s*(?:typing\.)?(?:list|List|Sequence)\["
+TRIGGER_RE = r"\b(?:for|while)\b|Serializer|many\s*=\s*True|\bresponse(?:_model)?\s*=|->\s*(?:typing\.)?(?:list|List|Sequence)\["
 
 
 def _skip_path(options: dict) -> bool:

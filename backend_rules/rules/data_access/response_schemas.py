@@ -104,31 +104,78 @@ def analyse_route(rule: Rule, func: cst.FunctionDef) -> list[tuple[cst.CSTNode, 
     fields = schema_reads(schema_facts(rule), schema)
     if not fields:
         return []
-    state = state_of(rule.context)
     out: list[tuple[cst.CSTNode, str]] = []
     for ret, path in returns:
-        value = ret.value
-        query = resolve_query(rule.context, state, value, [*rule.context.stack, *path])
-        if query is None or query.rows or query.opaque or query.orm not in {"django", "sqlalchemy"}:
-            continue
-        if query.orm == "sqlalchemy" and (func.asynchronous is not None or isinstance(value, cst.Await)):
-            continue  # async SQLAlchemy cannot load lazily while serialising: it raises instead
-        model = state.model(query.model)
-        if model is None:
-            continue
-        missing: list[tuple[str, bool]] = []
-        for field, _target, _many in fields:
-            rel = model.relations.get(field)
-            if rel is None or rel.dynamic or rel.kind == "generic" or getattr(rel, "via", None):
-                continue
-            if rel.eager_by_default and field not in query.lazy or covered(query, [field], rel.collection):
-                continue
-            missing.append((field, rel.collection))
-        if not missing:
-            continue
-        row = model.name[0].lower() + model.name[1:]
-        reads = ", ".join(f"`{row}.{field}` ({schema}.{field})" for field, _ in missing)
-        out.append((value, f"`{func.name.value}()` returns rows through `{schema}`, which reads {reads} of every "
-                           f"row, loaded lazily once per {row}; {remedy_for(query, missing)}"))
+        is_async = isinstance(ret.value, cst.Await) or func.asynchronous is not None
+        message = _unloaded(rule, ret.value, [*rule.context.stack, *path], schema, fields, is_async)
+        if message:
+            out.append((ret.value, f"`{func.name.value}()` returns rows through {message}"))
     return out
 
+
+def analyse_dump(rule: Rule, call: cst.Call) -> str | None:
+    """Marshmallow: ``PostSchema(many=True).dump(rows)`` / ``posts_schema.dump(rows)`` (bound to
+    ``PostSchema(many=True)``) / ``schema.dump(rows, many=True)``: the message, or None."""
+    if not isinstance(call.func, cst.Attribute) or call.func.attr.value != "dump" or not call.args \
+            or call.args[0].keyword is not None:
+        return None
+    receiver = call.func.value
+    many = _many(call)
+    if isinstance(receiver, cst.Name):
+        receiver = _module_binding(rule, receiver.value) or receiver
+    if not isinstance(receiver, cst.Call):
+        return None
+    many = many or _many(receiver)
+    schema = (dotted_name(receiver.func) or "").split(".")[-1]
+    if not many or not schema[:1].isupper():
+        return None
+    fields = schema_reads(schema_facts(rule), schema)
+    if not fields:
+        return None
+    message = _unloaded(rule, call.args[0].value, list(rule.context.stack), schema, fields, False)
+    return f"`{schema}(many=True).dump()` serialises rows through {message}" if message else None
+
+
+def _many(call: cst.Call) -> bool:
+    return any(a.keyword is not None and a.keyword.value == "many" and isinstance(a.value, cst.Name)
+               and a.value.value == "True" for a in call.args)
+
+
+def _module_binding(rule: Rule, name: str) -> cst.Call | None:
+    """``posts_schema = PostSchema(many=True)`` at module level."""
+    module = rule.context.stack[0] if rule.context.stack else None
+    for statement in getattr(module, "body", ()):
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call) and any(
+                        isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets):
+                    return small.value
+    return None
+
+
+def _unloaded(rule: Rule, value: cst.BaseExpression, stack: list[cst.CSTNode], schema: str,
+              fields: list[list[Any]], is_async: bool) -> str | None:
+    """"`Schema`, which reads ... of every row ...; <fix>" for the relations ``fields`` name that the
+    query ``value`` does not load, or None."""
+    state = state_of(rule.context)
+    query = resolve_query(rule.context, state, value, stack)
+    if query is None or query.rows or query.opaque or query.orm not in {"django", "sqlalchemy"}:
+        return None
+    if query.orm == "sqlalchemy" and is_async:
+        return None  # async SQLAlchemy cannot load lazily while serialising: it raises instead
+    model = state.model(query.model)
+    if model is None:
+        return None
+    missing: list[tuple[str, bool]] = []
+    for field, _target, _many in fields:
+        rel = model.relations.get(field)
+        if rel is None or rel.dynamic or rel.kind == "generic" or getattr(rel, "via", None):
+            continue
+        if rel.eager_by_default and field not in query.lazy or covered(query, [field], rel.collection):
+            continue
+        missing.append((field, rel.collection))
+    if not missing:
+        return None
+    row = model.name[0].lower() + model.name[1:]
+    reads = ", ".join(f"`{row}.{field}` ({schema}.{field})" for field, _ in missing)
+    return f"`{schema}`, which reads {reads} of every row, loaded lazily once per {row}; {remedy_for(query, missing)}"
