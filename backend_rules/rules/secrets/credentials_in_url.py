@@ -16,7 +16,9 @@ class CredentialsInUrl(SecretRule):
     `amqp://`), any `https://user:pw@` — and libpq connection strings with `password=...`.
     A password that is a placeholder (`${DB_PASSWORD}`, `<password>`, `%(pw)s`, `{password}`,
     `xxx`, or the word `password` itself) or an f-string expression
-    (`f"postgresql://{user}:{pw}@{host}"`) is not hardcoded. Docstrings are not checked.
+    (`f"postgresql://{user}:{pw}@{host}"`) is not hardcoded. Docstrings are not checked. A
+    password equal to the user (`postgres://shop:shop@localhost`) and URLs in settings modules
+    named for tests, docker-compose or development are local defaults: LOW confidence.
 
     Stays quiet in test code (`test-paths`, see BR401) unless `secrets-in-tests = true`.
 

@@ -18,7 +18,12 @@ class HardcodedSecretFallback(SecretRule):
     name, or the name it is assigned to (`BaseSettings` also through an alias or a settings
     class of the same module). Empty, `None` and template defaults (`"<set-me>"`,
     `"your-key-here"`) are fine; placeholders (`"dummy key"`, `"changeme"`) are reported with
-    LOW confidence: the application would run with them, but nobody meant them.
+    LOW confidence: the application would run with them, but nobody meant them. So are local
+    development defaults: a password that repeats another literal of the file (the user or
+    database name: `os.getenv("DB_PASS", "shop")` beside `os.getenv("DB_USER", "shop")`, doubled
+    or followed by digits), and settings modules named for tests, docker-compose or development
+    (`configuration_testing.py`, `settings/dev.py`), scripts and docs. `"supersecret"` is not one
+    of them: a deployment that forgets the variable signs with a key anyone can guess.
 
     Stays quiet in test code (`test-paths`, see BR401) unless `secrets-in-tests = true`.
 
