@@ -845,6 +845,9 @@ def _all(code: str, path: str):
     # signal receivers run on saves (mostly in workers), not per request, whatever the file is called
     (f"def posts(ids):\n    {PER_ITEM}", "src/documents/signals/handlers.py", "MEDIUM"),
     (f"def posts(ids):\n    {PER_ITEM}", "app/handlers.py", "HIGH"),
+    # a package's command module; an RPC method decorator
+    (f"def posts(ids):\n    {PER_ITEM}", "lemur/certificates/cli.py", "LOW"),
+    (f"@mathesar_rpc_method(name='x.list', auth='login')\ndef posts(ids):\n    {PER_ITEM}", "app/rpc/x.py", "HIGH"),
     # a function that prints with click is command-line code
     (f"def posts(ids):\n    click.secho('linking', fg='yellow')\n    {PER_ITEM}", "app/events/export.py", "LOW"),
     (f"def posts(ids):\n    print('linking')\n    {PER_ITEM}", "app/events/export.py", "MEDIUM"),

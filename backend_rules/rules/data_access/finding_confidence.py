@@ -23,7 +23,7 @@ REQUEST_DECORATOR = re.compile(
     r"(^|\.)(route|get|post|put|patch|delete|head|options|websocket|api_view|action|view_config|view_defaults|"
     r"login_required|permission_required|require_http_methods|require_GET|require_POST|require_safe|csrf_exempt|"
     r"cache_page|staff_member_required|user_passes_test|simple_tag|inclusion_tag|filter|display|expose|"
-    r"field|mutation|resolver|subscription|endpoint|jsonify|render_to|ajax_required|api_route)$"
+    r"field|mutation|resolver|subscription|endpoint|jsonify|render_to|ajax_required|api_route|\w*rpc_method)$"
 )
 TASK_DECORATOR = re.compile(r"(^|\.)(task|shared_task|periodic_task|actor|job|db_task|db_periodic_task|cron|"
                             r"scheduled_job|background|on_commit|receiver|consumer|subscriber)$")
@@ -40,7 +40,8 @@ REQUEST_FUNCTION = re.compile(r"^(resolve_|mutate$|perform_mutation$|get_context
 # Demo and sample data generators (``populatedb``'s random_data.py): run by hand, on purpose.
 SEED_DATA = re.compile(r"/[^/]*(random|sample|fake|dummy|demo|seed|populate)_?(data|db)[^/]*\.py$", re.IGNORECASE)
 SIGNAL_MODULE = re.compile(r"/signals/|/(signals|receivers|signal_handlers)\.py$")
-COMMAND_FOLDERS = ("/management/commands/", "/tasks/maintenance/", "/scripts/", "/bin/")
+COMMAND_FOLDERS = ("/management/commands/", "/tasks/maintenance/", "/scripts/", "/bin/", "/cli/")
+COMMAND_MODULE = re.compile(r"/(cli|manage|commands)\.py$")  # a package's click/Flask-Script command module
 # Tests are checked only when asked for (queries-in-tests): then they count like any other code.
 LEVEL = {"request": "HIGH", "task": "MEDIUM", "other": "MEDIUM", "test": "MEDIUM", "script": "LOW",
          "migration": "LOW", "command": "LOW"}
@@ -93,7 +94,7 @@ def where_code_runs(context: Any, stack: list[cst.CSTNode]) -> str:
             if role is not None:
                 return role if kind != "script" or role == "command" else "script"
     path = "/" + context.options.get("relative_path", "").replace("\\", "/")
-    if any(folder in path for folder in COMMAND_FOLDERS) or SEED_DATA.search(path):
+    if any(folder in path for folder in COMMAND_FOLDERS) or SEED_DATA.search(path) or COMMAND_MODULE.search(path):
         return "command"  # (code_kind's patterns with an inner slash match only at the project root)
     if SIGNAL_MODULE.search(path):
         return "task"  # Django signal receivers (``signals/handlers.py``) run on saves, mostly in workers
