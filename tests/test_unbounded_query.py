@@ -839,6 +839,7 @@ from django.conf import settings
 class Forum(models.Model):
     title = models.CharField(max_length=80)
     position = models.IntegerField()
+    last_post_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
 
 class ShippingMethod(models.Model):
     name = models.CharField(max_length=80)

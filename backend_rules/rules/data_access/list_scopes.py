@@ -129,7 +129,10 @@ def grows_with_use(model: str | None, graph: Any) -> bool:
         if any(TIME_FIELD.match(field) for field in info.fields):
             return True
         for relation in info.relations.values():
+            # ``author = ForeignKey(User)`` / ``created_by``: rows users make (not ``last_post_user``, a
+            # forum's cached last poster, nor ``moderators``)
             if relation.kind in {"fk", "o2o", "rel", "one"} and (
-                    OWNER_RELATION.match(relation.name) or OWNER_MODEL.match((relation.target or "").split(".")[-1])):
+                    OWNER_RELATION.match(relation.name) or relation.name.endswith("_by")
+                    and OWNER_MODEL.match((relation.target or "").split(".")[-1] or "User")):
                 return True
     return False
