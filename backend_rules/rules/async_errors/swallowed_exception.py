@@ -226,8 +226,9 @@ class SwallowedExceptionInAsync(Rule):
     task held elsewhere (`await self._task`); `return None` from a function whose `None` is an
     answer: a FastAPI dependency (`Depends`/`Security`/`Header`/`Cookie` parameters) or an
     `optional_*`/`maybe_*`/`try_*` function, declared optional or not annotated (an optional
-    authentication dependency answers "no user" when the token does not decode). In test code
-    the finding has LOW confidence.
+    authentication dependency answers "no user" when the token does not decode). In test code,
+    and for an `except CancelledError:` that only passes with a comment saying why, the finding
+    has LOW confidence.
     """
 
     CODE = "BR303"

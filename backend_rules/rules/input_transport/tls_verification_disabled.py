@@ -71,7 +71,8 @@ class TlsVerificationDisabled(Rule):
     resp = requests.post(PARTNER_URL, json=order, timeout=10)  # or verify="/etc/ssl/partner-ca.pem"
     ```
     Reported with LOW confidence: a parameter or environment setting that defaults to off, an
-    explicit opt-in (`if settings.INSECURE_SKIP_VERIFY:`), a localhost URL, docs. Tests are not checked.
+    explicit opt-in (`if settings.INSECURE_SKIP_VERIFY:`), a localhost URL, docs, and a function
+    that connects only to read the server's certificate (`getpeercert()`: a scanner). Tests are not checked.
 
     ## Fix safety
     An unsafe fix (applied only with `--fix --unsafe-fixes`) switches the check back on where the

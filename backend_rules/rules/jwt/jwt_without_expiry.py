@@ -56,7 +56,9 @@ class JwtWithoutExpiry(Rule):
                        SECRET_KEY, algorithm="HS256")
     ```
     A payload that may get `exp` elsewhere (`**claims`, `payload.update(...)`, a parameter) is
-    not reported; a home-made expiry claim (`"expires_at"`) is reported with LOW confidence.
+    not reported; a home-made expiry claim (`"expires_at"`) is reported with LOW confidence, and
+    so is a token minted for this program's own `Authorization` header to another service (a
+    header builder, a `requests`/`httpx` call beside it), whose format that API dictates.
     Tests are not checked. (Decoding with `verify_exp` off is BR501.)
     """
 

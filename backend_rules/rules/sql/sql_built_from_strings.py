@@ -66,8 +66,10 @@ class SqlStringToCursor(SqlSinkRule):
     HIGH when the value comes from the request (Flask/Django/DRF/FastAPI/aiohttp request data, a
     route's or view's parameters, `input()`); MEDIUM when its origin is unknown (a parameter, data
     read back); LOW for the program's own identifiers and configuration (settings, model metadata,
-    `self.configuration`), for statements whose values are all parameters already, and in tests,
-    migrations and maintenance scripts. LOW findings are hidden unless `min-confidence = "LOW"`.
+    `self.configuration`, a `config`/`*_settings` parameter), for statements whose values are all
+    parameters already, in the database layer itself (dialects, Django database backends), and in
+    tests, migrations (Alembic's env.py too) and maintenance scripts. LOW findings are hidden unless
+    `min-confidence = "LOW"`.
 
     ## Not reported
     Constants, members of classes and enums, loops over literal collections, numbers (`int(...)`,
