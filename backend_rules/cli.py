@@ -264,7 +264,7 @@ def run_check(args: argparse.Namespace) -> int:
         else:
             content = sys.stdin.buffer.read()
             findings, _ = check_source_detailed(
-                content, path, config, project_loader=lambda: index_for(path, not args.no_cache, config.facts_needed)
+                content, path, config, project_loader=lambda: index_for(path, not args.no_cache)
             )
             report = Report(findings=findings, files=1, paths=[path])
     elif "-" in args.paths:

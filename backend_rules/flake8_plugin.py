@@ -63,7 +63,7 @@ class Flake8Plugin:
         try:
             findings = check_source(
                 "".join(self.lines), path, config,
-                project_loader=lambda: index_for(path, True, config.facts_needed), apply_noqa=False,
+                project_loader=lambda: index_for(path), apply_noqa=False,
             )
         except Exception as exc:  # never abort the user's whole flake8 run
             yield 1, 0, f"BR000 internal error: {type(exc).__name__}: {exc}; please report it", type(self)

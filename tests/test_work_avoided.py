@@ -151,3 +151,43 @@ def test_a_stale_shipped_manifest_is_never_used(monkeypatch, tmp_path):
         assert set(manifest.manifest()["rules"]) == set(all_rules())
     finally:
         manifest.manifest.cache_clear()
+
+
+def test_facts_collected_later_keep_those_collected_before(tmp_path):
+    root = _project(tmp_path)
+    index = project_index.build_index(str(root), use_cache=False, facts=frozenset())
+    assert "models" in index.facts("orm")
+    assert index.facts("async_defs") and "models" in index.facts("orm")
+
+
+def _many(tmp_path: Path) -> Path:
+    root = _project(tmp_path)
+    for number in range(12):  # enough files for worker processes
+        (root / f"task{number}.py").write_text(f"from jobs import fetch\n\nasync def go{number}():\n    fetch()\n")
+    return root
+
+
+def test_workers_get_the_facts_collected_once_before_forking(tmp_path, monkeypatch):
+    root = _many(tmp_path)
+    config = Config(select=("BR302", "BR401"), root=str(root))
+    monkeypatch.setattr(project_index, "_INDEXES", {})
+    serial = check_paths([str(root)], config, jobs=1, use_cache=False)
+    monkeypatch.setattr(project_index, "_INDEXES", {})
+    parallel = check_paths([str(root)], config, jobs=2, use_cache=False)
+    assert parallel.findings == serial.findings
+    assert sum(f.code == "BR302" for f in serial.findings) == 13
+    assert project_index._INDEXES[str(root)].collected == {"async_defs"}  # collected here, for the workers
+
+
+def test_a_warm_run_reuses_results_that_read_project_facts(tmp_path, monkeypatch):
+    root = _many(tmp_path)
+    config = Config(select=("BR302",), root=str(root))
+    monkeypatch.setattr(project_index, "_INDEXES", {})
+    cold = check_paths([str(root)], config, jobs=1)
+    monkeypatch.setattr(project_index, "_INDEXES", {})
+    warm = check_paths([str(root)], config, jobs=1)
+    assert warm.cached == warm.files and warm.findings == cold.findings
+    (root / "jobs.py").write_text("def fetch():\n    return 1\n")  # no longer a coroutine
+    monkeypatch.setattr(project_index, "_INDEXES", {})
+    edited = check_paths([str(root)], config, jobs=1)
+    assert not any(f.code == "BR302" for f in edited.findings)

@@ -45,45 +45,57 @@ class ProjectIndex:
     """Facts per module of one project: ``index.facts("models")`` -> {module: facts}.
 
     An index may hold only some collectors' facts (those the selected rules read); asking for
-    another one adds it through ``grow`` (the engine's builder), so a rule never sees a fact
-    missing merely because the engine did not foresee that it reads it.
+    another one collects it through ``grow`` (the engine's builder), so a rule never misses a
+    fact because the engine did not foresee that it reads it. ``reads`` records the names asked
+    for, so a cached result depends on exactly those facts (:meth:`fingerprint_of`).
     """
 
     def __init__(
         self, root: str, modules: dict[str, dict[str, Any]], collected: frozenset[str] | None = None,
-        grow: Callable[["ProjectIndex", frozenset[str]], None] | None = None,
+        grow: Callable[..., None] | None = None,
     ) -> None:
         self.root = root
         self.modules = modules
         self.collected = collected  # None: every registered collector
+        self.reads: set[str] = set()
         self._grow = grow
         self._by_collector: dict[str, dict[str, Any]] = {}
-        self._fingerprint: str | None = None
+        self._hashes: dict[str, str] = {}
 
     def facts(self, collector: str) -> dict[str, Any]:
+        self.reads.add(collector)
         found = self._by_collector.get(collector)
         if found is None:
-            if self.collected is not None and collector not in self.collected and self._grow is not None:
+            if self.collected is not None and collector not in self.collected:
                 self.add(frozenset({collector}))
             found = self._by_collector[collector] = {
                 module: data[collector] for module, data in self.modules.items() if data.get(collector)
             }
         return found
 
-    def add(self, collectors: frozenset[str]) -> None:
-        """Collect more kinds of facts into this index (no-op for those already held)."""
+    def add(self, collectors: frozenset[str], map_jobs: Any = None) -> None:
+        """Collect more kinds of facts into this index (no-op for those already held);
+        ``map_jobs`` is how the engine spreads the work (None: here)."""
         if self.collected is None or self._grow is None or collectors <= self.collected:
             return
-        self._grow(self, collectors - self.collected)
+        self._grow(self, collectors - self.collected, map_jobs)
         self._by_collector.clear()
-        self._fingerprint = None
+        self._hashes.clear()
+
+    def fingerprint_of(self, collectors: "set[str] | frozenset[str]") -> str:
+        """``name=hash;...`` of the facts of ``collectors``: what a result that read them depends on."""
+        parts = []
+        for name in sorted(collectors):
+            if name not in self._hashes:
+                payload = json.dumps(self.facts(name), sort_keys=True, default=str).encode()
+                self._hashes[name] = hashlib.sha256(payload).hexdigest()[:32]
+            parts.append(f"{name}={self._hashes[name]}")
+        return ";".join(parts)
 
     @property
     def fingerprint(self) -> str:
-        if self._fingerprint is None:
-            payload = json.dumps(self.modules, sort_keys=True, default=str).encode()
-            self._fingerprint = hashlib.sha256(payload).hexdigest()
-        return self._fingerprint
+        """The fingerprint of every fact held."""
+        return self.fingerprint_of({name for data in self.modules.values() for name in data})
 
 
 def module_name(root: str, path: str) -> str:

@@ -13,7 +13,7 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from backend_rules.analysis.project_facts import COLLECTORS, ProjectIndex, collect_facts, module_name
 from backend_rules.engine import cache_store
@@ -63,15 +63,33 @@ def _collectors(names: frozenset[str] | None) -> frozenset[str]:
     return frozenset(name for name in wanted if name in COLLECTORS)
 
 
-def build_index(root: str, use_cache: bool = True, facts: frozenset[str] | None = None) -> ProjectIndex:
-    """Index every Python file of the project at ``root`` (default excludes apply) for the
-    collectors in ``facts`` (default: all); more can be added later (:meth:`ProjectIndex.add`)."""
-    index = ProjectIndex(root, {}, frozenset(), grow=lambda index, names: _grow(index, names, use_cache))
-    index.add(_collectors(facts))
+# map_jobs(function, jobs) -> [function(job) for job in jobs], perhaps in worker processes.
+MapJobs = Callable[[Callable[[Any], Any], list], list]
+
+def _serially(function: Callable[[Any], Any], jobs: list) -> list:
+    return [function(job) for job in jobs]
+
+
+def build_index(
+    root: str, use_cache: bool = True, facts: frozenset[str] | None = None, map_jobs: MapJobs | None = None
+) -> ProjectIndex:
+    """The index of the project at ``root`` (default excludes apply), with the facts of the
+    collectors in ``facts`` (default: all) collected now; any other is collected when first read."""
+    index = ProjectIndex(
+        root, {}, frozenset(), grow=lambda index, names, how: _grow(index, names, use_cache, how or _serially)
+    )
+    names = _collectors(facts)
+    if names:
+        index.add(names, map_jobs)
     return index
 
 
-def _grow(index: ProjectIndex, names: frozenset[str], use_cache: bool) -> None:
+def _collect_job(job: tuple[bytes, str, frozenset[str]]) -> dict[str, Any]:
+    content, module, names = job
+    return collect_facts(content.decode("utf-8", errors="replace"), module, names)
+
+
+def _grow(index: ProjectIndex, names: frozenset[str], use_cache: bool, map_jobs: MapJobs) -> None:
     """Add the facts of ``names`` for every file, reusing what the on-disk cache holds.
 
     A cache entry is ``[sha1 of content, facts, collectors run]``: a file is parsed again only
@@ -83,12 +101,17 @@ def _grow(index: ProjectIndex, names: frozenset[str], use_cache: bool) -> None:
     root = index.root
     names = _collectors(names)
     held = (index.collected or frozenset()) | names
+    if not names:
+        index.collected = held
+        return
     cache_path = _cache_file(root) if use_cache else None
     cached = cache_store.read(cache_path, INDEX_KIND) if cache_path is not None else None
     if not isinstance(cached, dict):
         cached = {}
     fresh: dict[str, Any] = {}
-    modules: dict[str, dict[str, Any]] = {}
+    names_of: dict[str, str] = {}
+    jobs: list[tuple[bytes, str, frozenset[str]]] = []
+    job_files: list[str] = []
     for path in walk_python_files(root, Config(root=root)):
         rel = os.path.relpath(path, root)
         try:
@@ -102,14 +125,18 @@ def _grow(index: ProjectIndex, names: frozenset[str], use_cache: bool) -> None:
         if _valid_entry(entry) and entry[0] == digest:
             known, done = dict(entry[1]), set(entry[2])
         missing = names - done
-        name = module_name(root, path)
+        names_of[rel] = module_name(root, path)
         if missing:
-            known.update(collect_facts(content.decode("utf-8", errors="replace"), name, missing))
-            done |= missing
-        fresh[rel] = [digest, known, sorted(done)]
-        kept = {key: value for key, value in known.items() if key in held}
-        if kept:
-            modules[name] = kept
+            jobs.append((content, names_of[rel], frozenset(missing)))
+            job_files.append(rel)
+        fresh[rel] = [digest, known, sorted(done | missing)]
+    for rel, found in zip(job_files, map_jobs(_collect_job, jobs)):
+        fresh[rel][1].update(found)
+    modules = {module: dict(facts) for module, facts in index.modules.items()}  # the facts held stay
+    for rel, (_digest, known, _done) in fresh.items():
+        added = {key: value for key, value in known.items() if key in names}
+        if added:
+            modules.setdefault(names_of[rel], {}).update(added)
     if cache_path is not None and fresh != cached:
         cache_store.write(cache_path, INDEX_KIND, fresh)
     index.modules = modules
@@ -126,12 +153,19 @@ def _valid_entry(entry: Any) -> bool:
 _INDEXES: dict[str, ProjectIndex] = {}
 
 
-def index_for(path: str, use_cache: bool = True, facts: frozenset[str] | None = None) -> ProjectIndex:
+def index_for(
+    path: str, use_cache: bool = True, facts: frozenset[str] = frozenset(), map_jobs: MapJobs | None = None
+) -> ProjectIndex:
     """The (per-process memoised) index of the project that ``path`` belongs to, holding at least
-    the collectors in ``facts`` (default: all)."""
-    root = find_project_root(path)
+    the collectors in ``facts`` (default: none yet; each is collected when first read)."""
+    return index_of_root(find_project_root(path), use_cache, facts, map_jobs)
+
+
+def index_of_root(
+    root: str, use_cache: bool = True, facts: frozenset[str] = frozenset(), map_jobs: MapJobs | None = None
+) -> ProjectIndex:
     if root not in _INDEXES:
-        _INDEXES[root] = build_index(root, use_cache, facts)
-    else:
-        _INDEXES[root].add(_collectors(facts))
+        _INDEXES[root] = build_index(root, use_cache, facts, map_jobs)
+    elif facts:
+        _INDEXES[root].add(_collectors(facts), map_jobs)
     return _INDEXES[root]

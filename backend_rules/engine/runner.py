@@ -19,6 +19,7 @@ from backend_rules.engine.config import Config
 from backend_rules.engine.discovery import Skipped, UnreadableFile, iter_python_files, read_python_file
 from backend_rules.engine.checker import check_source_detailed, stage
 from backend_rules.engine.findings import FileError, Finding
+from backend_rules.engine.registry import TOOL_RULES
 from backend_rules.analysis.project_facts import ProjectIndex
 from backend_rules.engine import cache_store
 from backend_rules.engine.cache_store import cache_folder
@@ -70,7 +71,9 @@ class ResultsCache:
             return None
         try:
             rows, needed_fingerprint = entry["findings"], entry["index"]
-            if needed_fingerprint is not None and needed_fingerprint != index_fingerprint():
+            if needed_fingerprint is not None and not isinstance(needed_fingerprint, str):
+                raise TypeError("fingerprint")
+            if needed_fingerprint is not None and needed_fingerprint != index_fingerprint(needed_fingerprint):
                 return None
             findings = [Finding.from_dict(row) for row in rows]
         except (TypeError, KeyError, ValueError):  # a valid file of the wrong shape: a miss
@@ -100,22 +103,29 @@ _WORKER: dict[str, Any] = {}
 
 
 def _check_one(job: tuple[str, bytes]) -> tuple[str, list[Finding], str | None, str | None]:
-    """Worker: findings for one file, the index fingerprint they depend on, or an error."""
+    """Worker: findings for one file, the fingerprint of the project facts they read (None when
+    none), or an error."""
     path, content = job
     config: Config = _WORKER["config"]
     use_cache: bool = _WORKER["use_cache"]
     holder: dict[str, ProjectIndex] = {}
 
     def loader() -> ProjectIndex:
-        holder["index"] = index_for(path, use_cache, config.facts_needed)
-        return holder["index"]
+        index = index_for(path, use_cache)
+        index.reads = set()
+        holder["index"] = index
+        return index
 
     try:
         findings, used_index = check_source_detailed(content, path, config, project_loader=loader)
     except Exception as exc:  # pragma: no cover - check_source_detailed guards its own steps
         return path, [], None, f"internal error: {type(exc).__name__}: {exc}"
-    fingerprint = holder["index"].fingerprint if used_index and "index" in holder else None
+    index = holder.get("index")
+    fingerprint = index.fingerprint_of(index.reads) if used_index and index is not None and index.reads else None
     return path, findings, fingerprint, None
+
+
+
 
 
 def _quiet_worker() -> None:
@@ -128,8 +138,9 @@ def _interrupted(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def _run_in_workers(jobs_to_run: list[tuple[str, bytes]], workers: int) -> list | None:
-    """Check files in forked workers; None when no worker could be started (then run serially).
+def _run_in_workers(function: Any, jobs_to_run: list, workers: int) -> list | None:
+    """``function`` over the jobs in forked workers, in order; None when no worker could be
+    started (then run serially).
 
     An interrupt (Ctrl-C, or TERM from ``timeout``) terminates every worker before it propagates,
     so nothing is left running and nothing but one line is printed.
@@ -139,7 +150,7 @@ def _run_in_workers(jobs_to_run: list[tuple[str, bytes]], workers: int) -> list 
     try:
         try:
             pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_quiet_worker)
-            return list(pool.map(_check_one, jobs_to_run, chunksize=8))
+            return list(pool.map(function, jobs_to_run, chunksize=8))
         except OSError as exc:  # pragma: no cover - fork refused by the system
             sys.stderr.write(f"backend-rules: warning: cannot start worker processes ({exc}); checking serially\n")
             return None
@@ -175,9 +186,36 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         threading.excepthook = hook
 
 
-def _prepare_indexes(jobs: list[tuple[str, bytes]], config: Config, use_cache: bool) -> None:
-    """Build each needed project index once, before forking, so workers inherit it; only for
-    the facts the selected rules read, and only when a file triggers one of those rules."""
+def _mapper(workers: int):
+    """map(function, jobs) over forked workers when there are enough jobs, else here."""
+    def map_jobs(function: Any, jobs: list) -> list:
+        results = None
+        if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
+            results = _run_in_workers(function, jobs, workers)
+        return results if results is not None else [function(job) for job in jobs]
+    return map_jobs
+
+
+def _import_rules_triggered_by(jobs: list[tuple[str, bytes]], config: Config) -> None:
+    """Import, before forking, the selected rules some file triggers (and libcst with them):
+    once here rather than once in every worker."""
+    waiting = {entry.code: entry for entry in config.entries_for("") if entry.code not in TOOL_RULES}
+    with stage("imports"):
+        for _path, content in jobs:
+            if not waiting:
+                break
+            text = content.decode("utf-8", errors="replace")
+            for code, entry in list(waiting.items()):
+                trigger = entry.trigger_re()
+                if trigger is None or trigger.search(text):
+                    entry.load()
+                    del waiting[code]
+
+
+def _prepare_indexes(jobs: list[tuple[str, bytes]], config: Config, use_cache: bool, workers: int) -> None:
+    """Collect, before forking, the project facts the selected rules can read, so that workers
+    inherit them; only for projects where some file triggers such a rule, and over the workers.
+    (Collecting them on first read instead would repeat the work in every worker.)"""
     facts = config.facts_needed
     if not facts:
         return
@@ -190,7 +228,7 @@ def _prepare_indexes(jobs: list[tuple[str, bytes]], config: Config, use_cache: b
                 continue
             text = content.decode("utf-8", errors="replace")
             if any(trigger is None or trigger.search(text) for trigger in needy):
-                index_for(path, use_cache, facts)
+                index_for(path, use_cache, facts, map_jobs=_mapper(workers))
                 done.add(root)
 
 
@@ -208,14 +246,16 @@ def check_paths(
     jobs_to_run: list[tuple[str, bytes]] = []
     keys: dict[str, str] = {}
     caches: dict[str, ResultsCache] = {}
-    fingerprints: dict[str, str] = {}
+    fingerprints: dict[tuple[str, frozenset[str]], str] = {}
 
     def fingerprint_of(path: str):
-        def compute() -> str:
-            root = find_project_root(path)
-            if root not in fingerprints:
-                fingerprints[root] = index_for(path, use_cache, config.facts_needed).fingerprint
-            return fingerprints[root]
+        def compute(stored: str) -> str:
+            """The current fingerprint of the facts a cached result read."""
+            names = frozenset(part.split("=", 1)[0] for part in stored.split(";"))
+            key = (find_project_root(path), names)
+            if key not in fingerprints:
+                fingerprints[key] = index_for(path, use_cache).fingerprint_of(names)
+            return fingerprints[key]
         return compute
 
     skipped: list[Skipped] = []
@@ -240,15 +280,13 @@ def check_paths(
                 continue
         jobs_to_run.append((path, content))
 
-    _prepare_indexes(jobs_to_run, config, use_cache)
-    _WORKER.update(config=config, use_cache=use_cache)
     cpus = os.cpu_count() or 1
     workers = min(jobs, cpus) if jobs is not None else cpus
-    results = None
+    _prepare_indexes(jobs_to_run, config, use_cache, workers)
     if workers > 1 and len(jobs_to_run) >= PARALLEL_THRESHOLD:
-        results = _run_in_workers(jobs_to_run, workers)
-    if results is None:
-        results = [_check_one(job) for job in jobs_to_run]
+        _import_rules_triggered_by(jobs_to_run, config)
+    _WORKER.update(config=config, use_cache=use_cache)
+    results = _mapper(workers)(_check_one, jobs_to_run)
 
     for path, findings, fingerprint, error in results:
         if error is not None:  # pragma: no cover - see _check_one
