@@ -1012,3 +1012,59 @@ def test_marshmallow_dump_reads_relations(view, expected):
     assert len(got) == (1 if expected else 0), got
     for remedy in expected:
         assert remedy in got[0]
+
+
+SQLMODEL_HEROES = """
+from sqlmodel import Field, Relationship, Session, SQLModel, select
+from sqlalchemy.orm import selectinload
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    heroes: list["Hero"] = Relationship(back_populates="team")
+    sponsors: list["Sponsor"] = Relationship(sa_relationship_kwargs={"lazy": "selectin"})
+
+class Hero(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    team: Team | None = Relationship(back_populates="heroes")
+"""
+
+
+@pytest.mark.parametrize("body,expected", [
+    ("return [h.team.name for h in session.exec(select(Hero)).all()]", "joinedload(Hero.team)"),
+    ("return [len(t.heroes) for t in session.exec(select(Team).where(Team.id > 1))]", "selectinload(Team.heroes)"),
+    # fixed twin; a relationship declared eager; the foreign key's column
+    ("return [len(t.heroes) for t in session.exec(select(Team).options(selectinload(Team.heroes)))]", None),
+    ("return [len(t.sponsors) for t in session.exec(select(Team))]", None),
+    ("return [h.team_id for h in session.exec(select(Hero))]", None),
+])
+def test_sqlmodel_exec_and_relationships(body, expected):
+    code = SQLMODEL_HEROES + textwrap.dedent(f"""
+    def heroes(session: Session):
+        {body}
+    """)
+    got = messages(code)
+    assert len(got) == (1 if expected else 0), got
+    if expected:
+        assert expected in got[0]
+
+
+@pytest.mark.parametrize("loop,expected", [
+    ("for post in Post.query.order_by(Post.id).paginate(page=page, per_page=20).items:", 1),
+    ("for post in db.session.scalars(db.select(Post).where(Post.id > 1)):", 1),
+    ("for post in db.session.scalars(db.select(Post).options(db.joinedload(Post.author))):", 0),
+])
+def test_flask_sqlalchemy_pages_and_db_select(loop, expected):
+    code = textwrap.dedent(f"""
+    class Post(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        author_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+        author = db.relationship("User")
+
+    def index(page):
+        {loop}
+            print(post.author.name)
+    """)
+    got = messages(code)
+    assert len(got) == expected and all("joinedload(Post.author)" in m for m in got)

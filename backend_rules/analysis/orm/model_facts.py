@@ -27,7 +27,7 @@ from backend_rules.analysis.project_facts import fact_collector
 DJANGO_RELATIONS = {"ForeignKey": "fk", "OneToOneField": "o2o", "ManyToManyField": "m2m",
                     "ParentalKey": "fk", "ParentalManyToManyField": "m2m", "TreeForeignKey": "fk",
                     "GenericForeignKey": "generic", "GenericRelation": "m2m"}
-SQLA_RELATION_FUNCS = {"relationship", "relation"}
+SQLA_RELATION_FUNCS = {"relationship", "relation", "Relationship"}  # Relationship: SQLModel
 FIELD_CALL = re.compile(r"(Field|Column|column|mapped_column|column_property|deferred|composite|synonym)$")
 
 
@@ -69,6 +69,21 @@ def _annotation_target(annotation: ast.AST | None) -> tuple[str | None, bool]:
     return _ast_target_model(inner), collection
 
 
+def _plain_annotation_target(annotation: ast.AST | None) -> tuple[str | None, bool]:
+    """``list["Hero"]`` -> ("Hero", True); ``Team | None`` / ``Optional["Team"]`` -> ("Team", False)."""
+    node, collection = annotation, False
+    for _ in range(4):
+        if isinstance(node, ast.BinOp):
+            node = node.right if isinstance(node.left, ast.Constant) and node.left.value is None else node.left
+        elif isinstance(node, ast.Subscript):
+            head = (name_of(node.value) or "").split(".")[-1]
+            collection = collection or head in {"List", "list", "Set", "set", "Sequence"}
+            node = node.slice
+        else:
+            break
+    return _ast_target_model(node), collection
+
+
 def _keyword(call: ast.Call, name: str) -> ast.AST | None:
     for kw in call.keywords:
         if kw.arg == name:
@@ -91,10 +106,15 @@ def _relation_of(call: ast.Call, annotation: ast.AST | None) -> dict[str, Any] |
         return {"t": None, "k": "proxy", "o": "sqlalchemy", "via": literal_str(call.args[0])}
     if func in SQLA_RELATION_FUNCS:
         target, collection = _annotation_target(annotation)
+        if func == "Relationship":
+            target, collection = _plain_annotation_target(annotation)  # SQLModel: list["Hero"], Team | None
         if call.args:
             target = _ast_target_model(call.args[0]) or target
         rel = {"t": target, "k": "many" if collection else "rel", "o": "sqlalchemy"}
         lazy = _keyword(call, "lazy")
+        options = _keyword(call, "sa_relationship_kwargs")
+        if lazy is None and isinstance(options, ast.Dict):  # SQLModel: sa_relationship_kwargs={"lazy": "selectin"}
+            lazy = next((v for k, v in zip(options.keys, options.values) if literal_str(k) == "lazy"), None)
         if lazy is not None:
             rel["lazy"] = literal_str(lazy) if literal_str(lazy) is not None else str(getattr(lazy, "value", "?"))
         uselist = _keyword(call, "uselist")
@@ -216,6 +236,8 @@ def _is_model_class(node: ast.ClassDef) -> str | None:
         return None
     if any(b.startswith("models.") or b.endswith(".Model") and "db" not in b.split(".")[0] for b in bases):
         return "django"
+    if any(kw.arg == "table" and isinstance(kw.value, ast.Constant) and kw.value.value is True for kw in node.keywords):
+        return "sqlalchemy"  # SQLModel: class Hero(SQLModel, table=True)
     kind = None
     for stmt in node.body:
         value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign)) else None
@@ -312,7 +334,7 @@ def collect_orm(tree: ast.Module, module: str) -> dict[str, Any]:
 
 
 ORM_TRIGGER = (
-    r"ForeignKey|OneToOneField|ManyToManyField|relationship\(|models\.Model|Mapped\[|__tablename__"
+    r"ForeignKey|OneToOneField|ManyToManyField|[rR]elationship\(|models\.Model|Mapped\[|__tablename__|table=True"
     r"|\.objects\.|\.query\(|\.query\.|session\.(?:get|execute|scalars?|query)\(|cursor\.execute|get_object_or_404"
 )
 

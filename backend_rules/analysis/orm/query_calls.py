@@ -272,9 +272,20 @@ def _apply_methods(query: Query, segs: list[Seg], start: int) -> Query:
         else:
             if name in SQLA_QUERY_TERMINAL:
                 query.evaluated, query.terminal = True, name
-                query.trailing = any(not s.call or s.name not in RESULT_METHODS for s in segs[position + 1:])
+                rest = segs[position + 1:]
+                query.trailing = any(not s.call or s.name not in RESULT_METHODS for s in rest)
+                if name == "paginate" and len(rest) == 1 and rest[0].name == "items" and not rest[0].call:
+                    query.trailing = False  # ``Post.query.paginate(...).items``: the page's rows
                 return query
     return query
+
+
+def _without_module(segs: list[Seg]) -> list[Seg]:
+    """``db.select(Post)`` (Flask-SQLAlchemy 3), ``sa.select(Post)``: the statement without the module prefix."""
+    if len(segs) >= 2 and not segs[0].call and segs[1].call and segs[1].name in {"select", "Select"} \
+            and segs[0].name in {"db", "sa", "sqlalchemy", "orm", "sql"}:
+        return segs[1:]
+    return segs
 
 
 def _row_models(first: list[Any]) -> list[str | None]:
@@ -288,7 +299,7 @@ def _row_models(first: list[Any]) -> list[str | None]:
 
 def _statement_query(node: Any, orm_query: Query) -> None:
     """Model and loader options of a SQLAlchemy statement argument: ``select(Post).options(...)``."""
-    segs = chain_of(node)
+    segs = _without_module(chain_of(node))
     if not segs or not segs[0].call:
         return
     head = segs[0]
@@ -442,7 +453,7 @@ def read_methods(query: Query, segs: list[Seg], start: int) -> Query:
 def statement_query(node: Any, segs: list[Seg] | None = None) -> Query | None:
     """The query a bare SQLAlchemy statement builds (``select(Post).options(...)``), not yet run;
     ``segs`` when the chain was already read (through local variables)."""
-    segs = chain_of(node) if segs is None else segs
+    segs = _without_module(chain_of(node) if segs is None else segs)
     if not segs or not segs[0].call or not (segs[0].name in {"select", "Select", "future_select"}):
         return None
     query = Query("sqlalchemy", text=render(segs))

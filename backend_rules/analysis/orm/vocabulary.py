@@ -31,7 +31,8 @@ ALWAYS_QUERY = {
     "values_list", "latest", "earliest", "update", "delete", "get_or_create", "update_or_create",
     "distinct", "only", "defer", "select_related",
 }
-SQLA_SESSION_EVALUATING = {"get", "execute", "scalars", "scalar", "get_one", "stream", "stream_scalars"}
+SQLA_SESSION_EVALUATING = {"get", "execute", "scalars", "scalar", "get_one", "stream", "stream_scalars",
+                           "exec"}  # SQLModel's session.exec(select(...))
 SQLA_QUERY_TERMINAL = {
     "first", "one", "one_or_none", "all", "scalar", "count", "get", "delete", "update",
     "first_or_404", "get_or_404", "one_or_404", "paginate", "exists", "scalar_one",
