@@ -7,7 +7,12 @@
 The corpus comes from ../shared/bench/corpus.sh (default $CORPUS or /tmp/bench-corpus). The
 machine is shared and noisy, so every figure is reported as a ratio to bandit measured in the same
 run; CPU is user+sys of the tool and all its worker processes. It also reports what a reviewer
-needs beside speed: findings per kloc by code, parse diagnostics, and internal errors (must be 0).
+needs beside speed: findings per kloc by code, parse diagnostics, and internal errors (must be 0),
+the peak memory of any one process (the largest worker), and the cache's size on disk.
+
+Every tool runs as installed tools do, with compiled bytecode: the .pyc files go to a scratch
+folder (PYTHONPYCACHEPREFIX), written by one warm-up run per tool, so that an environment with
+PYTHONDONTWRITEBYTECODE set does not charge each run for compiling every module.
 """
 
 from __future__ import annotations
@@ -25,14 +30,75 @@ from collections import Counter
 from pathlib import Path
 
 
+ENV: dict[str, str] = {}  # the environment every tool runs in (see the module docstring)
+PEAK_RSS_MIB: list[float] = []  # peak RSS of the largest process of the last measure() (MiB)
+WITHOUT_PLUGIN = """
+import sys
+from flake8.plugins import finder
+found = finder._find_importlib_plugins
+finder._find_importlib_plugins = lambda: (p for p in found() if not p.entry_point.value.startswith("backend_rules"))
+from flake8.main.cli import main
+main()
+"""
+
+
 def measure(command: list[str], env: dict | None = None) -> tuple[float, float, subprocess.CompletedProcess]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return cpu, wall, done
+    """CPU (user+sys of the command and every process it waited for) and wall seconds. The
+    peak RSS is read in a child of ours that runs the command, so only its processes count."""
+    probe = (
+        "import json, resource, subprocess, sys, time\n"
+        "start = time.perf_counter()\n"
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "wall = time.perf_counter() - start\n"
+        "use = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "sys.stderr.write(done.stderr)\n"
+        "sys.stdout.write(json.dumps([use.ru_utime + use.ru_stime, wall, use.ru_maxrss, done.returncode]) + '\\n' + done.stdout)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, *command], capture_output=True, text=True,
+                          env={**ENV, **(env or {})}, check=False)
+    head, _, stdout = done.stdout.partition("\n")
+    cpu, wall, maxrss_kib, returncode = json.loads(head)
+    PEAK_RSS_MIB[:] = [maxrss_kib / 1024]
+    return cpu, wall, subprocess.CompletedProcess(command, returncode, stdout, done.stderr)
+
+
+def folder_bytes(folder: str) -> int:
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
+
+
+def corpus_bytes(paths: list[str]) -> int:
+    total = 0
+    for path in paths:
+        total += Path(path).stat().st_size if path.endswith(".py") else folder_bytes(path)
+    return total
+
+
+def median_wall(command: list[str], env: dict | None = None, runs: int = 5) -> float:
+    walls = sorted(measure(command, env)[1] for _ in range(runs))
+    return walls[len(walls) // 2]
+
+
+def flake8_rows(file: str, backend_rules: str) -> dict[str, float]:
+    """The flake8 front door on one file: what the plugin adds to ``--select E`` (must be near
+    nothing), and ``--select BR`` against the CLI on the same file (cold: fresh cache folders)."""
+    python = sys.executable
+    rows: dict[str, float] = {}
+    rows["flake8 --select E, plugin hidden (s)"] = median_wall([python, "-c", WITHOUT_PLUGIN, "--select", "E", file])
+    rows["flake8 --select E, plugin installed (s)"] = median_wall([python, "-m", "flake8", "--select", "E", file])
+    rows["plugin cost on --select E (ms)"] = 1000 * (
+        rows["flake8 --select E, plugin installed (s)"] - rows["flake8 --select E, plugin hidden (s)"]
+    )
+    walls = {"flake8": [], "cli": []}
+    for _ in range(5):
+        for name, command in (("flake8", [python, "-m", "flake8", "--select", "BR", file]),
+                              ("cli", [backend_rules, "check", "--exit-zero", "--format", "json", file])):
+            cache = tempfile.mkdtemp(prefix="br-bench-cache-")
+            walls[name].append(measure(command, {"BACKEND_RULES_CACHE_DIR": cache})[1])
+            shutil.rmtree(cache, ignore_errors=True)
+    rows["flake8 --select BR (s)"] = sorted(walls["flake8"])[2]
+    rows["backend-rules check, same file (s)"] = sorted(walls["cli"])[2]
+    rows["flake8 BR / CLI"] = rows["flake8 --select BR (s)"] / rows["backend-rules check, same file (s)"]
+    return rows
 
 
 def corpus_paths(root: Path, which: str) -> list[str]:
@@ -84,6 +150,13 @@ def main() -> int:
     ruff = tool("ruff")
     semgrep = tool("semgrep") if args.with_semgrep else None
 
+    pycache = tempfile.mkdtemp(prefix="br-bench-pyc-")
+    ENV.update({key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"})
+    ENV["PYTHONPYCACHEPREFIX"] = pycache
+    for warm_up in ([backend_rules, "rules"], [bandit, "--version"], [sys.executable, "-m", "flake8", "--version"]):
+        measure(warm_up)
+    measure([sys.executable, "-c", "from backend_rules.engine.registry import all_rules; all_rules(); import libcst"])
+
     figures: dict[str, dict] = {}
     for which in (["large", "medium", "one"] if args.corpus == "all" else [args.corpus]):
         paths = corpus_paths(root, which)
@@ -94,6 +167,8 @@ def main() -> int:
         base = [backend_rules, "check", "--exit-zero", "--format", "json"]
         cpu, wall, cold = measure(base + paths, env)
         row["backend-rules cold"] = (cpu, wall)
+        row["peak RSS of one process, cold (MiB)"] = round(PEAK_RSS_MIB[0], 1)
+        row["cache + index on disk / corpus size"] = round(folder_bytes(cache) / max(corpus_bytes(paths), 1), 4)
         cpu, wall, _ = measure(base + paths, env)
         row["backend-rules warm"] = (cpu, wall)
         cpu, wall, _ = measure([bandit, "-q", "-r", *paths, "-f", "json", "-o", os.devnull])
@@ -124,8 +199,16 @@ def main() -> int:
                 print(f"{key:<28}{cpu:>9.2f}{wall:>9.2f}{cpu / bandit_cpu:>12.3f}{wall / bandit_wall:>12.3f}")
         print(f"findings: {row['findings']}  ({row['findings per kloc']} per kloc)")
         print(f"internal errors: {row['internal errors (BR000 + errors)']}")
+        print(f"peak RSS of one process (cold): {row['peak RSS of one process, cold (MiB)']} MiB;"
+              f" cache + index on disk: {100 * row['cache + index on disk / corpus size']:.2f} % of the corpus")
         if row["stderr"]:
             print(f"stderr: {row['stderr']}")
+    if args.corpus in ("one", "all"):
+        one_file = corpus_paths(root, "one")[0]
+        figures["flake8"] = flake8_rows(one_file, backend_rules)
+        print("\n== flake8 on one file (median of 5 wall times)")
+        for key, value in figures["flake8"].items():
+            print(f"{key:<44}{value:>10.3f}")
     if args.stages:
         figures["stages"] = stage_split(corpus_paths(root, "medium"))
     if args.json:

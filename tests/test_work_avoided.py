@@ -191,3 +191,19 @@ def test_a_warm_run_reuses_results_that_read_project_facts(tmp_path, monkeypatch
     monkeypatch.setattr(project_index, "_INDEXES", {})
     edited = check_paths([str(root)], config, jobs=1)
     assert not any(f.code == "BR302" for f in edited.findings)
+
+
+def test_a_warm_run_imports_neither_libcst_nor_rules(tmp_path):
+    root = _many(tmp_path)
+    run = (
+        "from backend_rules.engine.config import Config\n"
+        "from backend_rules.engine.runner import check_paths\n"
+        f"report = check_paths([{str(root)!r}], Config(root={str(root)!r}), jobs=1)\n"
+        "print(report.cached, report.files, len(report.findings))\n"
+        "print('libcst' in sys.modules, any(m.startswith('backend_rules.rules.') for m in sys.modules))\n"
+    )
+    cold = _probe(run).split("\n")
+    warm = _probe(run).split("\n")
+    assert cold[0].split()[0] == "0" and warm[0].split()[1:] == cold[0].split()[1:]
+    assert warm[0].split()[0] == warm[0].split()[1]  # every file from the cache
+    assert warm[1] == "False False"

@@ -50,17 +50,23 @@ def _cache_file(root: str) -> Path | None:
 
 
 def _collectors(names: frozenset[str] | None) -> frozenset[str]:
-    """Register the collectors ``names`` (default: every one) by importing their modules."""
+    """The collectors among ``names`` (default: every one) that exist (nothing imported)."""
+    from backend_rules.engine.manifest import collector_modules
+
+    modules = collector_modules()
+    return frozenset(modules) if names is None else frozenset(name for name in names if name in modules)
+
+
+def _register(names: frozenset[str]) -> None:
+    """Import the modules of the collectors ``names`` (a warm index needs none of them)."""
     import importlib
 
     from backend_rules.engine.manifest import collector_modules
 
     modules = collector_modules()
-    wanted = frozenset(modules) if names is None else frozenset(names)
-    for name in sorted(wanted):
-        if name in modules and name not in COLLECTORS:
+    for name in sorted(names):
+        if name not in COLLECTORS:
             importlib.import_module(modules[name])
-    return frozenset(name for name in wanted if name in COLLECTORS)
 
 
 # map_jobs(function, jobs) -> [function(job) for job in jobs], perhaps in worker processes.
@@ -130,6 +136,8 @@ def _grow(index: ProjectIndex, names: frozenset[str], use_cache: bool, map_jobs:
             jobs.append((content, names_of[rel], frozenset(missing)))
             job_files.append(rel)
         fresh[rel] = [digest, known, sorted(done | missing)]
+    if jobs:
+        _register(names)
     for rel, found in zip(job_files, map_jobs(_collect_job, jobs)):
         fresh[rel][1].update(found)
     modules = {module: dict(facts) for module, facts in index.modules.items()}  # the facts held stay
