@@ -1324,3 +1324,37 @@ def test_one_to_one_backref_of_each_child_is_not_a_shared_parent():
     """
     [message] = messages(code)
     assert "joinedload(Talk.legacy_mapping)" in message
+
+
+def test_relation_rows_of_a_parameter_that_callers_prefetch(tmp_path):
+    root = project(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/models.py": """
+            from django.db import models
+
+            class Product(models.Model):
+                name = models.CharField(max_length=10)
+
+            class Value(models.Model):
+                name = models.CharField(max_length=10)
+
+            class AssignedValue(models.Model):
+                product = models.ForeignKey(Product, related_name="assigned", on_delete=models.CASCADE)
+                value = models.ForeignKey(Value, on_delete=models.CASCADE)
+                tag = models.ForeignKey(Value, related_name="+", on_delete=models.CASCADE)
+        """,
+        "shop/search.py": """
+            from django.db.models import prefetch_related_objects
+
+            FIELDS_TO_PREFETCH = ["assigned__value"]
+
+            def index_all(products):
+                prefetch_related_objects(products, *FIELDS_TO_PREFETCH)
+                return [vector(p) for p in products]
+
+            def vector(product):
+                return [(av.value.name, av.tag.name) for av in product.assigned.all()]
+        """,
+    })
+    got = project_findings(root, "shop/search.py")
+    assert [m for _, _, m in got if "av." in m] and all("av.tag" in m for _, _, m in got if "av." in m)

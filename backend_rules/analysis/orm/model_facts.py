@@ -330,11 +330,29 @@ def collect_orm(tree: ast.Module, module: str) -> dict[str, Any]:
         out["models"] = models
     if funcs:
         out["queries"] = funcs
+    paths = _prefetched_paths(tree)
+    if paths:
+        out["paths"] = paths
     return out
+
+
+LOOKUP_PATH = re.compile(r"^[a-z_][a-z0-9_]*(__[a-z_][a-z0-9_]*)+$")
+LOADERS = {"prefetch_related", "select_related", "prefetch_related_objects", "Prefetch"}
+
+
+def _prefetched_paths(tree: ast.Module) -> list[str]:
+    """Relation paths a module prefetches (``"attributevalues__value"``), in the calls or in the
+    constants it hands them (``prefetch_related_objects(products, *FIELDS_TO_PREFETCH)``)."""
+    if not any(isinstance(n, ast.Call) and (name_of(n.func) or "").split(".")[-1] in LOADERS for n in ast.walk(tree)):
+        return []
+    found = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+             and LOOKUP_PATH.match(n.value)}
+    return sorted(found)[:200]
 
 
 ORM_TRIGGER = (
     r"ForeignKey|OneToOneField|ManyToManyField|[rR]elationship\(|models\.Model|Mapped\[|__tablename__|table=True"
+    r"|prefetch_related|select_related"
     r"|\.objects\.|\.query\(|\.query\.|session\.(?:get|execute|scalars?|query)\(|cursor\.execute|get_object_or_404"
 )
 

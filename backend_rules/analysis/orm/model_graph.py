@@ -62,6 +62,8 @@ class ModelGraph:
         self.functions: dict[str, dict[str, str]] = {}
         self.relation_names: set[str] = set()
         self.field_names: set[str] = set()
+        # relation paths the project prefetches somewhere (``"lines__variant"``)
+        self.prefetched_paths: set[str] = {path for facts in per_module.values() for path in facts.get("paths") or ()}
         raw: list[tuple[str, str, dict[str, Any]]] = []
         self._raw: dict[tuple[str, str], dict[str, Any]] = {}
         for module, facts in per_module.items():

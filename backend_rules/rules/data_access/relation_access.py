@@ -418,9 +418,21 @@ def _looks_like_fk(state: FileState, x: str, y: str) -> bool:
     return True
 
 
+def _prefetched_by_callers(state: FileState, query: Query, x: str) -> bool:
+    """``for av in product.attributevalues.all(): av.value`` in a helper given ``product``: when the
+    project prefetches ``attributevalues__value`` somewhere, its callers hand it prefetched objects."""
+    if not query.through or query.orm != "django":
+        return False
+    joined = f"{query.through[1]}__{x}"
+    return any(p == joined or p.startswith(joined + "__") or p.endswith("__" + joined) or f"__{joined}__" in p
+               for p in state.graph.prefetched_paths)
+
+
 def _judge_relation(state: FileState, query: Query, item: str, path: list[str], rel: Any,
                     rest: list[Seg], guessed: bool = False) -> tuple[str, str, str] | None:
     x = path[-1]
+    if len(path) == 1 and _prefetched_by_callers(state, query, x):
+        return None
     nxt = rest[0] if rest else None
     unknown = "its model is not in the project" if query.model else "the query's model is not known here"
     note = f" ({item}.{x} looks like a relation; {unknown})" if guessed else ""
