@@ -877,3 +877,19 @@ def test_curated_tables_are_low_and_tables_that_grow_stay_shown():
     offset = GROWTH_MODELS.count("\n")
     got = [(line - offset, level) for line, level in found(code)]
     assert got == [(4, "LOW"), (7, "LOW"), (10, "LOW"), (13, "HIGH"), (16, "HIGH"), (19, "HIGH")]
+
+
+def test_views_only_administrators_reach_are_low():
+    code = """
+        from django.http import JsonResponse
+        from django.contrib.admin.views.decorators import staff_member_required
+
+        @staff_member_required
+        def all_comments(request):
+            return JsonResponse(list(Comment.objects.values()), safe=False)
+
+        def public_comments(request):
+            return JsonResponse(list(Comment.objects.values()), safe=False)
+        """
+    assert found(code) == [(6, "LOW"), (9, "HIGH")]
+    assert found(code, "app/admin/views.py") == [(6, "LOW"), (9, "LOW")]

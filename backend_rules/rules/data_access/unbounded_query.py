@@ -7,6 +7,7 @@ from typing import Any
 
 import libcst as cst
 
+from backend_rules.analysis.admin_views import admin_only, admin_path
 from backend_rules.analysis.code_kinds import DEFAULT_TEST_PATHS, is_migration, is_test_code
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.orm.chains import chain_of
@@ -127,7 +128,8 @@ class UnboundedQuery(Rule):
     creation timestamp; curated tables (forums, plugins, pages, product classes, shipping
     methods) and models the project does not declare are LOW. LOW (hidden by default) for lookup tables (types,
     statuses, categories, countries), lists scoped to the current user or to a parent object
-    from the path, `distinct()` value lists, exports, and DRF views when the project's settings
+    from the path, `distinct()` value lists, exports, views only administrators reach (`admin/`
+    modules, admin-required decorators: an administrator's wait, not a public endpoint's), and DRF views when the project's settings
     cannot be read; a project function between the query and the response (it may page it) and
     a view queryset inherited from a class this file does not show are LOW too.
 
@@ -170,13 +172,20 @@ class UnboundedQuery(Rule):
             flow.follow(ret.value, facts.order_of([ret]))
         parents = self._parents(node)
         reported: set[int] = set()
+        admin = self._for_admins(node)
         for query in flow.found:
             if id(query.node) in reported:
                 continue
             reported.add(id(query.node))
-            confidence = self._confidence(query, parents, endpoint)
+            confidence = "LOW" if admin else self._confidence(query, parents, endpoint)
             self.report(query.node, confidence=confidence, endpoint=f"`{node.name.value}()`",
                         query=f"`{_short(self.context.module.code_for_node(query.node))}`", hint=self._hint(query))
+
+    def _for_admins(self, node: cst.CSTNode) -> bool:
+        """A view only administrators reach (``admin/`` modules, admin-required decorators or bases):
+        a whole list there costs an administrator's wait, not a public endpoint's."""
+        path = self.context.options.get("relative_path", "").replace("\\", "/")
+        return admin_path(path) or admin_only([*self.context.stack, node])
 
     def _owning_class(self) -> cst.ClassDef | None:
         for parent in reversed(self.context.stack):
@@ -286,6 +295,8 @@ class UnboundedQuery(Rule):
                 level = "LOW"  # a project base class or settings this check cannot see may paginate
             why = "no pagination_class and no DEFAULT_PAGINATION_CLASS"
             level = min(level, "MEDIUM", key=LEVELS.index)
+        if self._for_admins(node):
+            level = "LOW"
         self.report(node.name, confidence=level,
                     message=f"list view `{node.name.value}` returns every row ({why}); set a pagination_class")
 
@@ -295,6 +306,8 @@ class UnboundedQuery(Rule):
         if level is None:
             return
         level = min(level, "MEDIUM", key=LEVELS.index)
+        if self._for_admins(node):
+            level = "LOW"
         self.report(node.name, confidence=level,
                     message=f"list view `{node.name.value}` renders every row (no paginate_by); set paginate_by")
 
