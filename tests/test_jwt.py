@@ -751,3 +751,14 @@ def test_br503_token_returned_to_the_client_in_a_header_keeps_its_confidence():
             return response
     """
     assert confidences(code) == [("BR503", "MEDIUM")]
+
+
+def test_br501_unverified_claims_message_names_the_call_once():
+    code = """
+        from jose import jwt
+        def current_user(token):
+            claims = jwt.get_unverified_claims(token)
+            return claims["sub"]
+    """
+    (finding,) = findings(code)
+    assert finding.message.startswith("jwt.get_unverified_claims() reads claims without a signature check;")

@@ -242,7 +242,7 @@ def verify_flag(jc: JwtCall, stack: list[cst.CSTNode], context: FileContext) -> 
 def signature_check_off(jc: JwtCall, stack: list[cst.CSTNode], context: FileContext) -> tuple[str, str] | None:
     """(what turns it off, how it was bound) when this decode does not check the signature."""
     if jc.kind == "unverified-claims":
-        return f"{jc.name} reads claims without a signature check", "here"
+        return "reads claims without a signature check", "here"
     if jc.kind not in {"decode", "token"} or jc.library not in {"pyjwt", "jose", "simplejwt"}:
         return None
     options = option_values(jc, stack, context)
