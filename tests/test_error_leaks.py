@@ -683,3 +683,16 @@ def test_sentry_capture_counts_as_logging():
     """
     (finding,) = findings(code)
     assert "it is logged already" in finding.message
+
+
+def test_a_value_checked_for_its_shape_is_not_a_caught_exception():
+    code = """
+        import json
+        from fastapi import Response
+        async def oauth_error_handler(request, exc):
+            status_code, body, headers = exc()
+            if isinstance(body, dict):
+                body = json.dumps(body)
+            return Response(body, status_code=status_code)
+    """
+    assert findings(code, "app/handlers.py") == []

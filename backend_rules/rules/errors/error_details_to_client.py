@@ -37,6 +37,15 @@ HANDLER_NAME = re.compile(r"exception_?handler|handle_(unhandled_)?exception|unh
 MAX_DEPTH = 5
 
 
+PLAIN_DATA_TYPES = {"dict", "str", "bytes", "list", "tuple", "set", "int", "float", "bool", "Mapping", "Sequence"}
+
+
+def _plain_data_type(types: cst.BaseExpression) -> bool:
+    """``isinstance(payload, dict)``: a value checked for its shape, not an exception narrowed."""
+    names = [e.value for e in types.elements] if isinstance(types, cst.Tuple) else [types]
+    return all((dotted_name(n) or "").split(".")[-1] in PLAIN_DATA_TYPES for n in names)
+
+
 @dataclass(frozen=True)
 class Leak:
     """Where the error text enters the response (``node``), where it comes from, how sure."""
@@ -250,7 +259,8 @@ class ErrorDetailsToClient(Rule):
                 break
             test = parent.test if isinstance(parent, cst.If) and child is parent.body else None
             if isinstance(test, cst.Call) and dotted_name(test.func) == "isinstance" and len(test.args) == 2 \
-                    and isinstance(test.args[0].value, cst.Name) and test.args[0].value.value == name:
+                    and isinstance(test.args[0].value, cst.Name) and test.args[0].value.value == name \
+                    and not _plain_data_type(test.args[1].value):
                 return caught_type(test.args[1].value, self.context.imports)
         return False
 
@@ -269,7 +279,7 @@ class ErrorDetailsToClient(Rule):
         for block in reversed(blocks):
             test = tests.get(block)
             if test is not None and len(test.args) == 2 and isinstance(test.args[0].value, cst.Name) \
-                    and test.args[0].value.value == name:
+                    and test.args[0].value.value == name and not _plain_data_type(test.args[1].value):
                 return caught_type(test.args[1].value, self.context.imports)
         return False
 
