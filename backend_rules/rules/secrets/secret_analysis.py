@@ -303,10 +303,10 @@ class SecretAnalysis:
 
     def _development_default(self, text: str) -> bool:
         """A value typed to get the app running: a test-mode key, or a plain word that repeats
-        another literal of the file (``"PASSWORD": "shop"`` beside ``"USER": "shop"``, ``"shopshop"``,
-        ``"shop123456789"``):
-        a local database's account, not a deployment's. (``"supersecret"`` is not one of them: an
-        app that falls back to it runs with a key anyone can guess, and that is worth acting on.)"""
+        another literal of the file (``"PASSWORD": "shop"`` beside ``"USER": "shop"``, or
+        ``"shopshop"``, ``"shop123456789"``): a local database's account, not a deployment's.
+        (``"supersecret"`` is not one of them: an app that falls back to it runs with a key
+        anyone can guess, and that is worth acting on.)"""
         if TEST_MODE_KEY.match(text):
             return True
         value = text.strip()
