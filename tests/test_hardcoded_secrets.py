@@ -264,6 +264,14 @@ FIRES_BR404 = {
         "from pydantic import Field\nfrom pydantic_settings import BaseSettings\nclass Settings(BaseSettings):\n"
         '    jwt_secret: str = Field(default="jwt-dev-secret")\n'
     ),
+    "env lookup or a literal": 'import os\nSECRET_KEY = os.environ.get("SECRET_KEY") or "dev-secret-key"\n',
+    "getenv or a literal into flask config": (
+        'import os\nfrom flask import Flask\napp = Flask(__name__)\n'
+        'app.config["JWT_SECRET_KEY"] = os.getenv("JWT_SECRET_KEY") or "jwt-dev-9f8e"\n'
+    ),
+    "env lookup or a literal in a config class": (
+        'import os\nclass Config:\n    DB_PASSWORD = os.environ.get("DB_PASSWORD") or "Wq7pLr2vXz"\n'
+    ),
 }
 
 
@@ -277,6 +285,8 @@ def test_br404_quiet():
         'import os\nDEBUG = os.getenv("DEBUG", "false")\nHOST = os.getenv("DB_HOST", "localhost")\n'
         'KEY = os.getenv("SECRET_KEY", "")\nTOKEN = os.getenv("API_TOKEN")\nPW = os.getenv("DB_PASSWORD", None)\n'
         'NAME = os.getenv("SECRET_NAME", "prod/app/secret")\n'
+        'TIMEOUT = os.getenv("TIMEOUT") or "30"\nRESET = os.getenv("PASSWORD_RESET_URL") or "/reset"\n'
+        'EMPTY = os.getenv("API_KEY") or ""\nOTHER = os.getenv("SECRET_KEY") or load_key()\n'
     )
     assert fired(code) == []
 

@@ -255,6 +255,10 @@ class SecretAnalysis:
 
     def _judge(self, name: str, value: cst.BaseExpression, site: str, literal: cst.Dict | None = None):
         inner = unwrap(value)
+        lookup = self._env_lookup_or(inner)
+        if lookup is not None:  # os.environ.get("SECRET_KEY") or "dev-key": the same fallback
+            yield from self._fallback(lookup, default=inner.right)  # type: ignore[union-attr]
+            return
         text = literal_of(inner)
         if text is None or inner is None:
             return
@@ -434,9 +438,19 @@ class SecretAnalysis:
                 return first is not None and first.upper() == first and first.strip() != ""
         return False
 
-    def _fallback(self, call: cst.Call):
+    def _env_lookup_or(self, node: cst.BaseExpression | None) -> cst.Call | None:
+        """The environment lookup of ``os.getenv("KEY") or "literal"`` (None for anything else)."""
+        if not (isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or)):
+            return None
+        left = node.left
+        if not isinstance(left, cst.Call) or literal_of(unwrap(node.right)) is None:
+            return None
+        qualified = self.context.imports.qualify(left.func) or ""
+        return left if self._is_env_lookup(left, qualified) else None
+
+    def _fallback(self, call: cst.Call, default: cst.BaseExpression | None = None):
         env_name = literal_of(_positional(call, 0)) or literal_of(_keyword(call, "key")) or ""
-        default = _positional(call, 1) or _keyword(call, "default")
+        default = default if default is not None else _positional(call, 1) or _keyword(call, "default")
         default = unwrap(default) if default is not None else None
         text = literal_of(default)
         if default is None or text is None or self._owned_elsewhere(text):

@@ -115,6 +115,12 @@ def possible_codes(tree: ast.Module) -> frozenset[str]:
             operands = [node.left, *node.comparators]
             if any(_has_literal(o) for o in operands) and any(_secretish(_ast_name(o)) for o in operands):
                 codes |= pair
+        elif isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or) and isinstance(node.values[0], ast.Call):
+            first = node.values[0].args[0] if node.values[0].args else None  # os.getenv("KEY") or "..."
+            if isinstance(first, ast.Constant) and _secretish(first.value) and any(
+                _has_literal(v) for v in node.values[1:]
+            ):
+                codes.add("BR404")
         elif isinstance(node, ast.Call) and (node.args or node.keywords):
             func = node.func
             short = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
