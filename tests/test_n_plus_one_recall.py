@@ -971,6 +971,9 @@ class Author(db.Model):
     __tablename__ = "authors"
     id = db.Column(db.Integer, primary_key=True)
 
+    def recent_posts(self):
+        return Post.query.filter_by(author_id=self.id).all()
+
 class Post(db.Model):
     __tablename__ = "posts"
     id = db.Column(db.Integer, primary_key=True)
@@ -991,6 +994,9 @@ class PostSchema(Schema):
 
 posts_schema = PostSchema(many=True)
 post_schema = PostSchema()
+
+def current_author():
+    return Author.query.filter_by(id=1).first()
 """
 
 
@@ -1001,6 +1007,9 @@ post_schema = PostSchema()
     # fixed twin and near misses: loaded; one object
     ("return jsonify(posts_schema.dump(Post.query.options(joinedload(Post.author), joinedload(Post.tags)).all()))", []),
     ("return jsonify(post_schema.dump(Post.query.get(1)))", []),
+    # a model method called on what a helper returns: what it gives is not read as the helper's query
+    ("return jsonify(posts_schema.dump(current_author().recent_posts()))", []),
+    ("return jsonify(posts_schema.dump(Post.query.filter(Post.author_id == 3).all()))", ["selectinload(Post.tags)"]),
 ])
 def test_marshmallow_dump_reads_relations(view, expected):
     code = MARSHMALLOW_POSTS + textwrap.dedent(f"""
@@ -1068,3 +1077,50 @@ def test_flask_sqlalchemy_pages_and_db_select(loop, expected):
     """)
     got = messages(code)
     assert len(got) == expected and all("joinedload(Post.author)" in m for m in got)
+
+
+def test_marshmallow_rows_of_a_model_method_on_a_helper_result_are_not_the_helper_query(tmp_path):
+    root = project(tmp_path, {
+        "ctf/__init__.py": "",
+        "ctf/models.py": """
+            class Users(db.Model):
+                __tablename__ = "users"
+                id = db.Column(db.Integer, primary_key=True)
+                team = db.relationship("Teams", lazy="select")
+
+                def get_solves(self, admin=False):
+                    solves = Solves.query.filter_by(user_id=self.id)
+                    return solves.all()
+
+            class Solves(db.Model):
+                __tablename__ = "solves"
+                id = db.Column(db.Integer, primary_key=True)
+                team = db.relationship("Teams", lazy="select")
+        """,
+        "ctf/utils.py": """
+            from ctf.models import Users
+
+            def get_current_user():
+                return Users.query.filter_by(id=session_id()).first()
+        """,
+        "ctf/schemas.py": """
+            from marshmallow import Schema, fields
+
+            class TeamSchema(Schema):
+                name = fields.Str()
+
+            class SolveSchema(Schema):
+                team = fields.Nested(TeamSchema)
+        """,
+        "ctf/api.py": """
+            from ctf.schemas import SolveSchema
+            from ctf.utils import get_current_user
+
+            def my_solves():
+                user = get_current_user()
+                solves = user.get_solves(admin=True)
+                return SolveSchema(many=True).dump(solves)
+        """,
+    })
+    got = [m for _, _, m in project_findings(root, "ctf/api.py")]
+    assert not any("users.team" in m or "Users.team" in m for m in got), got

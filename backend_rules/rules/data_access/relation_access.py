@@ -495,6 +495,11 @@ def _judge_relation(state: FileState, query: Query, item: str, path: list[str], 
 PEOPLE = re.compile(r"(User|Account|Member|Person|Profile|Owner|Author|Creator)$")
 
 
+def shared_parent(state: FileState, query: Query, rel: Any) -> bool:
+    """Public name of :func:`_shared_parent` (the response-schema check uses it too)."""
+    return _shared_parent(state, query, rel)
+
+
 def _back_to_owner(query: Query, rel: Any) -> bool:
     """``for line in order.lines.all(): line.order``: the rows of an object's relation point back to
     that object, which Django's related manager fills in and SQLAlchemy's identity map holds."""

@@ -13,14 +13,21 @@ from typing import Any
 
 import libcst as cst
 
+from backend_rules.analysis.dataflow import enclosing_class, enclosing_scope
 from backend_rules.analysis.imports import dotted_name
+from backend_rules.analysis.orm.chains import chain_of
+from backend_rules.analysis.orm.vocabulary import RESULT_METHODS, SQLA_QUERY_TERMINAL
 from backend_rules.analysis.orm.serializer_uses import COLLECTION_HEADS, collect_schemas, schema_reads
 from backend_rules.analysis.walk import walk
 from backend_rules.rule import Rule
 from backend_rules.rules.data_access.file_state import state_of
-from backend_rules.rules.data_access.query_resolution import resolve_query
-from backend_rules.rules.data_access.relation_access import covered, remedy_for
+from backend_rules.rules.data_access.query_helpers import KNOWN_METHODS
+from backend_rules.rules.data_access.query_resolution import resolve_query, resolve_segs
+from backend_rules.rules.data_access.relation_access import covered, remedy_for, shared_parent
 
+# Terminals that hand back one object, not rows.
+ONE_ROW = {"get", "first", "last", "one", "one_or_none", "scalar", "scalar_one", "scalar_one_or_none", "get_or_404",
+           "first_or_404", "one_or_404", "get_one", "earliest", "latest", "count", "exists", "aget", "afirst"}
 ROUTE_METHODS = {"get", "post", "put", "patch", "delete", "api_route", "route", "api_operation"}
 
 
@@ -159,12 +166,13 @@ def _unloaded(rule: Rule, value: cst.BaseExpression, stack: list[cst.CSTNode], s
     query ``value`` does not load, or None."""
     state = state_of(rule.context)
     query = resolve_query(rule.context, state, value, stack)
-    if query is None or query.rows or query.opaque or query.orm not in {"django", "sqlalchemy"}:
+    if query is None or query.rows or query.opaque or query.orm not in {"django", "sqlalchemy"} \
+            or query.terminal in ONE_ROW or query.trailing:
         return None
     if query.orm == "sqlalchemy" and is_async:
         return None  # async SQLAlchemy cannot load lazily while serialising: it raises instead
     model = state.model(query.model)
-    if model is None:
+    if model is None or not _chain_of_queries(rule, state, value, stack):
         return None
     missing: list[tuple[str, bool]] = []
     for field, _target, _many in fields:
@@ -173,9 +181,30 @@ def _unloaded(rule: Rule, value: cst.BaseExpression, stack: list[cst.CSTNode], s
             continue
         if rel.eager_by_default and field not in query.lazy or covered(query, [field], rel.collection):
             continue
+        if query.orm == "sqlalchemy" and not rel.collection and shared_parent(state, query, rel):
+            continue  # the rows are narrowed to that parent: the identity map serves it
         missing.append((field, rel.collection))
     if not missing:
         return None
     row = model.name[0].lower() + model.name[1:]
     reads = ", ".join(f"`{row}.{field}` ({schema}.{field})" for field, _ in missing)
     return f"`{schema}`, which reads {reads} of every row, loaded lazily once per {row}; {remedy_for(query, missing)}"
+
+
+QUERY_METHODS = KNOWN_METHODS | SQLA_QUERY_TERMINAL | RESULT_METHODS | {
+    "query", "where", "options", "join", "outerjoin", "filter_by", "limit", "offset", "group_by", "select_from"}
+
+
+def _chain_of_queries(rule: Rule, state: Any, value: cst.BaseExpression, stack: list[cst.CSTNode]) -> bool:
+    """No call in the chain (through local variables) is a model's method called on what a call
+    returned: ``get_current_user().get_solves()`` is the user's solves, not a query of users."""
+    scope = enclosing_scope(stack)
+    segs = resolve_segs(rule.context, chain_of(value), scope, rule.context.scope_facts(scope).order_of(stack), 0,
+                        enclosing_class(stack))
+    for before, seg in zip(segs, segs[1:]):
+        if not (seg.call and before.call) or seg.name in QUERY_METHODS:
+            continue
+        owners = [qualname.split(".")[0] for _, qualname in state.functions.methods.get(seg.name, ())]
+        if not owners or any(state.model(owner) is not None for owner in owners):
+            return False
+    return True
