@@ -66,6 +66,11 @@ LOW_DEFAULTS = {
             webhook_secret = "whsec_123"
             return webhook_secret
     """, "BR401"),
+    "URL whose password is made from the user's name": ("""
+        from environs import Env
+        env = Env()
+        STORAGE_URI = env.str("STORAGE_URI", "postgres://sync_storage:sync_password@db:5432/app")
+    """, "BR403"),
     "URL whose password repeats the user": ("""
         import dj_database_url
         DATABASES = {"default": dj_database_url.config(default="postgres://shop:shop@localhost:5432/shop")}

@@ -239,7 +239,7 @@ class SecretAnalysis:
             scheme, password = found
             fields = {"scheme": "libpq connection string" if scheme == "libpq" else f"`{scheme}://` URL",
                       "masked": mask(password)}
-            if f"//{password}:{password}@" in text:
+            if _named_after_user(text, password):
                 fields["confidence"] = "LOW"  # ``postgres://shop:shop@localhost``: a local database's account
             yield "BR403", node, fields
 
@@ -537,6 +537,15 @@ class SecretAnalysis:
             if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
                 return ""
         return ""
+
+
+def _named_after_user(text: str, password: str) -> bool:
+    """``postgres://shop:shop@``, ``postgres://powersync_storage:powersync_password@``: a password
+    made from its user's name is a container's or a laptop's default account."""
+    match = re.search(r"//([^:@/\s]*):" + re.escape(password) + "@", text)
+    user = match.group(1).lower() if match else ""
+    words = {w for w in re.split(r"[^a-z0-9]+", user) if len(w) >= 3}
+    return bool(user) and (user == password.lower() or any(w in password.lower() for w in words))
 
 
 def _only_confidence(fields: dict) -> dict:
