@@ -16,8 +16,8 @@ import libcst as cst
 from backend_rules.analysis.dataflow import enclosing_class, enclosing_scope
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.orm.chains import chain_of
-from backend_rules.analysis.orm.vocabulary import RESULT_METHODS, SQLA_QUERY_TERMINAL
 from backend_rules.analysis.orm.serializer_uses import COLLECTION_HEADS, collect_schemas, schema_reads
+from backend_rules.analysis.orm.vocabulary import RESULT_METHODS, SQLA_QUERY_TERMINAL
 from backend_rules.analysis.walk import walk
 from backend_rules.rule import Rule
 from backend_rules.rules.data_access.file_state import state_of
@@ -32,8 +32,11 @@ ROUTE_METHODS = {"get", "post", "put", "patch", "delete", "api_route", "route", 
 
 
 def schema_facts(rule: Rule) -> dict[str, dict[str, Any]]:
-    """``serializer_uses`` facts of the project with this file's schemas (fresher) in place."""
+    """``serializer_uses`` facts of the project with this file's schemas (fresher) in place; once per file."""
     context = rule.context
+    cached = context.__dict__.get("_schema_facts")
+    if cached is not None:
+        return cached
     state = state_of(context)
     _ = state.graph  # sets the module name
     project = context.project
@@ -44,6 +47,7 @@ def schema_facts(rule: Rule) -> dict[str, dict[str, Any]]:
     except (SyntaxError, ValueError, RecursionError):
         own = {}
     per_module[module] = dict(per_module.get(module) or {}, schemas=own)
+    context.__dict__["_schema_facts"] = per_module
     return per_module
 
 

@@ -43,8 +43,11 @@ def _class_attribute(klass: cst.ClassDef, name: str) -> cst.Assign | None:
 
 
 def _serializer_facts(rule: Rule) -> dict[str, dict[str, Any]]:
-    """``serializer_uses`` facts of the project, this file's own (fresher) included."""
+    """``serializer_uses`` facts of the project, this file's own (fresher) included; once per file."""
     context = rule.context
+    cached = context.__dict__.get("_serializer_facts")
+    if cached is not None:
+        return cached
     state = state_of(context)
     _ = state.graph  # sets the module name
     project = context.project
@@ -53,6 +56,7 @@ def _serializer_facts(rule: Rule) -> dict[str, dict[str, Any]]:
         per_module[state.module_name or "__main__"] = collect_serializer_uses(ast.parse(context.source), "")
     except (SyntaxError, ValueError, RecursionError):
         pass
+    context.__dict__["_serializer_facts"] = per_module
     return per_module
 
 
