@@ -340,3 +340,42 @@ def test_model_method_found_through_the_receivers_name_when_not_unique(tmp_path)
         """,
     })
     assert lines(root, "shop/shipping.py") == [5]
+
+
+def test_sqlalchemy_model_method_filtering_a_dynamic_relationship_gets_sqlalchemy_advice(tmp_path):
+    root = project(tmp_path, {
+        "forum/__init__.py": "",
+        "forum/models.py": """
+            from sqlalchemy import Column, ForeignKey, Integer, String
+            from sqlalchemy.orm import relationship
+
+            class User(Base):
+                __tablename__ = "users"
+                id = Column(Integer, primary_key=True)
+                name = Column(String)
+
+            class Forum(Base):
+                __tablename__ = "forums"
+                id = Column(Integer, primary_key=True)
+                topics = relationship("Topic", lazy="dynamic")
+
+                def open_topics(self):
+                    return self.topics.filter(Topic.closed == 0)
+
+            class Topic(Base):
+                __tablename__ = "topics"
+                id = Column(Integer, primary_key=True)
+                closed = Column(Integer)
+                forum_id = Column(Integer, ForeignKey("forums.id"))
+                user_id = Column(Integer, ForeignKey("users.id"))
+                user = relationship("User")
+        """,
+        "forum/views.py": """
+            def names(forum):
+                return [topic.user.name for topic in forum.open_topics()]
+        """,
+    })
+    config = Config(select=("BR202",), min_confidence="LOW")
+    report = check_paths([str(root / "forum/views.py")], config, jobs=1, use_cache=False)
+    messages = [f.message for f in report.findings if f.code == "BR202"]
+    assert messages and all("select_related" not in m for m in messages), messages

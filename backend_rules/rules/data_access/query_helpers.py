@@ -145,9 +145,10 @@ def helper_query(context: Any, state: FileState, segs: list[Seg], stack: list[cs
         return None
     query = Query(returned.get("o", "django"), model=returned.get("m"), text=f"{shown}()")
     if returned.get("s"):  # ``self.lines.select_related(...)``: rows of a relation, if ``self`` is a model
-        is_model, query.model = own_relation_model(state, found.qualname, returned["s"])
+        is_model, query.model, orm = own_relation_model(state, found.qualname, returned["s"])
         if not is_model:
             return None
+        query.orm = orm or query.orm
     merge_returned(query, returned)
     if returned.get("cm"):  # ``return Field.objects.get_for_model(m)``: what those methods load
         apply_custom_methods(state, query, [Seg(query.model or ""), Seg("objects")]

@@ -25,24 +25,25 @@ Resolver = Callable[[cst.BaseExpression, list[cst.CSTNode], int], "Query | None"
 MODEL_BASES = {"Model", "AbstractModel", "TimeStampedModel", "PolymorphicModel", "MPTTModel"}
 
 
-def own_relation_model(state: FileState, qualname: str, relation: str) -> tuple[bool, str | None]:
-    """(the method's class is a model, the model of its ``relation``'s rows when the graph knows it).
+def own_relation_model(state: FileState, qualname: str, relation: str) -> tuple[bool, str | None, str | None]:
+    """(the method's class is a model, the model of its ``relation``'s rows and the relation's ORM
+    when the graph knows them: a SQLAlchemy ``lazy="dynamic"`` relationship filtered is no queryset).
 
     ``AbstractBasket.all_lines`` returning ``self.lines...``: the relation may be declared on a
     concrete subclass's side (``Line.basket`` pointing at ``Basket(AbstractBasket)``)."""
     owner = qualname.split(".")[0] if "." in qualname else ""
     if not owner:
-        return False, None
+        return False, None, None
     graph = state.graph
     candidates = list(graph.by_name.get(owner, ())[:1])
     candidates += [infos[0] for infos in graph.by_name.values() if infos and owner in infos[0].bases]
     for info in candidates:
         rel = info.relations.get(relation)
         if rel is not None:
-            return True, rel.target
+            return True, rel.target, rel.orm
     if candidates:
-        return True, None
-    return _inherits_a_model(state, owner), None
+        return True, None, None
+    return _inherits_a_model(state, owner), None, None
 
 
 def model_named_like(state: FileState, name: str) -> str | None:
