@@ -30,6 +30,7 @@ class Template(models.Model):
 class Device(models.Model):
     device_type = models.ForeignKey(Tag, on_delete=models.CASCADE)
     name = models.CharField(max_length=10)
+    created_at = models.DateTimeField(auto_now_add=True)
 
     def save(self, *args, **kwargs):
         self.name = self.device_type.name
@@ -144,7 +145,9 @@ def test_helper_writing_per_item_of_an_unknown_list_is_low():
         for order in Order.objects.filter(status="new"):
             log_event(order)
     """
-    assert br201(code, "app/services.py") == [("BR201", 10, "LOW"), ("BR201", 13, "LOW"), ("BR201", 17, "MEDIUM")]
+    # (a helper writing per row of a query is a compound write: one level lower, LOW outside requests)
+    assert br201(code, "app/services.py") == [("BR201", 10, "LOW"), ("BR201", 13, "LOW"), ("BR201", 17, "LOW")]
+    assert br201(code, "app/views.py")[-1] == ("BR201", 17, "MEDIUM")
 
 
 def test_query_next_to_mail_or_http_per_item_is_one_level_lower():
@@ -359,3 +362,36 @@ def test_items_drawn_from_a_buffer_outside_request_code_are_low():
     """
     assert br201(code, "app/hooks.py") == [("BR201", 7, "LOW")]
     assert br201(code, "app/views.py") == [("BR201", 7, "MEDIUM")]
+
+
+def test_rows_of_a_curated_table_are_small():
+    code = """
+    from django.db import models
+
+    class Channel(models.Model):
+        name = models.CharField(max_length=10)
+
+    def report(request):
+        for channel in Channel.objects.all():
+            Order.objects.filter(status=channel.name).exists()
+        for order in Order.objects.all():
+            Tag.objects.filter(name=order.status).exists()
+    """
+    assert br201(code) == [("BR201", 9, "LOW"), ("BR201", 11, "HIGH")]
+
+
+def test_compound_writes_per_row_and_isolated_items_are_one_level_lower():
+    code = """
+    def deactivate(order):
+        Tag.objects.filter(name=order.status).update(name="")
+
+    def clean(request):
+        for order in Order.objects.filter(status="old"):
+            deactivate(order)
+        for order in Order.objects.filter(status="new"):
+            try:
+                Tag.objects.filter(name=order.status).first()
+            except ValueError:
+                pass
+    """
+    assert br201(code) == [("BR201", 7, "MEDIUM"), ("BR201", 10, "HIGH")]

@@ -101,7 +101,7 @@ GROWING_WORD = re.compile(
     r"answer|question|registration|visit|report|alert|job|run|build|document|article|issue|incident|vote|like|"
     r"follow|subscription|receipt|booking|reservation|sale|click|hit|metric|measurement|ping|delivery|email|mail|"
     r"download|revision|change|signal|case|recipe|photo|image|video|note|record|user|account|customer|member|"
-    r"profile|author|contact|lead|deal|task|todo|session|token|request|response|result|score|solve|feedback)s?",
+    r"profile|author|team|contact|lead|deal|task|todo|session|token|request|response|result|score|solve|feedback)s?",
     re.IGNORECASE)
 OWNER_RELATION = re.compile(r"^(user|owner|author|creator|created_by|sender|poster|uploader|uploaded_by|submitter|"
                             r"account|customer|member|reporter|assignee|actor|person|speaker)$")

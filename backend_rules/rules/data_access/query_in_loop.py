@@ -69,6 +69,13 @@ from backend_rules.rules.data_access.queryset_cache import (
 CACHE_ANSWERS = {"count", "exists", "[]", "acount", "aexists"}
 
 
+def _deletes_item(node: cst.CSTNode, loop: cst.CSTNode) -> bool:
+    """``thread.delete()`` of the loop's item: a compound delete (signals, cascades) per row."""
+    func = node.func if isinstance(node, cst.Call) else node
+    return isinstance(func, cst.Attribute) and func.attr.value in {"delete", "adelete"} and \
+        isinstance(func.value, cst.Name) and func.value.value in loop_targets(loop)
+
+
 def _is_save(node: cst.CSTNode) -> bool:
     """``obj.save()`` (found as the call or as its ``obj.save`` attribute)."""
     if isinstance(node, cst.Call):
@@ -122,8 +129,10 @@ class QueryInLoop(LoopRule):
     maintenance scripts (hidden by default). How the loop's items scale then decides:
     - the rows of a query over a table (not one object's relation), a batch handed in (request
       data, a list of ids, records of a payload or an API listing, `range()` of a value) keep it;
-    - LOW: the children of one object (`question.options.all()`, `source.links.all()`): a
-      handful per object, and cloning/copy helpers walk them on purpose;
+    - LOW: the children of one object (`question.options.all()`, `source.links.all()`, an
+      object's own list `self.x_ids`): a handful per object, and cloning/copy helpers walk them on
+      purpose; the rows of a curated table (a lookup model, or a declared model with no sign that
+      it grows with use: channels, locales);
     - a list whose size we cannot tell: MEDIUM in request-serving code, LOW elsewhere;
     - LOW: a loop over a collection small by construction (`kwargs.items()`, `settings.X`, an
       enum's members, `_meta.get_fields()`, a JSON/array field of the model's own row:
@@ -135,7 +144,8 @@ class QueryInLoop(LoopRule):
       `validated_data["triggers"]`), an update with each input row's own values (imports:
       `bulk_update()` at best), a loop that also mails, calls HTTP or queues a task per item
       (the query is not the cost), and importers of another system's data (`importers/`,
-      `export_import/`: per-row work by nature).
+      `export_import/`: per-row work by nature), a compound write per row (a project helper that
+      writes, `obj.delete()` of the item) and a per-item call isolated by `try`/`except`.
     A model's `save()` called per item is left to BR204 (commit-in-loop), whatever the save reads,
     also when the object was fetched per item (the fetch is reported). A query that does not
     read the loop's item is told to move before the loop.
@@ -164,7 +174,7 @@ class QueryInLoop(LoopRule):
         for code, node, message in analyse_loop(self, loop, stack):
             if code != self.CODE or _is_save(node):
                 continue  # ``obj.save()`` per item is BR204's (commit-in-loop), whatever save() reads
-            self._report(node, loop, stack, message=message)
+            self._report(node, loop, stack, message=message, helper=True, write=_deletes_item(node, loop))
 
     def _report(self, node: cst.CSTNode, loop: cst.CSTNode, stack: list[cst.CSTNode], message: str | None = None,
                 *, write: bool = False, helper: bool = False, per_row: bool = False, **fields: str) -> None:

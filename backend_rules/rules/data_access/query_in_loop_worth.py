@@ -21,6 +21,7 @@ from backend_rules.analysis.dataflow import enclosing_class
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.walk import walk
 from backend_rules.rules.data_access.file_state import state_of
+from backend_rules.rules.data_access.list_scopes import grows_with_use, is_lookup_model
 from backend_rules.rules.data_access.per_item_loops import BOUNDARIES, iter_of, loop_targets
 from backend_rules.rules.data_access.query_resolution import related_rows, resolve_query, strip_wrappers
 from backend_rules.analysis.orm.chains import Seg, chain_of
@@ -246,6 +247,15 @@ def _related_manager(segs: list[Seg], loop: cst.CSTNode, stack: list[cst.CSTNode
     return not any(owner in loop_targets(n) for n in outer)
 
 
+def curated(model: str | None, graph: Any) -> bool:
+    """A table of a few rows administrators keep (channels, locales, permissions): a lookup model,
+    or a model the project declares without any sign that it grows with use."""
+    if not model:
+        return False
+    name = model.split(".")[-1]
+    return is_lookup_model(name) or bool(graph is not None and graph.by_name.get(name)) and not grows_with_use(name, graph)
+
+
 def loop_scale(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> str:
     """How the number of items of ``loop`` grows: ``rows`` (the rows of a query over a table),
     ``input`` (a batch handed in: request data, a list of ids, records of a payload or an API
@@ -271,7 +281,9 @@ def loop_scale(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> str
         return "children"
     query = resolve_query(context, state, expr, where)
     if query is not None:
-        return "children" if query.through is not None else "rows"
+        if query.through is not None:
+            return "children"
+        return "small" if curated(query.model, state.graph) else "rows"
     name = dotted_name(expr.func if isinstance(expr, cst.Call) else expr) or ""
     if name and REQUEST_ROOT.match(name):
         return "input"
@@ -327,7 +339,14 @@ def worth(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode], level: str,
         steps += 1  # mail, HTTP or files per item cost more than the query
     if IMPORTER_PATH.search(context.options.get("relative_path", "").replace("\\", "/")):
         steps += 1  # an importer of another system's data: per-row work by nature
+    if helper and (write or _in_try(stack, loop)):
+        steps += 1  # a compound write per item (a project helper, obj.delete()), or one isolated by try/except
     return lower(level, steps)
+
+
+def _in_try(stack: list[cst.CSTNode], loop: cst.CSTNode) -> bool:
+    start = stack.index(loop) if loop in stack else 0
+    return any(isinstance(n, cst.Try) for n in stack[start + 1:])
 
 
 def prefetched(iterable: cst.BaseExpression) -> set[str]:
