@@ -33,9 +33,14 @@ class LazyRelationInLoop(LoopRule):
     helper returns, items handed to a project function or serializer that reads their relations
     (`describe(order)` reading `order.customer.name`), columns deferred by
     `only()`/`defer()`/`load_only()` that the loop reads, and DRF `SerializerMethodField`s that
-    query per object of a serializer used for lists. Relations come from the project's models (every
-    file, not only the checked one); for models it cannot find it falls back to conservative name
-    heuristics and says so.
+    query per object of a serializer used for lists. Serialisers are loops too: a DRF list view or
+    `PostSerializer(posts, many=True)`, a FastAPI/django-ninja route returning rows through a list
+    response schema (`response_model=list[PostOut]` with `author: AuthorOut`), a marshmallow
+    `PostSchema(many=True).dump(posts)` with `fields.Nested`, read the relations their nested fields
+    name from every row. SQLAlchemy 2.0 statements (`session.scalars(select(...))`, rows of an entity
+    and values `for user, n in session.execute(select(User, func.count()))`) and SQLModel
+    (`session.exec`) included. Relations come from the project's models (every file, not only the
+    checked one); for models it cannot find it falls back to conservative name heuristics and says so.
 
     ## Why is this bad?
     Each lazy relation access is one more query per item: 1 query for the list, N for the
