@@ -937,3 +937,21 @@ def test_copies_are_told_to_bulk_create():
     [finding] = check_source(textwrap.dedent(code).removeprefix("\n"), "app/views.py", config,
                              project_loader=lambda: None)
     assert "bulk_create()" in finding.message and "update(" not in finding.message
+
+
+def test_commit_per_row_of_an_uploaded_csv_is_medium():
+    code = """
+        import csv
+        from app import db
+
+        def load_users(dict_reader):
+            for i, line in enumerate(dict_reader):
+                db.session.add(User(**line))
+                db.session.commit()
+
+        def load_teams(stream):
+            for line in csv.DictReader(stream):
+                db.session.add(Team(**line))
+                db.session.commit()
+        """
+    assert confidences(code) == [(7, "MEDIUM"), (12, "MEDIUM")]

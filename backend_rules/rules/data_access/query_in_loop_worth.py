@@ -189,7 +189,8 @@ def other_io(loop: cst.CSTNode) -> bool:
 
 
 # Names of collections that grow with the data handed in: a batch of ids, the rows of a request.
-ID_LIST = re.compile(r"^_*(ids|pks|uuids|rows|records|entries|\w+_(ids|pks|uuids|rows|records))$")
+ID_LIST = re.compile(r"^_*(ids|pks|uuids|rows|records|entries|reader|\w+_(ids|pks|uuids|rows|records|reader))$|"
+                     r"^(DictReader|reader)$")  # ... and the rows of an uploaded CSV file
 ID_TARGET = re.compile(r"^(id|pk|uuid|\w+_id|\w+_pk)$")  # ``for product_id, cents in new_prices.items()``
 REQUEST_ROOT = re.compile(r"^(self\.)?request\.(data|json|POST|GET|form|args|files|FILES|query_params|get_json)\b")
 
