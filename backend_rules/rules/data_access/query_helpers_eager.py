@@ -90,9 +90,11 @@ def returned_argument(state: FileState, module: str, summary: dict[str, Any], de
 
 
 def passthrough_query(context: Any, state: FileState, expr: cst.BaseExpression, stack: list[cst.CSTNode],
-                      order: int, resolve: Resolver, summary_of: Callable[..., Any]) -> Query | None:
+                      order: int, resolve: Resolver, summary_of: Callable[..., Any],
+                      segs_of: Callable[..., list[Seg]]) -> Query | None:
     """``for talk in talks`` with ``talks = annotate_status(talks)``: the query of the argument the
-    helper hands back, with the methods the chain adds after the call."""
+    helper hands back, with the methods the chain adds after the call. ``segs_of`` is
+    ``query_resolution.resolve_segs`` (passed in: that module imports this one)."""
     segs = chain_of(expr)
     if not segs:
         return None
@@ -116,7 +118,7 @@ def passthrough_query(context: Any, state: FileState, expr: cst.BaseExpression, 
     argument = positional[position]
     query = resolve(argument, stack, at_order)
     if query is None:
-        query = _eager_of_unresolved(context, argument, scope, at_order, stack, callee.summary)
+        query = _eager_of_unresolved(context, argument, scope, at_order, stack, callee.summary, segs_of)
     if query is None:
         return None
     whole = call_segs + rest
@@ -126,12 +128,11 @@ def passthrough_query(context: Any, state: FileState, expr: cst.BaseExpression, 
 
 
 def _eager_of_unresolved(context: Any, argument: cst.BaseExpression, scope: cst.CSTNode, order: int,
-                         stack: list[cst.CSTNode], summary: dict[str, Any]) -> Query | None:
+                         stack: list[cst.CSTNode], summary: dict[str, Any],
+                         segs_of: Callable[..., list[Seg]]) -> Query | None:
     """``base.select_related("room")`` where ``base`` cannot be read (``(a if x else b).filter()``):
     the eager loads written on the argument still hold; without any, nothing is learnt."""
-    from backend_rules.rules.data_access.query_resolution import resolve_segs
-
-    segs: list[Seg] = resolve_segs(context, chain_of(argument), scope, order, 1, enclosing_class(stack))
+    segs: list[Seg] = segs_of(context, chain_of(argument), scope, order, 1, enclosing_class(stack))
     start = next((i for i, s in enumerate(segs) if s.call and s.name in DJANGO_LAZY), None)
     if start is None:
         return None

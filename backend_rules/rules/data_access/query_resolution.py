@@ -164,7 +164,8 @@ def _passthrough(context: Any, state: FileState, expr: cst.BaseExpression, stack
     state.resolving += 1
     try:
         return passthrough_query(context, state, expr, stack, order,
-                                 lambda e, where, at: resolve_query(context, state, e, where, at), function_summary)
+                                 lambda e, where, at: resolve_query(context, state, e, where, at), function_summary,
+                                 resolve_segs)
     finally:
         state.resolving -= 1
 
