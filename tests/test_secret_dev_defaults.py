@@ -102,6 +102,9 @@ NEAR_MISSES = {
         import os
         PASSWORD = os.environ.get("DB_PWD", "marmalade")
     """, "BR404"),
+    "URL whose password merely contains a short user name": ("""
+        DATABASE_URL = "postgresql://api:Api-Pg-Secr3t@db.internal:5432/api"
+    """, "BR403"),
     "URL with a real-looking password": ("""
         BROKER_URL = "redis://app:Zr8Tq2Wm9@cache.internal:6379/0"
     """, "BR403"),

@@ -545,7 +545,11 @@ def _named_after_user(text: str, password: str) -> bool:
     match = re.search(r"//([^:@/\s]*):" + re.escape(password) + "@", text)
     user = match.group(1).lower() if match else ""
     words = {w for w in re.split(r"[^a-z0-9]+", user) if len(w) >= 3}
-    return bool(user) and (user == password.lower() or any(w in password.lower() for w in words))
+    rest = [password.lower().replace(w, "", 1) for w in words if w in password.lower()]
+    # what is left beside the user's name: separators, digits, the word "password" and its kin
+    return bool(user) and (user == password.lower() or any(
+        re.fullmatch(r"(?:[\W_\d]|password|passwd|pass|pwd|secret)*", r) for r in rest
+    ))
 
 
 def _only_confidence(fields: dict) -> dict:
