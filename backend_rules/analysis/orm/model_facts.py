@@ -343,7 +343,8 @@ LOADERS = {"prefetch_related", "select_related", "prefetch_related_objects", "Pr
 def _prefetched_paths(tree: ast.Module) -> list[str]:
     """Relation paths a module prefetches (``"attributevalues__value"``), in the calls or in the
     constants it hands them (``prefetch_related_objects(products, *FIELDS_TO_PREFETCH)``)."""
-    if not any(isinstance(n, ast.Call) and (name_of(n.func) or "").split(".")[-1] in LOADERS for n in ast.walk(tree)):
+    if not any(isinstance(n, ast.Call) and (n.func.attr if isinstance(n.func, ast.Attribute) else name_of(n.func)) in LOADERS
+               for n in ast.walk(tree)):
         return []
     found = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
              and LOOKUP_PATH.match(n.value)}
