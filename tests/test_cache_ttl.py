@@ -529,3 +529,31 @@ def test_a_cache_service_set_method_handing_on_its_parameters_is_low():
 def test_a_cache_service_method_filling_its_own_key_keeps_its_confidence():
     code = WRAPPER.replace("def set(self, key, value):", "def remember(self, key, value):")
     assert found(code) == [(13, "HIGH")]
+
+
+CONTENT_KEYED = '''
+import redis
+
+
+class KeyStore:
+    KEY_HASH = "crypto/keys"
+
+    def __init__(self):
+        self._redis = redis.Redis()
+
+    def public_key(self, {field}: str, gpg) -> str:
+        key = self._redis.hget(self.KEY_HASH, {field})
+        if key:
+            return key
+        key = gpg.export_keys({field})
+        self._redis.hset(self.KEY_HASH, {field}, key)
+        return key
+'''
+
+
+def test_an_entry_keyed_by_a_fingerprint_of_its_value_is_low():
+    """securedrop keeps exported GPG keys in a Redis hash keyed by fingerprint: it cannot go stale."""
+    assert found(CONTENT_KEYED.format(field="fingerprint")) == [(15, "LOW")]
+    assert found(CONTENT_KEYED.format(field="source_uuid")) == [(15, "HIGH")]
+    digest = 'import redis\nr = redis.Redis()\ndef put(blob, sha256):\n    if not r.get(f"blob:{sha256}"):\n        r.set(f"blob:{sha256}", blob)\n'
+    assert [c for _, c in found(digest)] == ["LOW"]

@@ -72,6 +72,27 @@ def _family(node: cst.BaseExpression, facts: Any, depth: int = 0) -> str | None:
     return f"attr:{name}" if name else None
 
 
+CONTENT_KEY = re.compile(r"(?i)(^|_)(fingerprint|fpr|digest|checksum|sha\d*|md5|etag|content_hash|hexdigest)(_|$)")
+
+
+def _content_addressed(call: cst.Call, method: str, key: cst.BaseExpression) -> bool:
+    """The entry's key (a hash's field for ``hset``) names a fingerprint or digest of the value:
+    ``hset("keys", fingerprint, exported_key)``, ``set(f"blob:{sha256}", data)``."""
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    where = positional[1] if method == "hset" and len(positional) >= 3 else key
+    names: list[str] = []
+
+    def enter(node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Name):
+            names.append(node.value)
+        elif isinstance(node, cst.Attribute):
+            names.append(node.attr.value)
+        return True
+
+    walk(where, enter)
+    return any(CONTENT_KEY.search(name) for name in names)
+
+
 def _first_arg(call: cst.Call) -> cst.BaseExpression | None:
     for arg in call.args:
         if arg.keyword is None and not arg.star:
@@ -137,7 +158,9 @@ class CacheWithoutTtl(Rule):
     cache (no read of the key nearby, no cache-named helper), tests and migrations. When the
     client cannot be identified (a plain `cache` of unknown origin) the finding is LOW, and so is
     the `set(self, key, value)` of a cache service class that hands its own parameters on (its
-    callers decide how long an entry lives, and may refresh it on a schedule).
+    callers decide how long an entry lives, and may refresh it on a schedule). An entry keyed by
+    a fingerprint or digest of its value (`hset("keys", fingerprint, exported)`,
+    `set(f"blob:{sha256}", data)`) cannot go stale, so it is LOW too.
     """
 
     CODE = "BR802"
@@ -195,6 +218,8 @@ class CacheWithoutTtl(Rule):
             confidence = "MEDIUM" if reads or sure == "named" else "LOW"
         if klass is not None and self._wrapper_passthrough(stack, key):
             confidence = "LOW"  # a cache service's own set(key, value): its callers decide how long
+        if _content_addressed(node, method, key):
+            confidence = "LOW"  # keyed by what the value is (a fingerprint, a digest): it never goes stale
         hint = HINTS.get(kind, HINTS["redis"])
         if method != "set":
             hint = "call expire(key, seconds) right after it"
