@@ -15,7 +15,10 @@ from backend_rules.rules.data_access.loop_rule import LoopRule
 from backend_rules.rules.data_access.per_item_loops import COMP_NODES
 from backend_rules.rules.data_access.response_schemas import analyse_dump, analyse_route
 from backend_rules.rules.data_access.serializer_methods import analyse_serializer_method
-from backend_rules.rules.data_access.view_serializers import analyse_serializer_call, analyse_view
+from backend_rules.rules.data_access.view_serializers import (
+    analyse_serializer_call,
+    analyse_view,
+)
 
 
 class LazyRelationInLoop(LoopRule):

@@ -14,8 +14,8 @@ import libcst as cst
 
 from backend_rules.analysis.orm.chains import Seg, chain_of
 from backend_rules.analysis.orm.model_graph import ModelInfo
-from backend_rules.analysis.orm.serializer_uses import schema_reads
 from backend_rules.analysis.orm.query_calls import Query
+from backend_rules.analysis.orm.serializer_uses import schema_reads
 from backend_rules.analysis.orm.vocabulary import ALWAYS_QUERY, CACHED_BY_PREFETCH
 from backend_rules.analysis.walk import walk
 from backend_rules.rule import Rule
@@ -28,6 +28,7 @@ from backend_rules.rules.data_access.query_resolution import (
     strip_wrappers,
 )
 from backend_rules.rules.data_access.queryset_cache import relations_read_before
+from backend_rules.rules.data_access.schema_facts import schema_facts
 
 NOT_RELATION = {
     "pk", "id", "_meta", "_state", "__class__", "__dict__", "meta", "data", "json", "payload", "extra",
@@ -229,8 +230,6 @@ def _through_helper(rule: Rule, state: FileState, query: Query, model: ModelInfo
         targets.append((callee.shown, callee.module, callee.qualname, callee.summary, position))
     elif len(segs) == 2 and segs[1].name in SCHEMA_FROM_OBJECT and position == 0 and segs[0].name[:1].isupper():
         # ``PostOut.model_validate(post)``: the schema reads the relations its nested fields name
-        from backend_rules.rules.data_access.response_schemas import schema_facts
-
         fields = schema_reads(schema_facts(rule), segs[0].name) or []
         summary = {"p": {"obj": 0}, "t": {"obj": [f"{field}.all()" if many else f"{field}.x" for field, _, many in fields]}}
         if fields:

@@ -8,7 +8,6 @@ the ``serializer_uses`` facts (``schemas``), this file's own included.
 
 from __future__ import annotations
 
-import ast
 from typing import Any
 
 import libcst as cst
@@ -16,39 +15,24 @@ import libcst as cst
 from backend_rules.analysis.dataflow import enclosing_class, enclosing_scope
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.orm.chains import chain_of
-from backend_rules.analysis.orm.serializer_uses import COLLECTION_HEADS, collect_schemas, schema_reads
+from backend_rules.analysis.orm.serializer_uses import COLLECTION_HEADS, schema_reads
 from backend_rules.analysis.orm.vocabulary import RESULT_METHODS, SQLA_QUERY_TERMINAL
 from backend_rules.analysis.walk import walk
 from backend_rules.rule import Rule
 from backend_rules.rules.data_access.file_state import state_of
 from backend_rules.rules.data_access.query_helpers import KNOWN_METHODS
 from backend_rules.rules.data_access.query_resolution import resolve_query, resolve_segs
-from backend_rules.rules.data_access.relation_access import covered, remedy_for, shared_parent
+from backend_rules.rules.data_access.relation_access import (
+    covered,
+    remedy_for,
+    shared_parent,
+)
+from backend_rules.rules.data_access.schema_facts import schema_facts
 
 # Terminals that hand back one object, not rows.
 ONE_ROW = {"get", "first", "last", "one", "one_or_none", "scalar", "scalar_one", "scalar_one_or_none", "get_or_404",
            "first_or_404", "one_or_404", "get_one", "earliest", "latest", "count", "exists", "aget", "afirst"}
 ROUTE_METHODS = {"get", "post", "put", "patch", "delete", "api_route", "route", "api_operation"}
-
-
-def schema_facts(rule: Rule) -> dict[str, dict[str, Any]]:
-    """``serializer_uses`` facts of the project with this file's schemas (fresher) in place; once per file."""
-    context = rule.context
-    cached = context.__dict__.get("_schema_facts")
-    if cached is not None:
-        return cached
-    state = state_of(context)
-    _ = state.graph  # sets the module name
-    project = context.project
-    per_module = dict(project.facts("serializer_uses")) if project is not None else {}
-    module = state.module_name or "__main__"
-    try:
-        own = collect_schemas(ast.parse(context.source))
-    except (SyntaxError, ValueError, RecursionError):
-        own = {}
-    per_module[module] = dict(per_module.get(module) or {}, schemas=own)
-    context.__dict__["_schema_facts"] = per_module
-    return per_module
 
 
 def _list_of(node: cst.BaseExpression | None) -> str | None:

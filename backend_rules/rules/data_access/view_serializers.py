@@ -16,11 +16,11 @@ import libcst as cst
 from backend_rules.analysis.dataflow import enclosing_class, enclosing_scope
 from backend_rules.analysis.imports import dotted_name
 from backend_rules.analysis.orm.chains import chain_of
-from backend_rules.analysis.walk import walk
 from backend_rules.analysis.orm.serializer_uses import (
     collect_serializer_uses,
     serializer_reads,
 )
+from backend_rules.analysis.walk import walk
 from backend_rules.rule import Rule
 from backend_rules.rules.data_access.file_state import state_of
 from backend_rules.rules.data_access.query_helpers import KNOWN_METHODS
