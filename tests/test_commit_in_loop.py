@@ -955,3 +955,27 @@ def test_commit_per_row_of_an_uploaded_csv_is_medium():
                 db.session.commit()
         """
     assert confidences(code) == [(7, "MEDIUM"), (12, "MEDIUM")]
+
+
+def test_dispatch_and_indico_shapes_are_low():
+    code = """
+        def sync_sources(db_session, plugin):
+            for s in db_session.query(Source).all():
+                data = plugin.instance.get(external_id=s.external_id)
+                s.name = data["name"]
+                db_session.commit()
+
+        def add_templates(db, event):
+            states = {"submitted": "Submitted", "accepted": "Accepted"}
+            for state, title in states.items():
+                event.templates.append(Template(state=state, title=title))
+                db.session.flush()
+
+        def import_rows(db, reader):
+            for line in reader:
+                db.session.add(User(**line))
+                db.session.commit()
+                db.session.add(Team(**line))
+                db.session.commit()
+        """
+    assert confidences(code) == [(5, "LOW"), (11, "LOW"), (16, "MEDIUM"), (18, "LOW")]

@@ -280,6 +280,8 @@ class CommitInLoop(Rule):
     - the children of one object (`for option in question.options.all()`), small collections,
       and saves in helpers whose list we cannot size (a few rows, usually);
     - a comment in the function saying why it saves one by one;
+    - a commit next to per-item I/O (an external service's client, mail, HTTP), and the second and
+      later commits of one loop (the first is the finding);
     - a `save()` that gives each row its own values (`obj.position = i`) or runs per-row logic
       (`obj.snapshot()`): bulk_update() would skip save() and its signals. A loop that sets the
       same values on every item stays MEDIUM and is told to use one `filter(...).update(...)`;
@@ -359,8 +361,13 @@ class CommitInLoop(Rule):
                 confidence = "LOW"  # each row its own values or logic: save() per row is the usual way
             else:
                 hint = HINTS["same-values"]
-        if found.kind in {"commit", "transaction", "helper"} and _side_effect_after(full, loop):
-            confidence = "LOW"  # durable before the mail/HTTP call/task that follows it
+        if found.kind in {"commit", "transaction", "helper"} and (_side_effect_after(full, loop) or other_io(loop)):
+            confidence = "LOW"  # durable before the mail/HTTP call/task that follows it, or next to per-item I/O
+        if found.kind in {"commit", "flush"} and confidence != "LOW":
+            seen = self.context.__dict__.setdefault("_br204_loops", set())
+            if id(loop) in seen:
+                confidence = "LOW"  # the loop's first commit is the finding; the others echo it
+            seen.add(id(loop))
         place = where_code_runs(self.context, full)
         if kind == "script" or place in {"command", "script", "migration"}:
             confidence = "LOW"  # management commands, click commands, seed data generators

@@ -45,7 +45,8 @@ PAYLOAD_OWNER = re.compile(r"^(self|request|req|serializer|form|self\.request|se
 # Per-item work heavier than one query: mail, HTTP, files, subprocesses, task queues, external clients.
 OTHER_IO_CALL = re.compile(r"^_*(send|notify|mail|email|upload|download|revoke|urlopen|render_pdf|ocr)(_|$)|"
                            r"^(delay|apply_async|sleep|Popen|check_call|check_output)$", re.IGNORECASE)
-OTHER_IO_MODULE = re.compile(r"^(requests|httpx|urllib|subprocess|shutil|smtplib|boto3)\.")
+OTHER_IO_MODULE = re.compile(r"^(requests|httpx|urllib|subprocess|shutil|smtplib|boto3)\.|"
+                             r"^(plugin|\w*_plugin|\w*client|\w*_api)\.(instance\.)?\w+$")  # an external service's client
 # Importers of another system's data (``importers/jira.py``, ``export_import/``): each row is looked
 # up, made and used at once by nature; the import runs rarely, in the background.
 IMPORTER_PATH = re.compile(r"(^|/)(importers?|export_import|importing|imports)(/|\.py$)|(^|/)import_\w*\.py$")
@@ -257,6 +258,28 @@ def curated(model: str | None, graph: Any) -> bool:
     return is_lookup_model(name) or bool(graph is not None and graph.by_name.get(name)) and not grows_with_use(name, graph)
 
 
+def _local_literal(expr: cst.BaseExpression, stack: list[cst.CSTNode]) -> bool:
+    """``for state, name in notified_states.items()`` over a dict or list written out in the function."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in {"items", "keys", "values"}:
+        expr = expr.func.value
+    if not isinstance(expr, cst.Name):
+        return False
+    function = next((n for n in reversed(stack) if isinstance(n, cst.FunctionDef)), None)
+    if function is None:
+        return False
+    found: list[cst.BaseExpression] = []
+
+    def enter(node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == expr.value
+                                                for t in node.targets):
+            found.append(node.value)
+        return not isinstance(node, (cst.ClassDef, cst.Lambda)) and (node is function or not isinstance(node, cst.FunctionDef))
+
+    walk(function, enter)
+    return len(found) == 1 and isinstance(found[0], (cst.Dict, cst.List, cst.Tuple, cst.Set)) and len(
+        getattr(found[0], "elements", ())) <= 20
+
+
 def loop_scale(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> str:
     """How the number of items of ``loop`` grows: ``rows`` (the rows of a query over a table),
     ``input`` (a batch handed in: request data, a list of ids, records of a payload or an API
@@ -267,7 +290,7 @@ def loop_scale(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> str
     if iterable is None:
         return "unknown"
     expr, _ = strip_wrappers(iterable)
-    if bounded_collection(loop) or own_field(context, loop, stack) or (
+    if bounded_collection(loop) or own_field(context, loop, stack) or _local_literal(expr, stack) or (
             isinstance(expr, (cst.List, cst.Tuple, cst.Set)) and _literal(expr)):
         return "small"
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "range":
