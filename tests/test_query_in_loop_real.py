@@ -395,3 +395,16 @@ def test_compound_writes_per_row_and_isolated_items_are_one_level_lower():
                 pass
     """
     assert br201(code) == [("BR201", 7, "MEDIUM"), ("BR201", 10, "HIGH")]
+
+
+def test_keys_of_a_lookup_table_are_small():
+    code = """
+    def tag(request, document):
+        for tag_id in request.metadata.tag_ids:
+            Tag.objects.get(pk=tag_id)
+        for slug in request.product_slugs:
+            Tag.objects.get(name=slug)
+        for order_id in request.order_ids:
+            Order.objects.get(pk=order_id)
+    """
+    assert br201(code) == [("BR201", 4, "LOW"), ("BR201", 6, "LOW"), ("BR201", 8, "HIGH")]

@@ -192,6 +192,7 @@ def other_io(loop: cst.CSTNode) -> bool:
 # Names of collections that grow with the data handed in: a batch of ids, the rows of a request.
 ID_LIST = re.compile(r"^_*(ids|pks|uuids|rows|records|entries|reader|\w+_(ids|pks|uuids|rows|records|reader))$|"
                      r"^(DictReader|reader)$")  # ... and the rows of an uploaded CSV file
+LOOKUP_KEYS = re.compile(r"^_*(?:(\w+?)_)?(ids|pks|slugs|codenames|names)$")
 ID_TARGET = re.compile(r"^(id|pk|uuid|\w+_id|\w+_pk)$")  # ``for product_id, cents in new_prices.items()``
 REQUEST_ROOT = re.compile(r"^(self\.)?request\.(data|json|POST|GET|form|args|files|FILES|query_params|get_json)\b")
 
@@ -320,6 +321,9 @@ def loop_scale(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> str
             return "rows"
     if name.startswith("self.") and name.count(".") == 1:
         return "children"  # ``for label_id in self.new_label_ids``: the object's own list, a handful
+    keys = LOOKUP_KEYS.match(last) if last else None
+    if keys and (is_lookup_model((keys.group(1) or "").title()) or keys.group(2) in {"slugs", "codenames"}):
+        return "small"  # ``tag_ids`` / ``product_slugs`` / ``codenames``: keys of a lookup table, a handful
     if last and ID_LIST.match(last) or _records(loop) or payload_part(loop) or \
             any(ID_TARGET.match(t) for t in loop_targets(loop)):
         return "input"
