@@ -182,13 +182,12 @@ def run_baseline(args: argparse.Namespace) -> int:
 
 
 def _apply_baseline(args: argparse.Namespace, config, report) -> None:
-    from backend_rules.engine import baseline
-
     path = args.baseline or config.baseline
     if not path:
         if args.baseline_prune:
             raise ConfigError("--baseline-prune needs --baseline FILE (or 'baseline' in the config)")
         return
+    from backend_rules.engine import baseline  # imports libcst (positions): only when used
     try:
         known = baseline.Baseline.load(path, _baseline_root(config, args.paths))
     except baseline.BaselineError as exc:

@@ -84,6 +84,8 @@ class ProjectIndex:
 
     def fingerprint_of(self, collectors: "set[str] | frozenset[str]") -> str:
         """``name=hash;...`` of the facts of ``collectors``: what a result that read them depends on."""
+        if self.collected is not None:
+            self.add(frozenset(collectors) - self.collected)  # one pass over the project for all
         parts = []
         for name in sorted(collectors):
             if name not in self._hashes:
