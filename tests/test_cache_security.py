@@ -152,3 +152,15 @@ def test_analysed_code_is_never_imported_or_run(tmp_path):
     assert result.returncode == 1, result.stderr
     assert b"BR302" in result.stdout
     assert not marker.exists()
+
+
+def test_a_cache_written_by_other_code_of_the_same_version_is_not_read(tmp_path, monkeypatch):
+    """An editable install being worked on keeps its version number: facts or results written by
+    yesterday's rules must not be read back as today's."""
+    folder = cache_store.cache_folder(str(tmp_path))
+    assert folder is not None
+    entry = folder / "entry.json"
+    cache_store.write(entry, "index", {"facts": 1})
+    assert cache_store.read(entry, "index") == {"facts": 1}
+    monkeypatch.setattr(cache_store, "code_stamp", lambda: "another build")
+    assert cache_store.read(entry, "index") is None

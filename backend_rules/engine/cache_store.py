@@ -109,8 +109,24 @@ def cache_folder(root: str) -> Path | None:
     return folder
 
 
+@lru_cache(maxsize=1)
+def code_stamp() -> str:
+    """SHA-1 of the tool's own sources (a few ms): a cache written by other code, even under the
+    same version number (an editable install being worked on), is never read back."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha1(__version__.encode())
+    for path in sorted(package.rglob("*.py")):
+        if "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            try:
+                digest.update(path.read_bytes())
+            except OSError:
+                digest.update(b"(unreadable)")
+    return digest.hexdigest()
+
+
 def _payload_mac(key: bytes, kind: str, payload: bytes) -> str:
-    return hmac.new(key, f"{kind}|{__version__}|".encode() + payload, hashlib.sha256).hexdigest()
+    return hmac.new(key, f"{kind}|{code_stamp()}|".encode() + payload, hashlib.sha256).hexdigest()
 
 
 def read(path: Path, kind: str) -> Any:
