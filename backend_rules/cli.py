@@ -311,7 +311,8 @@ def run_rules(args: argparse.Namespace) -> int:
         sys.stdout.write(markdown_rule_table())
         return EXIT_CLEAN
     for rule in rules.values():
-        sys.stdout.write(f"{rule.CODE}  {rule.NAME:<34} {rule.SEVERITY:<6}  {rule.summary()}\n")
+        fix = f"fix: {rule.FIX}" if rule.FIX else ""
+        sys.stdout.write(f"{rule.CODE}  {rule.NAME:<34} {rule.SEVERITY:<6}  {fix:<20}  {rule.summary()}\n")
     return EXIT_CLEAN
 
 

@@ -208,7 +208,9 @@ def test_parallel_run_is_ordered_like_serial(project, monkeypatch):
 
 def test_rules_and_explain(capsys):
     assert main(["rules"]) == 0
-    assert "BR101  sql-built-from-strings" in capsys.readouterr().out
+    listing = capsys.readouterr().out
+    assert "BR101  sql-built-from-strings" in listing
+    assert "fix: safe" in next(line for line in listing.splitlines() if line.startswith("BR801"))
     assert main(["rules", "--format", "json"]) == 0
     assert any(r["code"] == "BR101" for r in json.loads(capsys.readouterr().out))
     assert main(["explain", "BR101"]) == 0
