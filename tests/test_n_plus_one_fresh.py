@@ -379,3 +379,49 @@ def test_sqlalchemy_model_method_filtering_a_dynamic_relationship_gets_sqlalchem
     report = check_paths([str(root / "forum/views.py")], config, jobs=1, use_cache=False)
     messages = [f.message for f in report.findings if f.code == "BR202"]
     assert messages and all("select_related" not in m for m in messages), messages
+
+
+# ---------------------------------------------------------------------------------------------
+# related-manager-as-subquery: a related manager inside a query's arguments is compiled into
+# that query's SQL; prefetching it changes nothing
+# ---------------------------------------------------------------------------------------------
+
+CLUB_MODELS = """
+from django.db import models
+
+class Member(models.Model):
+    active = models.BooleanField()
+    muted = models.ManyToManyField("self", symmetrical=False)
+    friends = models.ManyToManyField("self")
+
+class Note(models.Model):
+    author = models.ForeignKey(Member, on_delete=models.CASCADE)
+"""
+
+
+def test_related_manager_inside_a_query_argument_is_a_subquery_not_a_lazy_load(tmp_path):
+    root = project(tmp_path, {
+        "club/__init__.py": "",
+        "club/models.py": CLUB_MODELS,
+        "club/feeds.py": """
+            from django.db.models import Exists, Q, Subquery
+            from club.models import Member, Note
+
+            def visible_to(viewer):
+                return Member.objects.exclude(Q(id__in=viewer.muted.all()) | Q(id=viewer.id))
+
+            def feeds():
+                out = {}
+                for member in Member.objects.filter(active=True):
+                    out[member.id] = visible_to(member).first()
+                for member in Member.objects.filter(active=True):
+                    out[member.id] = Note.objects.filter(author__in=member.friends.all()).first()
+                for member in Member.objects.filter(active=True):
+                    out[member.id] = Note.objects.filter(Exists(member.friends.filter(active=True))).first()
+                return out
+
+            def near_miss():
+                return [len(member.friends.all()) for member in Member.objects.filter(active=True)]
+        """,
+    })
+    assert lines(root, "club/feeds.py", "LOW") == [18]

@@ -28,6 +28,7 @@ from backend_rules.analysis.orm.query_calls import (
     statement_query,
 )
 from backend_rules.analysis.orm.passthrough import passthrough
+from backend_rules.analysis.orm.subquery_args import ast_is_subquery
 from backend_rules.analysis.orm.vocabulary import DJANGO_BULK, DJANGO_EVALUATING, DJANGO_LAZY
 from backend_rules.analysis.project_facts import fact_collector
 
@@ -276,6 +277,8 @@ def _param_use(nodes: list[ast.AST], parents: dict[int, ast.AST], params: list[s
         segs = ast_chain(node)
         if len(segs) < 3 or segs[0].call or segs[0].name not in watched or segs[1].call or segs[1].name.startswith("_"):
             continue
+        if ast_is_subquery(node, segs[-1].name if segs[-1].call else None, parents):
+            continue  # ``exclude(id__in=p.muted.all())``: part of that query's SQL, not a read of p
         chain = ".".join(s.name + ("()" if s.call else "") for s in segs[1:3])  # "lines.all()"
         known = touches.setdefault(segs[0].name, [])
         if chain not in known and len(known) < MAX_CHAINS:

@@ -16,6 +16,7 @@ from backend_rules.analysis.orm.chains import Seg, chain_of
 from backend_rules.analysis.orm.model_graph import ModelInfo
 from backend_rules.analysis.orm.query_calls import Query
 from backend_rules.analysis.orm.serializer_uses import schema_reads
+from backend_rules.analysis.orm.subquery_args import cst_is_subquery
 from backend_rules.analysis.orm.vocabulary import ALWAYS_QUERY, CACHED_BY_PREFETCH
 from backend_rules.analysis.walk import walk
 from backend_rules.rule import Rule
@@ -81,7 +82,7 @@ class ItemAccess(cst.CSTVisitor):
 
     def _record(self, node: cst.Attribute) -> None:
         top: cst.CSTNode = node
-        for parent in reversed(self.stack):
+        for depth, parent in enumerate(reversed(self.stack)):
             if isinstance(parent, cst.Attribute) and parent.value is top:
                 top = parent
             elif isinstance(parent, cst.Call) and parent.func is top:
@@ -95,6 +96,10 @@ class ItemAccess(cst.CSTVisitor):
                     return
                 if isinstance(parent, cst.AugAssign) and parent.target is top:
                     return
+                segs = chain_of(top)
+                last = segs[-1].name if segs and segs[-1].call else None
+                if cst_is_subquery(top, last, self.stack[:len(self.stack) - depth]):
+                    return  # ``filter(user__in=item.friends.all())``: a subquery of that query, not a lazy load
                 break
         self.found.append((node, chain_of(top)))
 
@@ -418,12 +423,17 @@ def _looks_like_fk(state: FileState, x: str, y: str) -> bool:
 
 
 def _prefetched_by_callers(state: FileState, query: Query, x: str) -> bool:
-    """``for av in product.attributevalues.all(): av.value`` in a helper given ``product``: when the
-    project prefetches ``attributevalues__value`` somewhere, its callers hand it prefetched objects."""
+    """``for av in product.attributevalues.all(): av.value`` in a helper given ``product``: when its
+    own module prefetches ``attributevalues__value`` (its callers there hand it prefetched objects).
+    A path prefetched only in some other module proves nothing about this helper's callers
+    (saleor's ``order.lines`` -> ``line.variant`` is a real N+1 though ``lines__variant`` is
+    prefetched elsewhere)."""
     if not query.through or query.orm != "django":
         return False
     joined = f"{query.through[1]}__{x}"
-    return any(p == joined or p.startswith(joined + "__") or p.endswith("__" + joined) or f"__{joined}__" in p
+    source = state.context.source
+    return any((p == joined or p.startswith(joined + "__") or p.endswith("__" + joined) or f"__{joined}__" in p)
+               and (f'"{p}"' in source or f"'{p}'" in source)
                for p in state.graph.prefetched_paths)
 
 
