@@ -425,3 +425,72 @@ def test_related_manager_inside_a_query_argument_is_a_subquery_not_a_lazy_load(t
         """,
     })
     assert lines(root, "club/feeds.py", "LOW") == [18]
+
+
+# ---------------------------------------------------------------------------------------------
+# non-model-attribute-as-relation: what a model method returns is not that model's queryset, and
+# a dataclass built by the project is never a model row
+# ---------------------------------------------------------------------------------------------
+
+PLAN_FILES = {
+    "gym/__init__.py": "",
+    "gym/entries.py": """
+        from dataclasses import dataclass
+        from typing import Any
+
+        @dataclass
+        class DayEntry:
+            day: Any
+            label: str
+    """,
+    "gym/render.py": """
+        def render_day(entry):
+            return f"{entry.day.name} {entry.label}"
+    """,
+    "gym/views.py": """
+        from django.shortcuts import get_object_or_404
+        from gym.entries import DayEntry
+        from gym.render import render_day
+        from vendor.plans import Plan
+
+        def plan_pdf(request, pk):
+            plan = get_object_or_404(Plan, pk=pk, user=request.user)
+            out = []
+            for entry in plan.entries_for_week():
+                out.append(render_day(entry))
+            return out
+
+        def plan_labels(request, pk):
+            plan = get_object_or_404(Plan, pk=pk)
+            return [entry.day.name for entry in plan.entries_for_week()]
+
+        def built_here(days):
+            entries = [DayEntry(day=d, label="x") for d in days]
+            return [entry.day.name for entry in entries]
+    """,
+    "gym/models.py": """
+        from django.db import models
+
+        class Session(models.Model):
+            day = models.ForeignKey("vendor.Day", on_delete=models.CASCADE)
+    """,
+}
+
+
+def test_rows_of_a_method_of_a_fetched_object_are_not_that_objects_query(tmp_path):
+    root = project(tmp_path, PLAN_FILES)
+    assert findings(root, "gym/views.py", "LOW") == []
+
+
+def test_guessed_relation_of_a_fetched_objects_manager_still_fires(tmp_path):
+    files = dict(PLAN_FILES)
+    files["gym/views.py"] = """
+        from django.shortcuts import get_object_or_404
+        from vendor.plans import Plan
+
+        def plan_days(request, pk):
+            plan = get_object_or_404(Plan, pk=pk)
+            return [entry.day.name for entry in plan.entries.all()]
+    """
+    root = project(tmp_path, files)
+    assert lines(root, "gym/views.py", "LOW") == [6]

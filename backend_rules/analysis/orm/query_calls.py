@@ -349,6 +349,15 @@ def classify(segs: list[Seg], known_models: Iterable[str] = ()) -> Query | None:
         query = Query("django", model=model if looks_like_model(model) else None, evaluated=True,
                       terminal=root.name, text=render(segs[:1]))
         _lookups(root, query)
+        if len(segs) >= 3 and not segs[1].call and segs[2].call and segs[2].name in DJANGO_LAZY \
+                and query.model not in known:
+            # ``get_object_or_404(Plan, ...).entries.all()`` of a model not in the project: rows of a
+            # related manager, whose model is unknown (project models are read by the caller's graph)
+            rows = Query("django", text=render(segs[:2]))
+            rows.through = (query.model or "", segs[1].name, "")
+            return _apply_methods(rows, segs, 2)
+        # ``get_object_or_404(Plan, ...).entries_for_week()``: what the object gives, not the query's rows
+        query.trailing = len(segs) > 1
         return query
     # Flask-SQLAlchemy: Model.query.<...>
     if len(segs) >= 3 and names[1] == "query" and not segs[1].call and looks_like_model(root.name) and not root.call:
