@@ -893,3 +893,17 @@ def test_views_only_administrators_reach_are_low():
         """
     assert found(code) == [(6, "LOW"), (9, "HIGH")]
     assert found(code, "app/admin/views.py") == [(6, "LOW"), (9, "LOW")]
+
+
+def test_limit_offset_paginator_of_lists_in_memory_is_low():
+    code = """
+        from rest_framework.pagination import LimitOffsetPagination
+
+        class ListPagination(LimitOffsetPagination):
+            def paginate_list(self, data, request):
+                return data[:self.get_limit(request)]
+
+        class OpenPagination(LimitOffsetPagination):
+            default_limit = 50
+        """
+    assert found(code) == [(3, "LOW"), (7, "MEDIUM")]

@@ -270,7 +270,9 @@ class UnboundedQuery(Rule):
                                     "set max_page_size")
         elif "LimitOffsetPagination" in bases:
             if _is_none(attrs.get("max_limit", cst.Name("None"))) and "get_limit" not in methods:
-                self.report(node.name, confidence="MEDIUM",
+                # a paginator of lists already in memory (``paginate_list``): the rows were read anyway
+                in_memory = any(m.startswith("paginate_") and m != "paginate_queryset" for m in methods)
+                self.report(node.name, confidence="LOW" if in_memory else "MEDIUM",
                             message=f"`{node.name.value}` lets the client choose any limit (no max_limit); set max_limit")
         elif any(b in LIST_VIEW_BASES for b in bases) and "list" not in methods:
             self._drf_list_view(node, bases, attrs, methods)
