@@ -21,6 +21,11 @@ from backend_rules.rules.data_access.view_serializers import (
 )
 
 
+# What the message of a relation guessed from its name says when the rows may not be model rows at all
+# (relation_access._judge_relation): the looped objects come from a helper, an object, or an unknown query.
+GUESSED = "rows not known to be model rows"
+
+
 class LazyRelationInLoop(LoopRule):
     """A loop over a queryset touches a relation that is loaded lazily, one query per item.
 
@@ -143,6 +148,8 @@ class LazyRelationInLoop(LoopRule):
         fix = eager_load_fix(self.context, loop, message) if loop is not None and message else None
         if prefetch_guarded(self.context.stack):
             fields["confidence"] = "LOW"  # runs only when the caller prefetched the relation
+        if message and GUESSED in message:
+            fields["confidence"] = "LOW"  # a relation guessed from a name on objects that may be no model's rows
         super().report(node, message, fix=fields.pop("fix", None) or fix, **fields)
 
     VALID = [

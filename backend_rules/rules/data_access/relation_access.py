@@ -443,7 +443,10 @@ def _judge_relation(state: FileState, query: Query, item: str, path: list[str], 
     if len(path) == 1 and _prefetched_by_callers(state, query, x):
         return None
     nxt = rest[0] if rest else None
+    indirect = query.model is None or bool(query.from_helper or query.through)
     unknown = "its model is not in the project" if query.model else "the query's model is not known here"
+    if indirect:  # rows handed back by a helper or an object: they may not be rows of any model
+        unknown += "; rows not known to be model rows"
     note = f" ({item}.{x} looks like a relation; {unknown})" if guessed else ""
     if rel.kind == "generic":
         if covered(query, path, False):
