@@ -495,3 +495,36 @@ def test_guessed_relation_of_an_unknown_models_manager_fires_at_low_only(tmp_pat
     root = project(tmp_path, files)
     # still reported, but LOW: the related manager's model is not in the project, `day` is a guess
     assert findings(root, "gym/views.py", "LOW") == [(6, "LOW")]
+
+
+def test_what_a_model_method_of_an_indexed_row_returns_is_not_that_querys_rows(tmp_path):
+    files = dict(PLAN_FILES)
+    files["gym/models.py"] = """
+        from django.db import models
+        from gym.entries import DayEntry
+
+        class Day(models.Model):
+            name = models.CharField(max_length=10)
+
+        class Plan(models.Model):
+            title = models.CharField(max_length=10)
+
+            def entries_for_week(self):
+                return [DayEntry(day=d, label="x") for d in Day.objects.all()]
+
+        class Session(models.Model):
+            day = models.ForeignKey(Day, on_delete=models.CASCADE)
+            plan = models.ForeignKey(Plan, on_delete=models.CASCADE)
+    """
+    files["gym/views.py"] = """
+        from gym.models import Plan
+
+        def first_plan(request):
+            return [entry.day.name for entry in Plan.objects.all()[0].entries_for_week()]
+
+        def near_miss(request):
+            plan = Plan.objects.all()[0]
+            return [session.day.name for session in plan.session_set.all()]
+    """
+    root = project(tmp_path, files)
+    assert lines(root, "gym/views.py", "LOW") == [8]

@@ -216,6 +216,7 @@ def _apply_methods(query: Query, segs: list[Seg], start: int) -> Query:
         if seg.name == "[]":
             if seg.index and query.orm == "django":
                 query.evaluated, query.terminal = True, "[]"
+                query.trailing = position + 1 < len(segs)  # ``qs[0].entries()``: what that object gives
                 return query
             query.sliced = True
             continue
