@@ -1363,3 +1363,40 @@ def test_relation_rows_of_a_parameter_that_callers_prefetch(tmp_path, prefetched
     got = [m for _, _, m in project_findings(root, "shop/search.py") if "av." in m]
     assert not any("av.value" in m for m in got)
     assert (got == []) if silent else (len(got) == 1 and "av.tag" in got[0])
+
+
+def test_a_path_prefetched_only_in_another_module_does_not_vouch_for_a_helper(tmp_path):
+    """saleor: recalculate_order_weight(order) loops order.lines.all() and reads line.variant; that
+    some other module prefetches "lines__variant" says nothing about this helper's callers."""
+    root = project(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/models.py": """
+            from django.db import models
+
+            class Order(models.Model):
+                name = models.CharField(max_length=10)
+
+            class Variant(models.Model):
+                weight = models.IntegerField()
+
+            class Line(models.Model):
+                order = models.ForeignKey(Order, related_name="lines", on_delete=models.CASCADE)
+                variant = models.ForeignKey(Variant, null=True, on_delete=models.SET_NULL)
+        """,
+        "shop/views.py": """
+            from shop.models import Order
+
+            def orders():
+                return Order.objects.prefetch_related("lines__variant")
+        """,
+        "shop/utils.py": """
+            def recalculate_order_weight(order):
+                weight = 0
+                for line in order.lines.all():
+                    if line.variant:
+                        weight += line.variant.weight
+                return weight
+        """,
+    })
+    got = project_findings(root, "shop/utils.py")
+    assert any("line.variant" in m for _, _, m in got)
