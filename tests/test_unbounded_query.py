@@ -907,3 +907,25 @@ def test_limit_offset_paginator_of_lists_in_memory_is_low():
             default_limit = 50
         """
     assert found(code) == [(3, "LOW"), (7, "MEDIUM")]
+
+
+def test_a_lookup_by_a_list_of_keys_is_bounded_by_the_keys():
+    """bookwyrm: the authors a form named (filter(id__in=author_ids)) are as many as the keys given."""
+    code = """
+        from django.db import models
+        from django.template.response import TemplateResponse
+
+
+        class Comment(models.Model):
+            author = models.ForeignKey("auth.User", on_delete=models.CASCADE)
+            created_at = models.DateTimeField()
+
+
+        def chosen(request):
+            ids = request.POST.getlist("ids")
+            data = {"comments": Comment.objects.filter({lookup}=ids).all()}
+            return TemplateResponse(request, "edit.html", data)
+        """
+    assert [c for _, c in found(code.replace("{lookup}", "id__in"))] == ["LOW"]
+    assert [c for _, c in found(code.replace("{lookup}", "author__pk__in"))] == ["LOW"]
+    assert shown(code.replace("{lookup}", "created_at__year__in")) != []

@@ -76,6 +76,11 @@ def _short(code: str) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+# A lookup by a list of keys (``id__in=author_ids``, ``author__pk__in``, ``uuid__in``) returns at most
+# as many rows as keys were given.
+KEY_LIST_LOOKUP = re.compile(r"(^|__|_)(pk|id|uuid|slug)__in$")
+
+
 class UnboundedQuery(Rule):
     """A list endpoint returns every row of a query, or lets the client choose how many.
 
@@ -218,6 +223,8 @@ class UnboundedQuery(Rule):
             return "LOW"
         if query.via_helper or query.unknown_base:
             return "LOW"  # a project function, or a base class this file does not show, may page or scope it
+        if any(KEY_LIST_LOOKUP.search(keyword or "") for keyword, _ in query.filters):
+            return "LOW"  # filter(id__in=ids): as many rows as keys the code asked for
         table = SQL_TABLE.search(query.text) or SQL_TABLE.search(self.context.module.code_for_node(query.node)) \
             if query.model is None else None
         if not self._grows(query.model or (table.group(1) if table else None)):
