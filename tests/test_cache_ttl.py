@@ -557,3 +557,10 @@ def test_an_entry_keyed_by_a_fingerprint_of_its_value_is_low():
     assert found(CONTENT_KEYED.format(field="source_uuid")) == [(15, "HIGH")]
     digest = 'import redis\nr = redis.Redis()\ndef put(blob, sha256):\n    if not r.get(f"blob:{sha256}"):\n        r.set(f"blob:{sha256}", blob)\n'
     assert [c for _, c in found(digest)] == ["LOW"]
+
+
+def test_an_entry_whose_value_is_a_fingerprint_is_an_identity_not_a_result():
+    code = CONTENT_KEYED.format(field="source_id").replace(
+        "self._redis.hset(self.KEY_HASH, source_id, key)", "self._redis.hset(self.KEY_HASH, source_id, key_fingerprint)"
+    ).replace("key = gpg.export_keys(source_id)", "key_fingerprint = gpg.export_keys(source_id)")
+    assert [c for _, c in found(code)] == ["LOW"]

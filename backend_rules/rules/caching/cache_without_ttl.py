@@ -77,9 +77,15 @@ CONTENT_KEY = re.compile(r"(?i)(^|_)(fingerprint|fpr|digest|checksum|sha\d*|md5|
 
 def _content_addressed(call: cst.Call, method: str, key: cst.BaseExpression) -> bool:
     """The entry's key (a hash's field for ``hset``) names a fingerprint or digest of the value:
-    ``hset("keys", fingerprint, exported_key)``, ``set(f"blob:{sha256}", data)``."""
+    ``hset("keys", fingerprint, exported_key)``, ``set(f"blob:{sha256}", data)``; or the value is
+    one (``hset("fingerprints", source_id, key_fingerprint)``): an identity, not a computed result."""
     positional = [a.value for a in call.args if a.keyword is None and not a.star]
-    where = positional[1] if method == "hset" and len(positional) >= 3 else key
+    if method == "hset" and len(positional) >= 3:
+        return _names_content(positional[1]) or _names_content(positional[2])
+    return _names_content(key) or (len(positional) >= 2 and _names_content(positional[1]))
+
+
+def _names_content(where: cst.BaseExpression) -> bool:
     names: list[str] = []
 
     def enter(node: cst.CSTNode) -> bool:
