@@ -83,16 +83,16 @@ class ProjectIndex:
         self._hashes.clear()
 
     def fingerprint_of(self, collectors: "set[str] | frozenset[str]") -> str:
-        """``name=hash;...`` of the facts of ``collectors``: what a result that read them depends on."""
+        """``name,name=hash`` of the facts of ``collectors``: what a result that read them depends on."""
         if self.collected is not None:
             self.add(frozenset(collectors) - self.collected)  # one pass over the project for all
-        parts = []
+        digest = hashlib.sha256()
         for name in sorted(collectors):
             if name not in self._hashes:
                 payload = json.dumps(self.facts(name), sort_keys=True, default=str).encode()
-                self._hashes[name] = hashlib.sha256(payload).hexdigest()[:32]
-            parts.append(f"{name}={self._hashes[name]}")
-        return ";".join(parts)
+                self._hashes[name] = hashlib.sha256(payload).hexdigest()
+            digest.update(self._hashes[name].encode())
+        return ",".join(sorted(collectors)) + "=" + digest.hexdigest()[:24]
 
     @property
     def fingerprint(self) -> str:

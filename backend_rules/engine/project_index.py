@@ -21,7 +21,7 @@ from backend_rules.engine.cache_store import cache_folder
 
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 INDEX_KIND = "index"
-INDEX_FORMAT = 5  # bump when the cached entry layout changes
+INDEX_FORMAT = 6  # bump when the cached entry layout changes
 
 
 @lru_cache(maxsize=4096)
@@ -111,9 +111,8 @@ def _grow(index: ProjectIndex, names: frozenset[str], use_cache: bool, map_jobs:
         index.collected = held
         return
     cache_path = _cache_file(root) if use_cache else None
-    cached = cache_store.read(cache_path, INDEX_KIND) if cache_path is not None else None
-    if not isinstance(cached, dict):
-        cached = {}
+    stored = cache_store.read(cache_path, INDEX_KIND) if cache_path is not None else None
+    cached = _unpack(stored)
     fresh: dict[str, Any] = {}
     names_of: dict[str, str] = {}
     jobs: list[tuple[bytes, str, frozenset[str]]] = []
@@ -146,9 +145,34 @@ def _grow(index: ProjectIndex, names: frozenset[str], use_cache: bool, map_jobs:
         if added:
             modules.setdefault(names_of[rel], {}).update(added)
     if cache_path is not None and fresh != cached:
-        cache_store.write(cache_path, INDEX_KIND, fresh)
+        cache_store.write(cache_path, INDEX_KIND, _pack(fresh))
     index.modules = modules
     index.collected = held
+
+
+def _pack(fresh: dict[str, Any]) -> dict[str, Any]:
+    """On disk, which collectors ran on a file is a bit mask over one list of names (the index
+    stays a small fraction of the project's size)."""
+    names = sorted({name for _digest, _facts, done in fresh.values() for name in done})
+    bit = {name: 1 << number for number, name in enumerate(names)}
+    return {
+        "collectors": names,
+        "files": {rel: [digest, facts, sum(bit[name] for name in done)] for rel, (digest, facts, done) in fresh.items()},
+    }
+
+
+def _unpack(stored: Any) -> dict[str, Any]:
+    """The entries of :func:`_pack` as ``[digest, facts, [collector, ...]]``; {} if malformed."""
+    if not isinstance(stored, dict) or not isinstance(stored.get("files"), dict):
+        return {}
+    names = stored.get("collectors")
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        return {}
+    entries = {}
+    for rel, entry in stored["files"].items():
+        if isinstance(entry, list) and len(entry) == 3 and isinstance(entry[2], int):
+            entries[rel] = [entry[0], entry[1], [name for number, name in enumerate(names) if entry[2] >> number & 1]]
+    return entries
 
 
 def _valid_entry(entry: Any) -> bool:

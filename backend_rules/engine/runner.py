@@ -251,7 +251,7 @@ def check_paths(
     def fingerprint_of(path: str):
         def compute(stored: str) -> str:
             """The current fingerprint of the facts a cached result read."""
-            names = frozenset(part.split("=", 1)[0] for part in stored.split(";"))
+            names = frozenset(stored.split("=", 1)[0].split(","))
             key = (find_project_root(path), names)
             if key not in fingerprints:
                 fingerprints[key] = index_for(path, use_cache).fingerprint_of(names)
