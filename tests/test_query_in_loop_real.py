@@ -408,3 +408,29 @@ def test_keys_of_a_lookup_table_are_small():
             Order.objects.get(pk=order_id)
     """
     assert br201(code) == [("BR201", 4, "LOW"), ("BR201", 6, "LOW"), ("BR201", 8, "HIGH")]
+
+
+def test_a_queryset_handed_in_is_rows_of_a_table_not_an_unsized_list():
+    """netbox update_interface_bridges(device, interface_templates): a queryset parameter filtered in
+    the loop header is a table's rows (issue 13's real N+1), not a list of unknown size."""
+    code = """
+def update_bridges(device, templates):
+    for template in templates.exclude(bridge=None):
+        Device.objects.get(name=template.name)
+def near_miss(device, templates):
+    for template in templates:
+        Device.objects.get(name=template.name)
+"""
+    assert br201(code, "app/utils.py") == [("BR201", 4, "MEDIUM"), ("BR201", 7, "LOW")]
+
+
+def test_the_members_of_one_group_grow_with_the_users():
+    """kitsune: one query per user of a tracked group; a group's members are not 'a handful of children'."""
+    code = """
+def report(group, order):
+    for user in group.user_set.all():
+        Order.objects.filter(status=user.username).count()
+    for tag in order.tags.all():
+        Order.objects.filter(status=tag.name).count()
+"""
+    assert br201(code, "app/utils.py") == [("BR201", 4, "MEDIUM"), ("BR201", 6, "LOW")]

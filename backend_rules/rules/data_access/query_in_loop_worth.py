@@ -300,15 +300,18 @@ def loop_scale(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> str
     state = state_of(context)
     where = stack[: stack.index(loop) + 1] if loop in stack else stack
     segs = chain_of(expr)
-    if segs and related_rows(context, state, segs, where) is not None:
-        return "children"
+    children = related_rows(context, state, segs, where) if segs else None
+    if children is not None:
+        return "rows" if _people(children.model, children.through) else "children"
     if _related_manager(segs, loop, stack):
-        return "children"
+        return "rows" if PEOPLE_RELATION.match(segs[1].name) else "children"
     query = resolve_query(context, state, expr, where)
     if query is not None:
         if query.through is not None:
-            return "children"
+            return "rows" if _people(query.model, query.through) else "children"
         return "small" if curated(query.model, state.graph) else "rows"
+    if len(segs) > 1 and any(seg.call and seg.name in QUERYSET_METHODS for seg in segs[1:]):
+        return "rows"  # ``interface_templates.exclude(bridge=None)``: a queryset handed in, of a whole table
     name = dotted_name(expr.func if isinstance(expr, cst.Call) else expr) or ""
     if name and REQUEST_ROOT.match(name):
         return "input"
@@ -328,6 +331,22 @@ def loop_scale(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> str
             any(ID_TARGET.match(t) for t in loop_targets(loop)):
         return "input"
     return "unknown"
+
+
+# Methods only a queryset has (a list, a dict or a plain object has none of them).
+QUERYSET_METHODS = {"filter", "exclude", "order_by", "select_related", "prefetch_related", "only", "defer",
+                    "annotate", "values", "values_list", "iterator", "filter_by"}
+# A group's, team's or organisation's members grow with the users: not "one object's few children".
+PEOPLE = re.compile(r"^(Abstract)?(User|Member|Account|Person|Profile|Customer|Subscriber|Follower)s?$")
+
+
+PEOPLE_RELATION = re.compile(r"^(user|member|subscriber|follower|customer|account)(s|_set)$")
+
+
+def _people(model: str | None, through: Any = None) -> bool:
+    relation = through[1] if isinstance(through, tuple) and len(through) > 1 else ""
+    return bool(model) and PEOPLE.match(model.split(".")[-1]) is not None or \
+        bool(relation) and PEOPLE_RELATION.match(str(relation)) is not None
 
 
 def level_for_scale(scale: str, level: str) -> str:
