@@ -434,3 +434,16 @@ def report(group, order):
         Order.objects.filter(status=tag.name).count()
 """
     assert br201(code, "app/utils.py") == [("BR201", 4, "MEDIUM"), ("BR201", 6, "LOW")]
+
+
+def test_the_members_of_one_group_bound_to_a_name_first():
+    code = """
+def report(group, order):
+    members = group.user_set.all()
+    for user in members:
+        Order.objects.filter(status=user.username).count()
+    tags = order.tags.all()
+    for tag in tags:
+        Order.objects.filter(status=tag.name).count()
+"""
+    assert br201(code, "app/utils.py") == [("BR201", 5, "MEDIUM"), ("BR201", 8, "LOW")]

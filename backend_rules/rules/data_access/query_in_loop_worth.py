@@ -250,6 +250,17 @@ def _related_manager(segs: list[Seg], loop: cst.CSTNode, stack: list[cst.CSTNode
     return not any(owner in loop_targets(n) for n in outer)
 
 
+def _bound_chain(context: Any, expr: cst.BaseExpression, stack: list[cst.CSTNode]) -> list[Seg]:
+    """The chain a local name is bound to, when it is bound exactly once in its function."""
+    function = next((n for n in reversed(stack) if isinstance(n, cst.FunctionDef)), None)
+    if not isinstance(expr, cst.Name) or function is None:
+        return []
+    bindings = context.scope_facts(function).bindings.get(expr.value, [])
+    if len(bindings) != 1 or bindings[0].kind != "=" or bindings[0].value is None:
+        return []
+    return chain_of(bindings[0].value)
+
+
 def curated(model: str | None, graph: Any) -> bool:
     """A table of a few rows administrators keep (channels, locales, permissions): a lookup model,
     or a model the project declares without any sign that it grows with use."""
@@ -305,6 +316,9 @@ def loop_scale(context: Any, loop: cst.CSTNode, stack: list[cst.CSTNode]) -> str
         return "rows" if _people(children.model, children.through) else "children"
     if _related_manager(segs, loop, stack):
         return "rows" if PEOPLE_RELATION.match(segs[1].name) else "children"
+    bound = _bound_chain(context, expr, stack)
+    if bound and _related_manager(bound, loop, stack):  # ``members = group.user_set.all()`` then ``for m in members``
+        return "rows" if PEOPLE_RELATION.match(bound[1].name) else "children"
     query = resolve_query(context, state, expr, where)
     if query is not None:
         if query.through is not None:
