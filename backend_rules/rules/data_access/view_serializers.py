@@ -26,6 +26,7 @@ from backend_rules.rules.data_access.file_state import state_of
 from backend_rules.rules.data_access.query_helpers import KNOWN_METHODS
 from backend_rules.rules.data_access.query_resolution import resolve_query, resolve_segs
 from backend_rules.rules.data_access.relation_access import covered
+from backend_rules.rules.data_access.schema_facts import own_module_facts
 
 LIST_VIEWS = {"ListAPIView", "ListCreateAPIView", "ModelViewSet", "ReadOnlyModelViewSet"}
 # Related fields that read only the foreign key's column when not ``many``.
@@ -44,20 +45,12 @@ def _class_attribute(klass: cst.ClassDef, name: str) -> cst.Assign | None:
 
 def _serializer_facts(rule: Rule) -> dict[str, dict[str, Any]]:
     """``serializer_uses`` facts of the project, this file's own (fresher) included; once per file."""
-    context = rule.context
-    cached = context.__dict__.get("_serializer_facts")
-    if cached is not None:
-        return cached
-    state = state_of(context)
-    _ = state.graph  # sets the module name
-    project = context.project
-    per_module = dict(project.facts("serializer_uses")) if project is not None else {}
-    try:
-        per_module[state.module_name or "__main__"] = collect_serializer_uses(ast.parse(context.source), "")
-    except (SyntaxError, ValueError, RecursionError):
-        pass
-    context.__dict__["_serializer_facts"] = per_module
-    return per_module
+
+    def merge(per_module: dict[str, dict[str, Any]], module: str, tree: ast.Module | None) -> None:
+        if tree is not None:
+            per_module[module] = collect_serializer_uses(tree, "")
+
+    return own_module_facts(rule, "_serializer_facts", merge)
 
 
 def _returned_query(method: cst.FunctionDef) -> cst.BaseExpression | None:
